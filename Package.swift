@@ -1,0 +1,68 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "fleet",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fleet", targets: ["fleet"]),
+        .library(name: "FleetCore", targets: ["FleetCore"]),
+        .library(name: "FleetSimulator", targets: ["FleetSimulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "FleetMigrations",
+            path: "migrations",
+            resources: [.embedInCode("0001_schema.sql")]
+        ),
+        .target(
+            name: "FleetCore",
+            dependencies: [
+                "FleetMigrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "FleetSimulator",
+            dependencies: [
+                "FleetCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
+            name: "fleet",
+            dependencies: [
+                "FleetCore",
+                "FleetSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "FleetCoreTests",
+            dependencies: ["FleetCore", "FleetSimulator"]
+        ),
+        .testTarget(
+            name: "FleetSimulatorTests",
+            dependencies: ["FleetCore", "FleetSimulator"]
+        ),
+        .testTarget(
+            name: "FleetEndToEndTests",
+            dependencies: ["FleetCore", "FleetSimulator"]
+        ),
+    ]
+)

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+
+/// A project of the inventory with its space's name, as commands use it.
+public struct Project: Sendable, Equatable, Codable, FetchableRecord {
+    /// The row id in `projects` (tasks refer to it).
+    public var id: Int64
+    public var space: String
+    public var projectID: String
+    /// As stored: plain, or sealed with FLEET_KEY. Open it with `TokenVault.open` for a request only.
+    public var storedToken: String
+    public var label: String
+    public var tags: [String]
+    public var variables: [String: String]
+    public var enabled: Bool
+
+    public init(row: Row) throws {
+        id = row["id"]
+        space = row["space"]
+        projectID = row["project_id"]
+        storedToken = row["token"]
+        label = row["label"]
+        enabled = row["enabled"]
+        tags = try JSONDecoder().decode([String].self, from: Data((row["tags"] as String).utf8))
+        variables = try JSONDecoder().decode([String: String].self, from: Data((row["variables"] as String).utf8))
+    }
+
+    static let selectSQL = """
+        SELECT p.id, s.name AS space, p.project_id, p.token, p.label, p.tags, p.variables, p.enabled
+        FROM projects p JOIN spaces s ON s.id = p.space_id
+        """
+}
+
+/// Which projects a command works on: none given means every enabled project.
+public struct Selection: Sendable, Codable, Equatable {
+    public var spaces: [String]
+    public var tags: [String]
+    public var projectIDs: [String]
+    /// `fleet projects` lists disabled projects too; plan and rollout take enabled ones only.
+    public var includeDisabled: Bool
+
+    public init(spaces: [String] = [], tags: [String] = [], projectIDs: [String] = [], includeDisabled: Bool = false) {
+        self.spaces = spaces.map { $0.lowercased() }
+        self.tags = tags
+        self.projectIDs = projectIDs.map { $0.lowercased() }
+        self.includeDisabled = includeDisabled
+    }
+
+    var isEmpty: Bool { spaces.isEmpty && tags.isEmpty && projectIDs.isEmpty }
+
+    func sql() -> (String, StatementArguments) {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if !includeDisabled { clauses.append("p.enabled = 1") }
+        if !spaces.isEmpty {
+            clauses.append("s.name IN (\(databaseQuestionMarks(count: spaces.count)))")
+            arguments += StatementArguments(spaces)
+        }
+        if !tags.isEmpty {
+            clauses.append("EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value IN (\(databaseQuestionMarks(count: tags.count))))")
+            arguments += StatementArguments(tags)
+        }
+        if !projectIDs.isEmpty {
+            clauses.append("p.project_id IN (\(databaseQuestionMarks(count: projectIDs.count)))")
+            arguments += StatementArguments(projectIDs)
+        }
+        let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        return (Project.selectSQL + whereClause + " ORDER BY s.name, p.project_id", arguments)
+    }
+}
+
+/// What `fleet import` did.
+public struct ImportSummary: Sendable, Equatable {
+    public var projects: Int
+    public var spaces: Int
+    public var new: Int
+    public var updated: Int
+
+    public var sentence: String {
+        "imported \(projects) \(projects == 1 ? "project" : "projects") in \(spaces) \(spaces == 1 ? "space" : "spaces"): \(new) new, \(updated) updated"
+    }
+}
+
+extension FleetDatabase {
+    /// Upserts every row of `file` in one transaction: all or nothing.
+    public func importInventory(_ file: InventoryFile, vault: TokenVault) throws -> ImportSummary {
+        let now = Self.timestamp()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // Seal and encode before the transaction so the write lock is held for SQL only.
+        let prepared: [(row: InventoryRow, token: String, tags: String?, variables: String)] = try file.rows.map { row in
+            let tags = try row.tags.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+            let variables = String(decoding: try encoder.encode(row.variables), as: UTF8.self)
+            return (row, try vault.seal(row.token), tags, variables)
+        }
+        return try writer.write { db in
+            var spaceIDs: [String: Int64] = [:]
+            for space in Set(file.rows.map(\.space)) {
+                try db.execute(sql: "INSERT INTO spaces (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                               arguments: [space, now])
+                spaceIDs[space] = try Int64.fetchOne(db, sql: "SELECT id FROM spaces WHERE name = ?", arguments: [space])
+            }
+            let exists = try db.cachedStatement(sql: "SELECT 1 FROM projects WHERE space_id = ? AND project_id = ?")
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO projects (space_id, project_id, token, label, tags, variables, enabled, created_at, updated_at)
+                VALUES (?1, ?2, ?3, coalesce(?4, ''), coalesce(?5, '[]'), json_patch('{}', ?6), coalesce(?7, 1), ?8, ?8)
+                ON CONFLICT (space_id, project_id) DO UPDATE SET
+                    token = excluded.token,
+                    label = coalesce(?4, projects.label),
+                    tags = coalesce(?5, projects.tags),
+                    variables = json_patch(projects.variables, ?6),
+                    enabled = coalesce(?7, projects.enabled),
+                    updated_at = ?8
+                """)
+            var new = 0
+            for item in prepared {
+                let spaceID = spaceIDs[item.row.space]!
+                if try Bool.fetchOne(exists, arguments: [spaceID, item.row.projectID]) == nil { new += 1 }
+                try upsert.execute(arguments: [
+                    spaceID, item.row.projectID, item.token, item.row.label, item.tags, item.variables,
+                    item.row.enabled, now,
+                ])
+            }
+            return ImportSummary(projects: prepared.count, spaces: spaceIDs.count, new: new, updated: prepared.count - new)
+        }
+    }
+
+    public func projects(_ selection: Selection) throws -> [Project] {
+        let (sql, arguments) = selection.sql()
+        return try writer.read { db in try Project.fetchAll(db, sql: sql, arguments: arguments) }
+    }
+}

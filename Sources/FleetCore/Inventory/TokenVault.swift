@@ -1,0 +1,55 @@
+import Crypto
+import Foundation
+
+/// Keeps API tokens out of sight: masks them for display, and seals them with AES-GCM when
+/// `FLEET_KEY` (32 bytes, base64) is set, opening them only to build an Authorization header.
+public struct TokenVault: Sendable {
+    /// The key's bytes (`SymmetricKey` is not Sendable).
+    private let keyBytes: Data?
+    private static let sealedPrefix = "aesgcm:"
+
+    public init(keyBytes: Data?) { self.keyBytes = keyBytes }
+
+    private var key: SymmetricKey? { keyBytes.map { SymmetricKey(data: $0) } }
+
+    /// Reads `FLEET_KEY` from the environment; a malformed key is an error rather than a silent
+    /// fallback to plain storage.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TokenVault {
+        guard let encoded = environment["FLEET_KEY"], !encoded.isEmpty else { return TokenVault(keyBytes: nil) }
+        guard let data = Data(base64Encoded: encoded.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 else {
+            throw FleetError("FLEET_KEY must be 32 bytes in base64 (for example from `openssl rand -base64 32`); unset it to store tokens unsealed.",
+                             status: .usage)
+        }
+        return TokenVault(keyBytes: data)
+    }
+
+    /// What the database stores for `token`.
+    public func seal(_ token: String) throws -> String {
+        guard let key else { return token }
+        let box = try AES.GCM.seal(Data(token.utf8), using: key)
+        guard let combined = box.combined else { throw FleetError.internal("AES-GCM produced no sealed box.") }
+        return Self.sealedPrefix + combined.base64EncodedString()
+    }
+
+    /// The token for an Authorization header, from what the database stores.
+    public func open(_ stored: String, project: String) throws -> String {
+        guard stored.hasPrefix(Self.sealedPrefix) else { return stored }
+        guard let key else {
+            throw FleetError("the token of project \(project) is sealed; set FLEET_KEY to the key it was imported with.", status: .usage)
+        }
+        guard let data = Data(base64Encoded: String(stored.dropFirst(Self.sealedPrefix.count))),
+              let box = try? AES.GCM.SealedBox(combined: data),
+              let plain = try? AES.GCM.open(box, using: key) else {
+            throw FleetError("the token of project \(project) cannot be opened with this FLEET_KEY; set the key it was imported with, or import the token again.",
+                             status: .usage)
+        }
+        return String(decoding: plain, as: UTF8.self)
+    }
+
+    /// `PT…1a2b`: enough to tell tokens apart, never enough to use one.
+    public static func mask(_ token: String) -> String {
+        if token.hasPrefix(sealedPrefix) { return "(sealed)" }
+        guard token.count >= 12 else { return "…" }
+        return String(token.prefix(2)) + "…" + String(token.suffix(4))
+    }
+}

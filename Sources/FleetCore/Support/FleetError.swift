@@ -1,0 +1,36 @@
+/// The process exit statuses of SPEC.md, "Exit status".
+public enum ExitStatus: Int32, Sendable {
+    case success = 0
+    /// A project failed, or the run was halted or interrupted.
+    case failure = 1
+    case usage = 64
+    /// Bad input data: an inventory CSV or a template.
+    case dataError = 65
+    case internalError = 70
+}
+
+/// One error a user can act on: a sentence that names the file, line, field or project and says
+/// what to do next. Commands print `message` (and `details`, one per line, first) to stderr and
+/// exit with `status`.
+public struct FleetError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var message: String
+    /// Lines printed before the message, such as `FILE:LINE: reason` for every bad row.
+    public var details: [String]
+    public var status: ExitStatus
+
+    public init(_ message: String, details: [String] = [], status: ExitStatus = .dataError) {
+        self.message = message
+        self.details = details
+        self.status = status
+    }
+
+    public var description: String { message }
+
+    public static func usage(_ message: String) -> FleetError {
+        FleetError(message, status: .usage)
+    }
+
+    public static func `internal`(_ message: String) -> FleetError {
+        FleetError(message, status: .internalError)
+    }
+}

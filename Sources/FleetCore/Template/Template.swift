@@ -1,0 +1,146 @@
+import Crypto
+import Foundation
+
+/// A SIP-profile template: a JSON object with any of the five writable fields, whose strings may
+/// hold `{{name}}` placeholders filled from a project's space, project_id, label or CSV columns.
+public struct Template: Sendable {
+    /// Where it came from, for messages and the run record.
+    public var name: String
+    public var text: String
+    public var sha256: String
+    private var body: [String: JSONValue]
+
+    /// Parses and checks everything that does not depend on a project: JSON syntax, unknown keys,
+    /// types, enum and E.164 values of strings without placeholders, and placeholder syntax.
+    public init(name: String, text: String) throws {
+        self.name = name
+        self.text = text
+        sha256 = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        guard let value = JSONValue.parse(Data(text.utf8)) else {
+            throw FleetError("\(name) is not valid JSON; a template is an object such as {\"default_encryption\": \"required\"}.")
+        }
+        guard case .object(let object) = value else {
+            throw FleetError("\(name) must hold a JSON object of SIP-profile fields, not \(value.typeName).")
+        }
+        var problems = ProfileValidator.issues(in: value, skipping: { $0.contains("{{") }).map(\.detail)
+        for text in Self.strings(in: value) {
+            if let problem = Placeholders.names(in: text).problem { problems.append(problem) }
+        }
+        if object.isEmpty { problems.append("the template sets no field; give at least one of \(ProfileValidator.writableFields.joined(separator: ", "))") }
+        if !problems.isEmpty {
+            throw FleetError("\(name) is not a valid template; fix it and try again.",
+                             details: problems.map { "\(name): \($0)" })
+        }
+        body = object
+    }
+
+    public static func load(path: String) throws -> Template {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FleetError("cannot read the template \(path): check that the file exists and is readable.")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FleetError("the template \(path) is not UTF-8 text.")
+        }
+        return try Template(name: path, text: text)
+    }
+
+    /// The placeholder names the template uses.
+    public var placeholderNames: Set<String> {
+        Set(Self.strings(in: .object(body)).flatMap { Placeholders.names(in: $0).names })
+    }
+
+    /// The fields this template sets for `project`, or every reason it cannot (a missing variable,
+    /// a filled-in value the API would reject).
+    public func render(for project: Project) -> Result<ProfilePatch, RenderError> {
+        var values = project.variables
+        values["space"] = project.space
+        values["project_id"] = project.projectID
+        values["label"] = project.label
+        var missing: Set<String> = []
+        func fill(_ value: JSONValue) -> JSONValue {
+            switch value {
+            case .string(let text) where text.contains("{{"):
+                return .string(Placeholders.fill(text, with: values, missing: &missing))
+            case .array(let items):
+                return .array(items.map(fill))
+            default:
+                return value
+            }
+        }
+        let rendered = JSONValue.object(body.mapValues(fill))
+        var problems = missing.sorted().map { "placeholder {{\($0)}} has no value; add a \($0) column to the inventory CSV and import it again" }
+        if missing.isEmpty {
+            problems += ProfileValidator.issues(in: rendered).map { "after filling placeholders, \($0.detail)" }
+        }
+        guard problems.isEmpty, case .object(let object) = rendered else {
+            return .failure(RenderError(project: project, problems: problems))
+        }
+        return .success(ProfileValidator.patch(from: object))
+    }
+
+    /// Renders for every project, or throws one error listing every problem per project.
+    public func renderAll(_ projects: [Project]) throws -> [ProfilePatch] {
+        var patches: [ProfilePatch] = []
+        var errors: [RenderError] = []
+        patches.reserveCapacity(projects.count)
+        for project in projects {
+            switch render(for: project) {
+            case .success(let patch): patches.append(patch)
+            case .failure(let error): errors.append(error)
+            }
+        }
+        guard errors.isEmpty else {
+            let shown = errors.prefix(50).flatMap { error in error.problems.map { "\(name): project \(error.project.projectID) (\(error.project.space)): \($0)" } }
+            let more = errors.count > 50 ? ["… and \(errors.count - 50) more projects"] : []
+            throw FleetError("\(name) cannot be rendered for \(errors.count) of \(projects.count) selected projects; nothing was sent. Fix the template or the inventory and try again.",
+                             details: shown + more)
+        }
+        return patches
+    }
+
+    private static func strings(in value: JSONValue) -> [String] {
+        switch value {
+        case .string(let text): [text]
+        case .array(let items): items.flatMap(strings)
+        case .object(let object): object.keys.sorted().flatMap { strings(in: object[$0]!) }
+        default: []
+        }
+    }
+}
+
+public struct RenderError: Error, Sendable {
+    public var project: Project
+    public var problems: [String]
+}
+
+/// `{{name}}` parsing and filling; spaces inside the braces are allowed (`{{ name }}`).
+enum Placeholders {
+    static func names(in text: String) -> (names: [String], problem: String?) {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                return (names, "\"\(text)\" has a {{ without a closing }}")
+            }
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            guard InventoryFile.isVariableName(name) else {
+                return (names, "\"\(text)\" has a placeholder {{\(name)}} that is not a name (letters, digits and _)")
+            }
+            names.append(name)
+            rest = rest[close.upperBound...]
+        }
+        return (names, nil)
+    }
+
+    static func fill(_ text: String, with values: [String: String], missing: inout Set<String>) -> String {
+        var output = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            output += rest[..<open.lowerBound]
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if let value = values[name] { output += value } else { missing.insert(name) }
+            rest = rest[close.upperBound...]
+        }
+        return output + rest
+    }
+}

@@ -1,0 +1,252 @@
+import FleetCore
+import Foundation
+import Synchronization
+
+/// A local SignalWire SIP-profile API: Basic auth per space, strict validation of PUT bodies as
+/// the OpenAPI file says, a stored profile per project, and the faults of `SimulatorConfiguration`.
+/// `respond` is the whole behaviour; `SimulatorServer` puts it on HTTP.
+public final class SignalWireSimulator: Sendable {
+    public struct Reply: Sendable, Equatable {
+        public var status: Int
+        public var body: Data
+        public var headers: [String: String] = [:]
+        /// Close the connection instead of answering.
+        public var drop = false
+        /// Answer only after this long.
+        public var delay: Duration = .zero
+    }
+
+    /// What the simulator saw, for tests and benchmarks to assert on.
+    public struct Statistics: Sendable {
+        /// project id → method → requests.
+        public var requests: [String: [String: Int]] = [:]
+        public var total = 0
+        public var inFlight = 0
+        public var peakInFlight = 0
+        /// space → arrival times since the simulator started.
+        public var arrivals: [String: [Duration]] = [:]
+    }
+
+    private struct State {
+        var accounts: [String: [String: String]]
+        var profiles: [String: SipProfile] = [:]
+        var statistics = Statistics()
+        /// (space, second) → requests in that second, for --rate-limit.
+        var window: [String: (second: Int64, count: Int)] = [:]
+    }
+
+    public let configuration: SimulatorConfiguration
+    private let state: Mutex<State>
+    private let started = ContinuousClock.now
+    private let log: RequestLog?
+
+    public init(accounts: SimulatorAccounts, configuration: SimulatorConfiguration = SimulatorConfiguration(), logPath: String? = nil) throws {
+        self.configuration = configuration
+        state = Mutex(State(accounts: accounts.tokens))
+        log = try logPath.map(RequestLog.init(path:))
+    }
+
+    // MARK: What tests read and set
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    public func requests(project: String, method: String) -> Int {
+        state.withLock { $0.statistics.requests[project]?[method] ?? 0 }
+    }
+
+    /// The stored profile, or the initial one the project would get on first request.
+    public func profile(space: String, projectID: String) -> SipProfile {
+        state.withLock { $0.profiles[space + "/" + projectID] } ?? Self.initialProfile(space: space, projectID: projectID)
+    }
+
+    public func setProfile(_ profile: SipProfile, space: String, projectID: String) {
+        state.withLock { $0.profiles[space + "/" + projectID] = profile }
+    }
+
+    public func setToken(_ token: String, space: String, projectID: String) {
+        state.withLock { $0.accounts[space, default: [:]][projectID] = token }
+    }
+
+    /// The most requests `space` received within any window of `width` (a sliding window).
+    public func peakRequests(space: String, within width: Duration) -> Int {
+        let times = state.withLock { $0.statistics.arrivals[space] ?? [] }.sorted()
+        var peak = 0
+        var low = 0
+        for high in times.indices {
+            while times[high] - times[low] >= width { low += 1 }
+            peak = max(peak, high - low + 1)
+        }
+        return peak
+    }
+
+    /// A realistic profile for a project no one has written yet.
+    public static func initialProfile(space: String, projectID: String) -> SipProfile {
+        let identifier = "p" + projectID.prefix(8)
+        return SipProfile(domain: "\(space)-\(identifier).sip.signalwire.com", domainIdentifier: identifier,
+                          defaultCodecs: ["PCMU", "PCMA"], defaultCiphers: ["AES_CM_128_HMAC_SHA1_80"],
+                          defaultEncryption: "optional", defaultSendAs: nil)
+    }
+
+    // MARK: Behaviour
+
+    /// Answers one request. `space` comes from the path or the Host header.
+    public func respond(method: String, space: String?, authorization: String?, body: Data) async -> Reply {
+        let arrived = ContinuousClock.now - started
+        let projectID = Self.username(authorization)
+        let number = state.withLock { state -> Int in
+            state.statistics.total += 1
+            state.statistics.inFlight += 1
+            state.statistics.peakInFlight = max(state.statistics.peakInFlight, state.statistics.inFlight)
+            if let space { state.statistics.arrivals[space, default: []].append(arrived) }
+            guard let projectID else { return 0 }
+            state.statistics.requests[projectID, default: [:]][method, default: 0] += 1
+            return state.statistics.requests[projectID]!.values.reduce(0, +)
+        }
+        var reply = decide(method: method, space: space, projectID: projectID, authorization: authorization, body: body, number: number)
+        if configuration.latency > .zero { try? await Task.sleep(for: configuration.latency) }
+        if reply.delay > .zero { try? await Task.sleep(for: reply.delay) }
+        state.withLock { $0.statistics.inFlight -= 1 }
+        log?.write(method: method, space: space, projectID: projectID, status: reply.drop ? 0 : reply.status,
+                   duration: ContinuousClock.now - started - arrived)
+        if reply.drop { reply.body = Data() }
+        return reply
+    }
+
+    private func decide(method: String, space: String?, projectID: String?, authorization: String?, body: Data, number: Int) -> Reply {
+        guard method == "GET" || method == "PUT" else {
+            return Reply(status: 405, body: Self.json(["error": "Method Not Allowed"]), headers: ["Allow": "GET, PUT"])
+        }
+        guard let space else { return Reply(status: 404, body: Self.json(["error": "Not Found"])) }
+        if let limit = configuration.rateLimit, let retryAfter = countAgainstRateLimit(space: space, limit: limit) {
+            return Reply(status: 429, body: Self.errors(status: 429, title: "Too Many Requests", code: "rate_limit_exceeded",
+                                                        detail: "Rate limit of \(limit) requests per second exceeded for this space."),
+                         headers: ["Retry-After": retryAfter])
+        }
+        guard let projectID, let token = Self.password(authorization),
+              state.withLock({ $0.accounts[space]?[projectID] }) == token,
+              !configuration.revoked.contains(projectID) else {
+            return Reply(status: 401, body: Self.json(["error": "Unauthorized"]))
+        }
+        if number <= configuration.failFirst {
+            return Reply(status: 503, body: Self.json(["error": "Service Unavailable"]))
+        }
+        if chance(configuration.failRate, projectID, number, salt: 1) {
+            return Reply(status: 500, body: Self.json(["error": "Internal Server Error"]))
+        }
+        var reply: Reply
+        if method == "GET" {
+            reply = Reply(status: 200, body: profile(space: space, projectID: projectID).jsonData())
+        } else {
+            reply = put(body, space: space, projectID: projectID)
+        }
+        if chance(configuration.dropRate, projectID, number, salt: 2) {
+            reply.drop = true
+        } else if chance(configuration.slowRate, projectID, number, salt: 3) {
+            reply.delay = configuration.slowDelay
+        }
+        return reply
+    }
+
+    private func put(_ body: Data, space: String, projectID: String) -> Reply {
+        guard let value = JSONValue.parse(body) else {
+            return Reply(status: 422, body: Self.errors(status: 422, title: "Invalid Parameter", code: "invalid_parameter",
+                                                        details: ["the body is not valid JSON"]))
+        }
+        let issues = ProfileValidator.issues(in: value)
+        guard issues.isEmpty, case .object(let object) = value else {
+            return Reply(status: 422, body: Self.errors(status: 422, title: "Invalid Parameter", code: "invalid_parameter",
+                                                        details: issues.map(\.detail)))
+        }
+        let patch = ProfileValidator.patch(from: object)
+        let stored = state.withLock { state -> SipProfile in
+            let key = space + "/" + projectID
+            var profile = patch.applied(to: state.profiles[key] ?? Self.initialProfile(space: space, projectID: projectID))
+            profile.domain = "\(space)-\(profile.domainIdentifier ?? "").sip.signalwire.com"
+            state.profiles[key] = profile
+            return profile
+        }
+        return Reply(status: 201, body: stored.jsonData())
+    }
+
+    /// nil when the request is within the limit, else the Retry-After value in seconds.
+    private func countAgainstRateLimit(space: String, limit: Int) -> String? {
+        let elapsed = ContinuousClock.now - started
+        let second = elapsed.components.seconds
+        let over = state.withLock { state -> Bool in
+            var entry = state.window[space] ?? (second, 0)
+            if entry.second != second { entry = (second, 0) }
+            entry.count += 1
+            state.window[space] = entry
+            return entry.count > limit
+        }
+        return over ? "1" : nil
+    }
+
+    private func chance(_ probability: Double, _ projectID: String, _ number: Int, salt: UInt64) -> Bool {
+        guard probability > 0 else { return false }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ configuration.seed
+        for byte in projectID.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        hash ^= UInt64(number) &* 0x9e37_79b9_7f4a_7c15 ^ salt &* 0xbf58_476d_1ce4_e5b9
+        // SplitMix64 finaliser.
+        hash = (hash ^ (hash >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        hash = (hash ^ (hash >> 27)) &* 0x94d0_49bb_1331_11eb
+        hash ^= hash >> 31
+        return Double(hash >> 11) / Double(1 << 53) < probability
+    }
+
+    static func username(_ authorization: String?) -> String? {
+        credentials(authorization).map { $0.0.lowercased() }
+    }
+
+    static func password(_ authorization: String?) -> String? {
+        credentials(authorization)?.1
+    }
+
+    private static func credentials(_ authorization: String?) -> (String, String)? {
+        guard let authorization, authorization.lowercased().hasPrefix("basic "),
+              let data = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+
+    static func json(_ object: [String: String]) -> Data {
+        (try? JSONEncoder().encode(object)) ?? Data()
+    }
+
+    static func errors(status: Int, title: String, code: String, detail: String) -> Data {
+        errors(status: status, title: title, code: code, details: [detail])
+    }
+
+    static func errors(status: Int, title: String, code: String, details: [String]) -> Data {
+        struct Item: Encodable { var detail, status, title, code: String }
+        struct Body: Encodable { var errors: [Item] }
+        let body = Body(errors: details.map { Item(detail: $0, status: String(status), title: title, code: code) })
+        return (try? JSONEncoder().encode(body)) ?? Data()
+    }
+}
+
+/// `--log FILE`: one JSON line per request (method, space, project id, status, duration). The
+/// Authorization header is never written.
+final class RequestLog: Sendable {
+    private let handle: Mutex<FileHandle>
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw FleetError("cannot write the simulator log \(path).", status: .usage)
+        }
+        self.handle = Mutex(handle)
+    }
+
+    func write(method: String, space: String?, projectID: String?, status: Int, duration: Duration) {
+        struct Line: Encodable {
+            var time: String, method: String, space: String?, project_id: String?, status: Int, duration_ms: Double
+        }
+        let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        let line = Line(time: FleetDatabase.timestamp(), method: method, space: space, project_id: projectID, status: status,
+                        duration_ms: (ms * 1000).rounded() / 1000)
+        guard var data = try? JSONEncoder().encode(line) else { return }
+        data.append(0x0A)
+        handle.withLock { $0.write(data) }
+    }
+}

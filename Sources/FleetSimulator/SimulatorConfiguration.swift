@@ -1,0 +1,69 @@
+import FleetCore
+import Foundation
+
+/// The faults of SPEC.md's simulator, each a probability or a number. Every random choice is a
+/// hash of the seed, the project and its request number, so a seed gives the same faults to the
+/// same requests whatever order concurrent clients send them in.
+public struct SimulatorConfiguration: Sendable {
+    /// Added to every answer.
+    public var latency: Duration = .zero
+    /// Share of requests answered 500.
+    public var failRate: Double = 0
+    /// Requests per second per space past which the answer is 429 with Retry-After.
+    public var rateLimit: Int?
+    /// Share of requests whose connection is closed without an answer (a PUT is applied first).
+    public var dropRate: Double = 0
+    /// Share of requests answered only after `slowDelay` (longer than a client's timeout).
+    public var slowRate: Double = 0
+    public var slowDelay: Duration = .seconds(35)
+    /// Each project's first K requests are answered 503.
+    public var failFirst: Int = 0
+    /// Project ids whose credentials are always refused.
+    public var revoked: Set<String> = []
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// Reads `--revoked FILE`: one project id per line (a CSV with a project_id column also works).
+    public static func revokedProjects(path: String) throws -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw FleetError("cannot read the revoked-projects file \(path).", status: .usage)
+        }
+        var ids: Set<String> = []
+        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+            let candidates = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if let id = candidates.compactMap({ UUID(uuidString: $0) }).first {
+                ids.insert(id.uuidString.lowercased())
+            } else if number > 0 || !line.contains("project_id") {
+                throw FleetError("\(path):\(number + 1): no project id (a UUID) on this line.", status: .usage)
+            }
+        }
+        return ids
+    }
+}
+
+/// The accounts the simulator accepts: space → project id → token.
+public struct SimulatorAccounts: Sendable {
+    public var tokens: [String: [String: String]]
+
+    public init(_ tokens: [String: [String: String]] = [:]) { self.tokens = tokens }
+
+    /// From an inventory CSV, read with the same parser as `fleet import`.
+    public static func fromCSV(path: String) throws -> SimulatorAccounts {
+        let file = try InventoryFile.load(path: path)
+        var accounts = SimulatorAccounts()
+        for row in file.rows { accounts.tokens[row.space, default: [:]][row.projectID] = row.token }
+        return accounts
+    }
+
+    /// From a fleet database, opening sealed tokens with `vault`.
+    public static func fromDatabase(_ database: FleetDatabase, vault: TokenVault) throws -> SimulatorAccounts {
+        var accounts = SimulatorAccounts()
+        for project in try database.projects(Selection(includeDisabled: true)) {
+            accounts.tokens[project.space, default: [:]][project.projectID] = try vault.open(project.storedToken, project: project.projectID)
+        }
+        return accounts
+    }
+
+    public var projectCount: Int { tokens.values.reduce(0) { $0 + $1.count } }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+
+@main
+struct Fleet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fleet",
+        abstract: "Apply one SIP-profile template to many SignalWire projects at once, and keep track of every attempt.",
+        discussion: """
+            fleet keeps an inventory of SignalWire spaces, projects and API tokens in SQLite, rolls a \
+            SIP-profile template out to them concurrently with retries, records every HTTP attempt and \
+            outcome, and reruns what failed.
+
+            A typical session:
+              $ fleet import projects.csv
+              $ fleet plan profile.json
+              $ fleet rollout profile.json --concurrency 32
+              $ fleet status
+              $ fleet retry
+
+            Exit status: 0 when every selected project ended succeeded or unchanged; 1 when any failed or \
+            the run was halted or interrupted; 64 usage error; 65 bad CSV or template; 70 internal error.
+            """,
+        subcommands: [
+            Import.self, Projects.self, TemplateCommand.self, Plan.self, Rollout.self, Status.self, Runs.self,
+            Retry.self, Rollback.self, Simulate.self,
+        ])
+}
