@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         .target(
@@ -52,17 +53,26 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "FleetTestSupport",
+            dependencies: ["FleetCore", "FleetSimulator"],
+            path: "Tests/FleetTestSupport"
+        ),
         .testTarget(
             name: "FleetCoreTests",
-            dependencies: ["FleetCore", "FleetSimulator"]
+            dependencies: ["FleetCore", "FleetSimulator", "FleetTestSupport"]
         ),
         .testTarget(
             name: "FleetSimulatorTests",
-            dependencies: ["FleetCore", "FleetSimulator"]
+            dependencies: [
+                "FleetCore", "FleetSimulator", "FleetTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "FleetEndToEndTests",
-            dependencies: ["FleetCore", "FleetSimulator"]
+            dependencies: ["FleetCore", "FleetSimulator", "FleetTestSupport"]
         ),
     ]
 )

@@ -30,7 +30,11 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func validate() throws {
-        _ = try resolvedAPIBase()
+        do {
+            _ = try resolvedAPIBase()
+        } catch let error as FleetError {
+            throw ValidationError(error.message)
+        }
     }
 }
 

@@ -2,12 +2,22 @@
 public struct CSVRecord: Sendable, Equatable {
     public var fields: [String]
     public var line: Int
+
+    public init(fields: [String], line: Int) {
+        self.fields = fields
+        self.line = line
+    }
 }
 
 /// A place where the file is not RFC 4180.
 public struct CSVSyntaxError: Sendable, Equatable {
     public var line: Int
     public var reason: String
+
+    public init(line: Int, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
 }
 
 /// An RFC 4180 reader over the bytes of a whole file.

@@ -1,0 +1,157 @@
+import FleetCore
+import FleetSimulator
+import Foundation
+
+/// A fresh folder under the system's temporary directory, removed when released.
+public final class TemporaryDirectory: Sendable {
+    public let path: String
+
+    public init() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-tests-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        path = base.path
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    @discardableResult
+    public func write(_ name: String, _ text: String) throws -> String {
+        try write(name, Data(text.utf8))
+    }
+
+    @discardableResult
+    public func write(_ name: String, _ data: Data) throws -> String {
+        let target = file(name)
+        try data.write(to: URL(fileURLWithPath: target))
+        return target
+    }
+}
+
+/// The repository's root, found from this file's place in it.
+public let repositoryRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+    }
+    fatalError("no Package.swift above \(#filePath)")
+}()
+
+/// A made-up project with a known token, for inventories, the simulator and leak checks.
+public struct TestProject: Sendable, Hashable {
+    public var space: String
+    public var projectID: String
+    public var token: String
+    public var label: String
+
+    /// Deterministic projects spread over `spaces` spaces; tokens look like real ones.
+    public static func make(_ count: Int, spaces: Int = 4, salt: String = "t") -> [TestProject] {
+        (0..<count).map { index in
+            let id = String(format: "%08x-0000-4000-8000-%012x", 0x1000_0000 + index, index)
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in "\(salt)/\(index)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            let token = "PT" + [hash, hash &* 31 &+ 7, hash ^ 0x5555_5555_5555_5555].map { String(format: "%016llx", $0) }.joined()
+            return TestProject(space: "space\(index % spaces)", projectID: id, token: token, label: "Project \(index)")
+        }
+    }
+
+    public static func csv(_ projects: [TestProject], extraHeader: String = ",send_as", extra: (TestProject) -> String = { _ in ",+15550001111" }) -> String {
+        "space,project_id,token,label" + extraHeader + "\n"
+            + projects.map { "\($0.space),\($0.projectID),\($0.token),\($0.label)" + extra($0) }.joined(separator: "\n") + "\n"
+    }
+
+    public static func accounts(_ projects: [TestProject]) -> SimulatorAccounts {
+        var accounts = SimulatorAccounts()
+        for project in projects { accounts.tokens[project.space, default: [:]][project.projectID] = project.token }
+        return accounts
+    }
+}
+
+/// The result of running the `fleet` binary.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    public var output: String { stdout + stderr }
+}
+
+/// Runs the built `fleet` binary as a subprocess.
+public enum FleetBinary {
+    public static let path: String = {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fleet").path,
+            repositoryRoot + "/.build/debug/fleet",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+    }()
+
+    /// Starts `fleet` with `arguments`; the caller waits for it.
+    public static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "FLEET_DB")
+        env.removeValue(forKey: "FLEET_API_BASE")
+        env.removeValue(forKey: "FLEET_KEY")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, out, err)
+    }
+
+    /// Runs `fleet` to its end.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) async throws -> ProcessResult {
+        let (process, out, err) = try start(arguments, environment: environment, directory: directory)
+        return await collect(process, out, err)
+    }
+
+    /// Reads both pipes to their end (concurrently, so a full pipe never blocks the child) and waits.
+    public static func collect(_ process: Process, _ out: Pipe, _ err: Pipe) async -> ProcessResult {
+        async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
+        async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        let (o, e) = await (stdout, stderr)
+        process.waitUntilExit()
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+/// A database, an inventory and an in-process simulator, for integration tests.
+public struct Fixture: Sendable {
+    public let directory: TemporaryDirectory
+    public let database: FleetDatabase
+    public let projects: [TestProject]
+
+    public init(projects: [TestProject], csv: String? = nil) throws {
+        directory = try TemporaryDirectory()
+        self.projects = projects
+        database = try FleetDatabase(path: directory.file("fleet.db"))
+        let file = try directory.write("projects.csv", csv ?? TestProject.csv(projects))
+        _ = try database.importInventory(try InventoryFile.load(path: file), vault: TokenVault(keyBytes: nil))
+    }
+
+    public func session(apiBase: String, clock: any FleetClock = SystemClock(), stop: StopSignal = StopSignal(),
+                        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) throws -> FleetSession {
+        FleetSession(database: database, apiBase: try APIBase(apiBase), vault: TokenVault(keyBytes: nil), clock: clock, stop: stop, random: random)
+    }
+}
+
+/// Runs `body` with a simulator serving on a free port of 127.0.0.1.
+public func withSimulator<T: Sendable>(_ projects: [TestProject], _ configuration: SimulatorConfiguration = SimulatorConfiguration(),
+                                       _ body: @Sendable (SignalWireSimulator, String) async throws -> T) async throws -> T {
+    let simulator = try SignalWireSimulator(accounts: TestProject.accounts(projects), configuration: configuration)
+    return try await SimulatorServer(simulator: simulator).withRunning { apiBase in try await body(simulator, apiBase) }
+}
+
+/// Template text used across tests.
+public let secureTemplate = """
+    {"default_encryption": "required", "default_codecs": ["OPUS", "G722", "PCMU"],
+     "default_ciphers": ["AEAD_AES_256_GCM_8", "AES_256_CM_HMAC_SHA1_80"], "default_send_as": "{{send_as}}"}
+    """
