@@ -111,6 +111,12 @@ public struct FieldChange: Sendable, Equatable, Codable {
     public var field: String
     public var old: String
     public var new: String
+
+    public init(field: String, old: String, new: String) {
+        self.field = field
+        self.old = old
+        self.new = new
+    }
 }
 
 /// The writable fields a template sets; the rest of the profile is kept as the API has it.

@@ -1,0 +1,130 @@
+import FleetCore
+import FleetTestSupport
+import Foundation
+import Testing
+
+@Suite struct TemplateTests {
+    static let fixture = try! Fixture(projects: TestProject.make(1))
+    static let project = try! fixture.database.projects(Selection())[0]
+
+    @Test func placeholdersAreFilledFromTheProject() throws {
+        let template = try Template(name: "t", text: #"{"domain_identifier": "{{ space }}-{{label}}", "default_send_as": "{{send_as}}"}"#)
+
+        let patch = try template.render(for: Self.project).get()
+
+        #expect(patch.domainIdentifier == "space0-Project 0")
+        #expect(patch.defaultSendAs == .some("+15550001111"))
+        #expect(template.placeholderNames == ["space", "label", "send_as"])
+    }
+
+    @Test func everyStructuralProblemIsListedWithTheFileName() {
+        let text = #"{"colour": 1, "default_codecs": ["OPUS", "G729", 3], "default_encryption": "maybe", "default_send_as": "555", "domain_identifier": "{{oops"}"#
+
+        let error = #expect(throws: FleetError.self) { try Template(name: "bad.json", text: text) }
+
+        #expect(error?.status == .dataError)
+        #expect(error?.message == "bad.json is not a valid template; fix it and try again.")
+        #expect(error?.details == [
+            "bad.json: unknown field \"colour\"; allowed fields are domain_identifier, default_codecs, default_ciphers, default_encryption, default_send_as",
+            "bad.json: default_codecs[1] \"G729\" is not one of OPUS, G722, PCMU, PCMA, VP8, H264",
+            "bad.json: default_codecs[2] must be a string, not a number",
+            "bad.json: default_encryption \"maybe\" is not one of required, optional",
+            "bad.json: default_send_as \"555\" is not an E.164 number (+ then 2 to 15 digits, the first not 0), null or \"\"",
+            "bad.json: \"{{oops\" has a {{ without a closing }}",
+        ])
+    }
+
+    @Test func aFilledValueIsValidatedPerProject() throws {
+        let template = try Template(name: "t", text: #"{"default_send_as": "{{label}}"}"#)
+
+        let error = #expect(throws: FleetError.self) { try template.renderAll([Self.project]) }
+
+        #expect(error?.details == ["t: project \(Self.project.projectID) (space0): after filling placeholders, default_send_as \"Project 0\" is not an E.164 number (+ then 2 to 15 digits, the first not 0), null or \"\""])
+    }
+
+    @Test func notJSONAndNotAnObjectAreRefused() {
+        #expect(throws: FleetError("t is not valid JSON; a template is an object such as {\"default_encryption\": \"required\"}.")) {
+            try Template(name: "t", text: "{")
+        }
+        #expect(throws: FleetError("t must hold a JSON object of SIP-profile fields, not an array.")) {
+            try Template(name: "t", text: "[]")
+        }
+    }
+}
+
+@Suite struct ProfileTests {
+    @Test func equalityComparesWritableFieldsInOrderAndTreatsNullAsEmpty() {
+        let a = SipProfile(domain: "a", domainIdentifier: "x", defaultCodecs: ["OPUS", "PCMU"], defaultSendAs: nil)
+        var b = a
+        b.domain = "b"
+        b.defaultSendAs = ""
+        #expect(a.hasSameSettings(as: b))
+        b.defaultCodecs = ["PCMU", "OPUS"]
+        #expect(!a.hasSameSettings(as: b))
+    }
+
+    @Test func aPutBodyCarriesEveryWritableFieldAndNeverTheDomain() {
+        let profile = SipProfile(domain: "d.sip.signalwire.com", domainIdentifier: "d", defaultCodecs: ["OPUS"], defaultEncryption: "required")
+        #expect(profile.writable.jsonString() == #"{"default_codecs":["OPUS"],"default_encryption":"required","default_send_as":null,"domain_identifier":"d"}"#)
+    }
+
+    @Test func e164() {
+        #expect(ProfileValidator.isE164("+15551234567"))
+        #expect(ProfileValidator.isE164("+12"))
+        #expect(!ProfileValidator.isE164("+1"))
+        #expect(!ProfileValidator.isE164("+0123"))
+        #expect(!ProfileValidator.isE164("15551234567"))
+        #expect(!ProfileValidator.isE164("+1234567890123456"))
+    }
+}
+
+@Suite struct RetryAndRateTests {
+    @Test func backoffGrowsToItsCapAndRetryAfterWins() {
+        let policy = RetryPolicy(maxAttempts: 10)
+        let server = RequestFailure(kind: .server, message: "")
+        #expect(policy.delay(after: server, attempt: 1, unit: 1) == .milliseconds(250))
+        #expect(policy.delay(after: server, attempt: 4, unit: 1) == .seconds(2))
+        #expect(policy.delay(after: server, attempt: 9, unit: 1) == .seconds(30))
+        #expect(policy.delay(after: server, attempt: 4, unit: 0) == .zero)
+        #expect(policy.delay(after: server, attempt: 10, unit: 1) == nil)
+        #expect(policy.delay(after: RequestFailure(kind: .rateLimited, message: "", retryAfter: .seconds(7)), attempt: 1, unit: 0.1) == .seconds(7))
+        #expect(policy.delay(after: RequestFailure(kind: .unauthorized, message: ""), attempt: 1, unit: 1) == nil)
+        #expect(policy.delay(after: RequestFailure(kind: .validation, message: ""), attempt: 1, unit: 1) == nil)
+    }
+
+    @Test func theTokenBucketSpacesRequestsAfterItsBurst() async throws {
+        let clock = VirtualClock()
+        let limiter = RateLimiter(rate: 10, burst: 2, clock: clock)
+        var times: [Duration] = []
+        for _ in 0..<5 {
+            try await limiter.acquire(space: "a")
+            times.append(clock.now())
+        }
+        try await limiter.acquire(space: "b")
+        #expect(times == [.zero, .zero, .milliseconds(100), .milliseconds(200), .milliseconds(300)])
+        #expect(clock.now() == .milliseconds(300), "another space has its own bucket")
+    }
+
+    @Test func apiBaseAllowsPlainHTTPOnlyOnLoopback() throws {
+        #expect(throws: Never.self) { try APIBase("http://127.0.0.1:8080/{space}/api/relay/rest") }
+        #expect(throws: Never.self) { try APIBase("http://localhost/{space}") }
+        #expect(throws: Never.self) { try APIBase("http://[::1]:9/{space}") }
+        #expect(throws: Never.self) { try APIBase("https://{space}.signalwire.com/api/relay/rest") }
+        #expect(throws: FleetError.self) { try APIBase("http://10.0.0.1/{space}") }
+        #expect(throws: FleetError.self) { try APIBase("http://{space}.signalwire.com/api/relay/rest") }
+        #expect(throws: FleetError.self) { try APIBase("https://api.example.com/rest") }
+        #expect(try APIBase("https://{space}.signalwire.com/api/relay/rest/").profileURL(space: "acme") == "https://acme.signalwire.com/api/relay/rest/sip_profile")
+    }
+
+    @Test func tokensAreMaskedAndSealedTokensOpenOnlyWithTheirKey() throws {
+        #expect(TokenVault.mask("PT0123456789abcdef0123456789abcdef0123456789ab1a2b") == "PT…1a2b")
+        #expect(TokenVault.mask("short") == "…")
+        let vault = TokenVault(keyBytes: Data(repeating: 7, count: 32))
+        let sealed = try vault.seal("PTsecret")
+        #expect(!sealed.contains("PTsecret"))
+        #expect(try vault.open(sealed, project: "p") == "PTsecret")
+        #expect(throws: FleetError.self) { try TokenVault(keyBytes: Data(repeating: 8, count: 32)).open(sealed, project: "p") }
+        #expect(throws: FleetError.self) { try TokenVault(keyBytes: nil).open(sealed, project: "p") }
+        #expect(throws: FleetError.self) { try TokenVault.fromEnvironment(["FLEET_KEY": "tooshort"]) }
+    }
+}
