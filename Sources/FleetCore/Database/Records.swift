@@ -85,14 +85,6 @@ extension FleetDatabase {
     /// Upserts every row of `file` in one transaction: all or nothing.
     public func importInventory(_ file: InventoryFile, vault: TokenVault) throws -> ImportSummary {
         let now = Self.timestamp()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        // Seal and encode before the transaction so the write lock is held for SQL only.
-        let prepared: [(row: InventoryRow, token: String, tags: String?, variables: String)] = try file.rows.map { row in
-            let tags = try row.tags.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-            let variables = String(decoding: try encoder.encode(row.variables), as: UTF8.self)
-            return (row, try vault.seal(row.token), tags, variables)
-        }
         return try writer.write { db in
             var spaceIDs: [String: Int64] = [:]
             for space in Set(file.rows.map(\.space)) {
@@ -113,20 +105,49 @@ extension FleetDatabase {
                     updated_at = ?8
                 """)
             var new = 0
-            for item in prepared {
-                let spaceID = spaceIDs[item.row.space]!
-                if try Bool.fetchOne(exists, arguments: [spaceID, item.row.projectID]) == nil { new += 1 }
+            for row in file.rows {
+                let spaceID = spaceIDs[row.space]!
+                if try Bool.fetchOne(exists, arguments: [spaceID, row.projectID]) == nil { new += 1 }
                 try upsert.execute(arguments: [
-                    spaceID, item.row.projectID, item.token, item.row.label, item.tags, item.variables,
-                    item.row.enabled, now,
+                    spaceID, row.projectID, try vault.seal(row.token), row.label, row.tags.map(JSONText.array),
+                    JSONText.object(keys: file.variableColumns, values: row.variableValues), row.enabled, now,
                 ])
             }
-            return ImportSummary(projects: prepared.count, spaces: spaceIDs.count, new: new, updated: prepared.count - new)
+            return ImportSummary(projects: file.rows.count, spaces: spaceIDs.count, new: new, updated: file.rows.count - new)
         }
     }
 
     public func projects(_ selection: Selection) throws -> [Project] {
         let (sql, arguments) = selection.sql()
         return try writer.read { db in try Project.fetchAll(db, sql: sql, arguments: arguments) }
+    }
+}
+
+/// Small JSON texts written directly: the importer makes two per row, and JSONEncoder would be
+/// most of its time.
+enum JSONText {
+    static func array(_ items: [String]) -> String {
+        "[" + items.map(string).joined(separator: ",") + "]"
+    }
+
+    /// An object; a nil value is written as null (json_patch then removes that key).
+    static func object(keys: [String], values: [String?]) -> String {
+        "{" + zip(keys, values).map { key, value in string(key) + ":" + (value.map(string) ?? "null") }.joined(separator: ",") + "}"
+    }
+
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }

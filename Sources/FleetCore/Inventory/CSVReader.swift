@@ -39,6 +39,13 @@ public enum CSVReader {
 
     public static func parse(_ bytes: [UInt8]) -> Result {
         var records: [CSVRecord] = []
+        let errors = parse(bytes) { fields, line in records.append(CSVRecord(fields: fields, line: line)) }
+        return Result(records: records, errors: errors)
+    }
+
+    /// Streams each good record to `onRecord` (its fields and first line) without keeping them,
+    /// and returns the syntax errors.
+    public static func parse(_ bytes: [UInt8], onRecord: ([String], Int) -> Void) -> [CSVSyntaxError] {
         var errors: [CSVSyntaxError] = []
         var index = 0
         let end = bytes.count
@@ -67,7 +74,7 @@ public enum CSVReader {
             finishField()
             let isEmptyLine = fields.count == 1 && fields[0].isEmpty
             if !recordBroken && !isEmptyLine {
-                records.append(CSVRecord(fields: fields, line: recordLine))
+                onRecord(fields, recordLine)
             }
             fields.removeAll(keepingCapacity: true)
             recordBroken = false
@@ -106,7 +113,7 @@ public enum CSVReader {
                     errors.append(CSVSyntaxError(
                         line: openingLine,
                         reason: "unterminated quoted field (a \" opened here is never closed)"))
-                    return Result(records: records, errors: errors)
+                    return errors
                 }
                 if index < end, bytes[index] != comma, bytes[index] != lf, bytes[index] != cr {
                     errors.append(CSVSyntaxError(
@@ -142,6 +149,6 @@ public enum CSVReader {
         if !field.isEmpty || !fields.isEmpty {
             finishRecord()
         }
-        return Result(records: records, errors: errors)
+        return errors
     }
 }

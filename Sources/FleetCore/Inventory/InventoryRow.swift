@@ -5,13 +5,19 @@ import Foundation
 public struct InventoryRow: Sendable, Equatable {
     public var line: Int
     public var space: String
-    public var projectID: String
+    /// Kept as 16 bytes rather than a 36-character string: rows are many.
+    public var project: UUID
     public var token: String
     public var label: String?
     public var tags: [String]?
     public var enabled: Bool?
-    /// Template variables from the extra columns; `nil` for an empty cell (the variable is removed).
-    public var variables: [String: String?]
+    /// Template variables, in the order of `InventoryFile.variableColumns`; `nil` for an empty
+    /// cell (the variable is removed). An array rather than a dictionary per row keeps a
+    /// 100,000-row import small.
+    public var variableValues: [String?]
+
+    /// The canonical, lower-case form fleet stores and sends.
+    public var projectID: String { project.uuidString.lowercased() }
 }
 
 /// A whole inventory file, validated: every row good, or every bad row listed.
@@ -25,100 +31,150 @@ public struct InventoryFile: Sendable {
 
     /// Reads and validates `path`. Throws one `FleetError` listing every bad row as `FILE:LINE: reason`.
     public static func load(path: String) throws -> InventoryFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = readBytes(path) else {
             throw FleetError("cannot read \(path): check that the file exists and is readable.")
         }
-        return try parse(bytes: [UInt8](data), path: path)
+        return try parse(bytes: bytes, path: path)
+    }
+
+    /// The file's bytes, read straight into an array (no intermediate `Data` copy).
+    private static func readBytes(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let size = Int(info.st_size)
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = 0
+            while count < size {
+                let got = read(fd, buffer.baseAddress! + count, size - count)
+                if got <= 0 {
+                    failed = got < 0
+                    break
+                }
+                count += got
+            }
+        }
+        return failed ? nil : bytes
     }
 
     public static func parse(bytes: [UInt8], path: String) throws -> InventoryFile {
-        let csv = CSVReader.parse(bytes)
-        var problems: [(line: Int, reason: String)] = csv.errors.map { ($0.line, $0.reason) }
-        guard let header = csv.records.first else {
-            throw failure(path: path, problems: problems.isEmpty ? [(1, "the file is empty; the first row must be a header with space,project_id,token")] : problems)
-        }
-        let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-        var index: [String: Int] = [:]
-        for (position, name) in columns.enumerated() {
-            if name.isEmpty {
-                problems.append((header.line, "column \(position + 1) of the header has no name"))
-            } else if index[name] != nil {
-                problems.append((header.line, "column \"\(name)\" appears twice in the header"))
-            } else if !requiredColumns.contains(name) && !optionalColumns.contains(name) && !isVariableName(name) {
-                problems.append((header.line, "column \"\(name)\" cannot be a template variable: use letters, digits and _ only, starting with a letter or _"))
-            }
-            index[name] = position
-        }
-        for name in requiredColumns where index[name] == nil {
-            problems.append((header.line, "missing required column \"\(name)\"; the header must have space, project_id and token"))
-        }
-        if problems.contains(where: { $0.line == header.line }) {
-            throw failure(path: path, problems: problems)
-        }
-        let variableColumns = columns.filter { !requiredColumns.contains($0) && !optionalColumns.contains($0) }
-        let variablePositions = variableColumns.map { ($0, index[$0]!) }
-        let spaceAt = index["space"]!, projectAt = index["project_id"]!, tokenAt = index["token"]!
-        let labelAt = index["label"], tagsAt = index["tags"], enabledAt = index["enabled"]
-
+        var problems: [(line: Int, reason: String)] = []
+        var header: Header?
+        var headerRead = false
         var rows: [InventoryRow] = []
-        rows.reserveCapacity(csv.records.count)
-        var seen: [String: Int] = [:]
-        for record in csv.records.dropFirst() {
-            let fields = record.fields
-            guard fields.count == columns.count else {
-                problems.append((record.line, "the row has \(fields.count) fields but the header has \(columns.count); quote fields that contain commas"))
-                continue
+        var seen: [RowKey: Int] = [:]
+        let syntaxErrors = CSVReader.parse(bytes) { fields, line in
+            guard let header else {
+                // After a bad header, the rows cannot be read: its problems are what to fix.
+                if headerRead { return }
+                headerRead = true
+                switch Header.read(fields) {
+                case .success(let read): header = read
+                case .failure(let error): problems += error.reasons.map { (line, $0) }
+                }
+                return
             }
+            guard header.count == fields.count else {
+                problems.append((line, "the row has \(fields.count) fields but the header has \(header.count); quote fields that contain commas"))
+                return
+            }
+            switch header.row(fields, line: line, seen: &seen) {
+            case .success(let row): rows.append(row)
+            case .failure(let error): problems.append((line, error.reasons.joined(separator: "; ")))
+            }
+        }
+        problems += syntaxErrors.map { ($0.line, $0.reason) }
+        if !headerRead && problems.isEmpty {
+            problems.append((1, "the file is empty; the first row must be a header with space,project_id,token"))
+        }
+        if !problems.isEmpty { throw failure(path: path, problems: problems) }
+        return InventoryFile(path: path, rows: rows, variableColumns: header?.variableColumns ?? [])
+    }
+
+    struct Reasons: Error { var reasons: [String] }
+
+    /// (space, project_id) as compact values: a 100,000-row file keeps one per row while parsing.
+    struct RowKey: Hashable {
+        var space: String
+        var project: UUID
+    }
+
+    /// Where each column is, from the header row.
+    struct Header {
+        var count: Int
+        var space = 0, project = 0, token = 0
+        var label: Int?, tags: Int?, enabled: Int?
+        var variableColumns: [String] = []
+        var variablePositions: [Int] = []
+
+        static func read(_ fields: [String]) -> Result<Header, Reasons> {
+            let columns = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            var index: [String: Int] = [:]
             var reasons: [String] = []
-            let space = fields[spaceAt].trimmingCharacters(in: .whitespaces).lowercased()
+            for (position, name) in columns.enumerated() {
+                if name.isEmpty {
+                    reasons.append("column \(position + 1) of the header has no name")
+                } else if index[name] != nil {
+                    reasons.append("column \"\(name)\" appears twice in the header")
+                } else if !requiredColumns.contains(name) && !optionalColumns.contains(name) && !isVariableName(name) {
+                    reasons.append("column \"\(name)\" cannot be a template variable: use letters, digits and _ only, starting with a letter or _")
+                }
+                index[name] = index[name] ?? position
+            }
+            for name in requiredColumns where index[name] == nil {
+                reasons.append("missing required column \"\(name)\"; the header must have space, project_id and token")
+            }
+            guard reasons.isEmpty else { return .failure(Reasons(reasons: reasons)) }
+            var header = Header(count: columns.count, space: index["space"]!, project: index["project_id"]!, token: index["token"]!,
+                                label: index["label"], tags: index["tags"], enabled: index["enabled"])
+            for (position, name) in columns.enumerated() where !requiredColumns.contains(name) && !optionalColumns.contains(name) {
+                header.variableColumns.append(name)
+                header.variablePositions.append(position)
+            }
+            return .success(header)
+        }
+
+        func row(_ fields: [String], line: Int, seen: inout [RowKey: Int]) -> Result<InventoryRow, Reasons> {
+            var reasons: [String] = []
+            let space = fields[space].trimmingCharacters(in: .whitespaces).lowercased()
             if let reason = SpaceName.problem(with: space) { reasons.append(reason) }
-            let rawProject = fields[projectAt].trimmingCharacters(in: .whitespaces)
-            let projectID = UUID(uuidString: rawProject)?.uuidString.lowercased()
-            if projectID == nil {
+            let rawProject = fields[project].trimmingCharacters(in: .whitespaces)
+            let uuid = UUID(uuidString: rawProject)
+            if uuid == nil {
                 reasons.append("project_id \"\(rawProject)\" is not a UUID (like 4f1c2a8e-9b7d-4c3e-a1f0-2d5e6b7c8a90)")
             }
-            let token = fields[tokenAt].trimmingCharacters(in: .whitespaces)
+            let token = fields[token].trimmingCharacters(in: .whitespaces)
             if token.isEmpty { reasons.append("the token is empty; every project needs its API token") }
-            var enabled: Bool?
-            if let enabledAt {
-                switch fields[enabledAt].trimmingCharacters(in: .whitespaces).lowercased() {
-                case "": enabled = nil
-                case "true": enabled = true
-                case "false": enabled = false
+            var enabledValue: Bool?
+            if let enabled {
+                switch fields[enabled].trimmingCharacters(in: .whitespaces).lowercased() {
+                case "": enabledValue = nil
+                case "true": enabledValue = true
+                case "false": enabledValue = false
                 case let other: reasons.append("enabled \"\(other)\" must be true or false")
                 }
             }
-            if let projectID, reasons.isEmpty {
-                let key = space + "/" + projectID
+            if let uuid, reasons.isEmpty {
+                let key = RowKey(space: space, project: uuid)
                 if let first = seen[key] {
-                    reasons.append("duplicate of line \(first): project \(projectID) in space \(space) appears twice")
+                    reasons.append("duplicate of line \(first): project \(uuid.uuidString.lowercased()) in space \(space) appears twice")
                 } else {
-                    seen[key] = record.line
+                    seen[key] = line
                 }
             }
-            guard reasons.isEmpty, let projectID else {
-                problems.append((record.line, reasons.joined(separator: "; ")))
-                continue
-            }
-            var variables: [String: String?] = [:]
-            for (name, position) in variablePositions {
-                let value = fields[position]
-                variables[name] = value.isEmpty ? String?.none : value
-            }
-            rows.append(InventoryRow(
-                line: record.line,
-                space: space,
-                projectID: projectID,
-                token: token,
-                label: labelAt.map { fields[$0].trimmingCharacters(in: .whitespaces) },
-                tags: tagsAt.map { tagsField in
-                    fields[tagsField].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard reasons.isEmpty, let uuid else { return .failure(Reasons(reasons: reasons)) }
+            return .success(InventoryRow(
+                line: line, space: space, project: uuid, token: token,
+                label: label.map { fields[$0].trimmingCharacters(in: .whitespaces) },
+                tags: tags.map { position in
+                    fields[position].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 },
-                enabled: enabled,
-                variables: variables))
+                enabled: enabledValue,
+                variableValues: variablePositions.map { fields[$0].isEmpty ? nil : fields[$0] }))
         }
-        if !problems.isEmpty { throw failure(path: path, problems: problems) }
-        return InventoryFile(path: path, rows: rows, variableColumns: variableColumns)
     }
 
     static func isVariableName(_ name: String) -> Bool {
