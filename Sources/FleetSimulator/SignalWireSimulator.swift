@@ -33,6 +33,8 @@ public final class SignalWireSimulator: Sendable {
         var statistics = Statistics()
         /// (space, second) → requests in that second, for --rate-limit.
         var window: [String: (second: Int64, count: Int)] = [:]
+        /// Tests waiting for the total number of requests to reach a count.
+        var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     public let configuration: SimulatorConfiguration
@@ -61,6 +63,19 @@ public final class SignalWireSimulator: Sendable {
 
     public func setProfile(_ profile: SipProfile, space: String, projectID: String) {
         state.withLock { $0.profiles[space + "/" + projectID] = profile }
+    }
+
+    /// Returns once the simulator has received `count` requests in all: how tests act at a given
+    /// moment of a rollout without sleeping.
+    public func waitForRequests(_ count: Int) async {
+        await withCheckedContinuation { continuation in
+            let reached = state.withLock { state -> Bool in
+                if state.statistics.total >= count { return true }
+                state.waiters.append((count, continuation))
+                return false
+            }
+            if reached { continuation.resume() }
+        }
     }
 
     public func setToken(_ token: String, space: String, projectID: String) {
@@ -93,15 +108,19 @@ public final class SignalWireSimulator: Sendable {
     public func respond(method: String, space: String?, authorization: String?, body: Data) async -> Reply {
         let arrived = ContinuousClock.now - started
         let projectID = Self.username(authorization)
-        let number = state.withLock { state -> Int in
+        let (number, reached) = state.withLock { state -> (Int, [CheckedContinuation<Void, Never>]) in
             state.statistics.total += 1
+            let total = state.statistics.total
+            let reached = state.waiters.filter { $0.count <= total }.map(\.continuation)
+            state.waiters.removeAll { $0.count <= total }
             state.statistics.inFlight += 1
             state.statistics.peakInFlight = max(state.statistics.peakInFlight, state.statistics.inFlight)
             if let space { state.statistics.arrivals[space, default: []].append(arrived) }
-            guard let projectID else { return 0 }
+            guard let projectID else { return (0, reached) }
             state.statistics.requests[projectID, default: [:]][method, default: 0] += 1
-            return state.statistics.requests[projectID]!.values.reduce(0, +)
+            return (state.statistics.requests[projectID]!.values.reduce(0, +), reached)
         }
+        for waiter in reached { waiter.resume() }
         var reply = decide(method: method, space: space, projectID: projectID, authorization: authorization, body: body, number: number)
         if configuration.latency > .zero { try? await Task.sleep(for: configuration.latency) }
         if reply.delay > .zero { try? await Task.sleep(for: reply.delay) }

@@ -113,13 +113,33 @@ public enum FleetBinary {
         return await collect(process, out, err)
     }
 
-    /// Reads both pipes to their end (concurrently, so a full pipe never blocks the child) and waits.
+    /// Reads both pipes to their end and waits for the exit. The blocking reads run on GCD's
+    /// threads, never on Swift's cooperative pool, where they would starve the in-process simulator.
     public static func collect(_ process: Process, _ out: Pipe, _ err: Pipe) async -> ProcessResult {
-        async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        async let stdout = offPool { out.fileHandleForReading.readDataToEndOfFile() }
+        async let stderr = offPool { err.fileHandleForReading.readDataToEndOfFile() }
         let (o, e) = await (stdout, stderr)
-        process.waitUntilExit()
+        await offPool { process.waitUntilExit() }
         return ProcessResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Reads `pipe` until `text` has appeared (the child reached that point), and returns what was read.
+    public static func read(_ pipe: Pipe, until text: String) async -> String {
+        await offPool {
+            var seen = ""
+            while !seen.contains(text) {
+                let data = pipe.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                seen += String(decoding: data, as: UTF8.self)
+            }
+            return seen
+        }
+    }
+
+    private static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
     }
 }
 

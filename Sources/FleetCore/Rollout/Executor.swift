@@ -228,8 +228,11 @@ public struct Executor: Sendable {
                     return .finished(cursor.index, .planned(current.changes(to: desired)))
                 }
                 if !options.force && current.hasSameSettings(as: desired) {
-                    record.state = .unchanged
-                    return await commit(record, .finished(cursor.index, .unchanged))
+                    // With a "before" on record, an earlier execution's PUT landed (its answer was
+                    // lost to a crash or a timeout): this run changed the project.
+                    let outcome: TaskOutcome = cursor.hasBefore ? .succeeded : .unchanged
+                    record.state = cursor.hasBefore ? .succeeded : .unchanged
+                    return await commit(record, .finished(cursor.index, outcome))
                 }
                 if !cursor.hasBefore { record.before = current }
                 if let failed = await commitOrFail(record) { return failed }
