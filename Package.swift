@@ -27,6 +27,11 @@ let package = Package(
             resources: [.embedInCode("0001_schema.sql")]
         ),
         .target(
+            name: "FleetSamples",
+            path: "samples",
+            resources: [.embedInCode("projects.csv"), .embedInCode("profile.json"), .embedInCode("corrected-tokens.csv")]
+        ),
+        .target(
             name: "FleetCore",
             dependencies: [
                 "FleetMigrations",
@@ -49,6 +54,7 @@ let package = Package(
             dependencies: [
                 "FleetCore",
                 "FleetSimulator",
+                "FleetSamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -22,6 +22,6 @@ struct Fleet: AsyncParsableCommand {
             """,
         subcommands: [
             Import.self, Projects.self, TemplateCommand.self, Plan.self, Rollout.self, Status.self, Runs.self,
-            Retry.self, Rollback.self, Simulate.self,
+            Retry.self, Rollback.self, Simulate.self, Demo.self,
         ])
 }

@@ -93,7 +93,7 @@ struct Plan: AsyncParsableCommand {
             }
             if json {
                 let encoder = JSONEncoder()
-                encoder.outputFormatting = [.withoutEscapingSlashes]
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 Console.out(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
                 if !text.isEmpty { Console.out(text.joined(separator: "\n") + "\n") }

@@ -38,7 +38,7 @@ struct Runs: AsyncParsableCommand {
                           state: $0.state.rawValue, started_at: $0.run.startedAt, finished_at: $0.run.finishedAt, counts: $0.counts)
                 }
                 let encoder = JSONEncoder()
-                encoder.outputFormatting = [.withoutEscapingSlashes]
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 Console.out(String(decoding: try encoder.encode(entries), as: UTF8.self))
                 return .success
             }

@@ -80,12 +80,13 @@ import Testing
         var faults = SimulatorConfiguration()
         faults.failRate = 0.15
         faults.dropRate = 0.1
-        faults.rateLimit = 25
+        faults.rateLimit = 8
         faults.failFirst = 1
         faults.seed = 3
         try await withSimulator(projects, faults) { simulator, apiBase in
             let session = try fixture.session(apiBase: apiBase)
-            let options = Self.options { $0.maxAttempts = 8; $0.concurrency = 16 }
+            // fleet's own limit is set a little above the simulator's so some requests meet 429s.
+            let options = Self.options { $0.maxAttempts = 8; $0.concurrency = 16; $0.rate = 12 }
 
             // When it is rolled out
             let (run, end) = try Self.runID(try await session.rollout(try Template(name: "t", text: secureTemplate), selection: Selection(), options: options))

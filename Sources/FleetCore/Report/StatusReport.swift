@@ -86,6 +86,8 @@ public struct StatusReport: Sendable, Encodable {
     public var haltReason: String?
     public var rollbackOf: Int64?
     public var requests: Int
+    /// Failed attempts by error kind (most of them retried), for the text report.
+    public var failedAttempts: [(kind: String, count: Int)]
 
     enum CodingKeys: String, CodingKey { case run, counts, projects }
 
@@ -106,6 +108,10 @@ public struct StatusReport: Sendable, Encodable {
             }
             counts.settle(runState: state)
             let requests = try Int.fetchOne(db, sql: "SELECT coalesce(sum(attempts), 0) FROM tasks WHERE run_id = ?", arguments: [run.id]) ?? 0
+            let failedAttempts = try Row.fetchAll(db, sql: """
+                SELECT a.error_kind, count(*) AS n FROM tasks t JOIN attempts a ON a.task_id = t.id
+                WHERE t.run_id = ? AND a.error_kind IS NOT NULL GROUP BY a.error_kind ORDER BY n DESC, a.error_kind
+                """, arguments: [run.id]).map { (kind: $0["error_kind"] as String, count: $0["n"] as Int) }
             let filter = failedOnly ? " AND t.state = 'failed'" : ""
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT s.name, p.project_id, p.label, t.state, t.attempts, t.http_status, t.error_kind, t.error
@@ -124,13 +130,13 @@ public struct StatusReport: Sendable, Encodable {
                 run: RunInfo(id: run.id, kind: run.kind.rawValue, template_sha256: run.templateSHA256, state: state.rawValue,
                              started_at: run.startedAt, finished_at: run.finishedAt),
                 counts: counts, projects: projects, templateName: run.templateName, haltReason: run.haltReason,
-                rollbackOf: run.rollbackOf, requests: requests)
+                rollbackOf: run.rollbackOf, requests: requests, failedAttempts: failedAttempts)
         }
     }
 
     public func json() -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
 
@@ -150,6 +156,10 @@ public struct StatusReport: Sendable, Encodable {
         if seconds > 0 {
             let done = counts.succeeded + counts.unchanged + counts.failed
             lines.append(String(format: "throughput: %.1f projects/s, %.1f requests/s (%d requests)", Double(done) / seconds, Double(requests) / seconds, requests))
+        }
+        if !failedAttempts.isEmpty {
+            let total = failedAttempts.reduce(0) { $0 + $1.count }
+            lines.append("failed requests: \(total) (" + failedAttempts.map { "\($0.count) \($0.kind)" }.joined(separator: ", ") + "); rate_limited, server, timeout and network are retried")
         }
         let failed = projects.filter { $0.status == TaskState.failed.rawValue }
         if !failed.isEmpty {
