@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Measures fleet against the physical limit and against what operators use today, and writes
+# BENCHMARKS.md. The job: GET then PUT the SIP profile of N projects over 20 spaces, against the
+# simulator with 20 ms latency, 64 requests in flight, rate limit out of the way.
+#   bench/run.sh                       # N=10000 for the comparison, scaling at 1k/10k/100k
+#   N=2000 SCALES="1000 2000" bench/run.sh   # a quicker run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-10000}
+SCALES=${SCALES:-"1000 10000 100000"}
+LATENCY_MS=20
+CONCURRENCY=64
+OUT=bench/out
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+# What the peers need.
+if ! command -v parallel >/dev/null || ! command -v curl >/dev/null || [ ! -x /usr/bin/time ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq parallel curl time
+fi
+python3 -c "import aiohttp" 2>/dev/null || pip install -q aiohttp
+
+swift build -c release >/dev/null
+FLEET="$(swift build -c release --show-bin-path)/fleet"
+
+MAX=$N
+for n in $SCALES; do [ "$n" -gt "$MAX" ] && MAX=$n; done
+python3 bench/make_inventory.py "$MAX" "$OUT/all.csv"
+subset() { head -n "$(( $1 + 1 ))" "$OUT/all.csv" > "$OUT/inventory-$1.csv"; echo "$OUT/inventory-$1.csv"; }
+
+"$FLEET" simulate --port 0 --accounts "$OUT/all.csv" --latency "$LATENCY_MS" > "$OUT/simulator.log" 2>&1 &
+SIMULATOR=$!
+trap 'kill $SIMULATOR 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q "use: --api-base" "$OUT/simulator.log" && break; sleep 0.1; done
+PORT=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$OUT/simulator.log" | head -1)
+API_BASE="http://127.0.0.1:$PORT/{space}/api/relay/rest"
+cat > "$OUT/template.json" <<'JSON'
+{"default_encryption": "required", "default_codecs": ["OPUS", "G722", "PCMU"], "default_ciphers": ["AEAD_AES_256_GCM_8"]}
+JSON
+
+# measure NAME COMMAND…: sets WALL, CPU (user + sys, s) and RSS (MB) from GNU time.
+measure() {
+  local name=$1; shift
+  /usr/bin/time -f "%e %U %S %M" -o "$OUT/time-$name.txt" "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" || {
+    echo "$name failed; see $OUT/$name.err" >&2; tail -5 "$OUT/$name.err" >&2; exit 1; }
+  read -r WALL USER SYS RSS_KB < <(tail -1 "$OUT/time-$name.txt")
+  CPU=$(python3 -c "print(round($USER + $SYS, 2))")
+  RSS=$(( RSS_KB / 1024 ))
+}
+
+fleet_rollout() {  # fleet_rollout N: a fresh database with N projects, then the timed rollout
+  local n=$1 db="$OUT/fleet-$1.db"
+  rm -f "$db"*
+  "$FLEET" import "$(subset "$n")" --db "$db" > /dev/null
+  measure "fleet-$n" "$FLEET" rollout "$OUT/template.json" --db "$db" --api-base "$API_BASE" \
+    --concurrency "$CONCURRENCY" --rate 1000000 --force --quiet
+}
+
+ideal() { python3 -c "print(round($1 * 2 * $LATENCY_MS / 1000 / $CONCURRENCY, 2))"; }
+row() {  # row NAME N: a table row from the last measurement
+  local ideal; ideal=$(ideal "$2")
+  python3 -c "
+wall, cpu, n, ideal = $WALL, $CPU, $2, $ideal
+print(f'| $1 | {wall:.2f} s | {cpu:.2f} s | $RSS MB | {2 * n / wall:,.0f} | {wall / ideal:.2f}× |')"
+}
+
+echo "comparison at N=$N (ideal $(ideal "$N") s)…" >&2
+fleet_rollout "$N"; FLEET_ROW=$(row "fleet rollout" "$N")
+INVENTORY=$(subset "$N")
+measure "curl-$N" bash -c "tail -n +2 '$INVENTORY' | parallel -j$CONCURRENCY --colsep , bench/peer_curl.sh '$API_BASE' {1} {2} {3}"
+CURL_ROW=$(row "GNU parallel -j$CONCURRENCY + curl" "$N")
+measure "aiohttp-$N" python3 bench/peer_aiohttp.py "$INVENTORY" "$API_BASE" "$CONCURRENCY"
+AIOHTTP_ROW=$(row "Python asyncio + aiohttp" "$N")
+
+SCALE_ROWS=""
+for n in $SCALES; do
+  echo "fleet at N=$n…" >&2
+  fleet_rollout "$n"
+  SCALE_ROWS+=$(python3 -c "
+wall, cpu, n, ideal = $WALL, $CPU, $n, $(ideal "$n")
+print(f'| {n:,} | {wall:.2f} s | {wall / ideal:.2f}× | {cpu * 1000 / n:.3f} ms | $RSS MB |')")$'\n'
+  LAST_DB="$OUT/fleet-$n.db"; LAST_N=$n
+done
+
+echo "import and status…" >&2
+rm -f "$OUT/import.db"*
+measure import "$FLEET" import "$OUT/all.csv" --db "$OUT/import.db"
+IMPORT_ROW="| \`fleet import\` of $MAX rows | $WALL s | $RSS MB |"
+measure status "$FLEET" status --db "$LAST_DB"
+STATUS_ROW="| \`fleet status\` of a $LAST_N-task run | $WALL s | $RSS MB |"
+measure status-json "$FLEET" status --json --db "$LAST_DB"
+STATUS_JSON_ROW="| \`fleet status --json\` of a $LAST_N-task run | $WALL s | $RSS MB |"
+
+CPU_MODEL=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)
+cat > BENCHMARKS.md <<MD
+# Benchmarks
+
+Measured $(date -u +"%Y-%m-%d %H:%M UTC") on $(nproc) cores ($CPU_MODEL), $(free -g | awk '/Mem:/ {print $2}') GiB,
+$(uname -sr), $(swift --version 2>&1 | head -1). Reproduce with \`bench/run.sh\` (it installs GNU
+parallel, curl and aiohttp if missing, builds release, and rewrites this file).
+
+The job: for each of N projects over 20 spaces, GET then PUT its SIP profile (\`--force\`), 64
+requests in flight, rate limit out of the way, against \`fleet simulate --latency $LATENCY_MS\` on the same
+machine (the simulator's CPU competes with the client's on the same $(nproc) cores). The ideal wall
+time is N × 2 requests × $LATENCY_MS ms / $CONCURRENCY. Wall, CPU (user + sys) and peak RSS come from GNU time;
+for GNU parallel the CPU includes every curl, and the peak RSS is that of its largest process.
+
+## fleet and its peers at N = $N (ideal $(ideal "$N") s)
+
+| tool | wall | CPU | peak RSS | requests/s | wall / ideal |
+| --- | --- | --- | --- | --- | --- |
+$FLEET_ROW
+$CURL_ROW
+$AIOHTTP_ROW
+
+fleet also records every attempt, the profile before and after, and each task's state in SQLite;
+the peers record nothing.
+
+## fleet at scale
+
+| N | wall | wall / ideal | CPU per project | peak RSS |
+| --- | --- | --- | --- | --- |
+$SCALE_ROWS
+## Inventory and reports
+
+| what | wall | peak RSS |
+| --- | --- | --- |
+$IMPORT_ROW
+$STATUS_ROW
+$STATUS_JSON_ROW
+MD
+cat BENCHMARKS.md
