@@ -63,7 +63,6 @@ CREATE TABLE tasks (
     UNIQUE (run_id, position),
     CHECK (state <> 'failed' OR error_kind IS NOT NULL)
 );
-CREATE INDEX tasks_by_run_state ON tasks (run_id, state);
 
 CREATE TABLE attempts (
     id           INTEGER PRIMARY KEY,
@@ -88,4 +87,4 @@ CREATE TABLE snapshots (
     profile    TEXT NOT NULL CHECK (json_valid(profile)),
     taken_at   TEXT NOT NULL,
     PRIMARY KEY (task_id, kind)
-);
+) WITHOUT ROWID;

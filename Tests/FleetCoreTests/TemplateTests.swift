@@ -128,3 +128,13 @@ import Testing
         #expect(throws: FleetError.self) { try TokenVault.fromEnvironment(["FLEET_KEY": "tooshort"]) }
     }
 }
+
+@Suite struct TimestampTests {
+    @Test func timestampsAreISO8601UTCWithMillisecondsAndParseBack() {
+        let date = Date(timeIntervalSince1970: 1_796_013_250.123_4)
+        #expect(FleetDatabase.timestamp(date) == "2026-11-30T04:34:10.123Z")
+        #expect(FleetDatabase.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        let parsed = FleetDatabase.date(from: "2026-11-30T04:34:10.123Z")?.timeIntervalSince1970 ?? 0
+        #expect(abs(parsed - 1_796_013_250.123) < 0.000_5)
+    }
+}

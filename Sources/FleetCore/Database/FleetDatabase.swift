@@ -53,9 +53,20 @@ public final class FleetDatabase: Sendable {
         close(fd)
     }
 
-    /// The current time as stored in every `*_at` column: ISO 8601 UTC with milliseconds.
+    /// The current time as stored in every `*_at` column: ISO 8601 UTC with milliseconds
+    /// (`2026-11-30T04:34:10.123Z`). Formatted by hand: the executor writes several per task, and
+    /// Foundation's formatter showed in profiles.
     public static func timestamp(_ date: Date = Date()) -> String {
-        date.formatted(Self.timestampStyle)
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(milliseconds / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds % 1000), 3))Z"
     }
 
     public static func date(from timestamp: String) -> Date? {

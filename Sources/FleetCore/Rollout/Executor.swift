@@ -200,7 +200,7 @@ public struct Executor: Sendable {
             do { try await limiter.acquire(space: space) } catch { return .abandoned }
             let startedAt = Date()
             let started = ContinuousClock.now
-            let result: Result<SipProfile, RequestFailure>
+            let result: Result<SignalWireClient.Answer, RequestFailure>
             let method: String
             switch cursor.phase {
             case .get:
@@ -222,7 +222,8 @@ public struct Executor: Sendable {
                                     httpStatus: attempt.httpStatus)
 
             switch (cursor.phase, result) {
-            case (.get, .success(let current)):
+            case (.get, .success(let answer)):
+                let current = answer.profile
                 let desired = item.patch.applied(to: current)
                 if mode == .plan {
                     return .finished(cursor.index, .planned(current.changes(to: desired)))
@@ -234,19 +235,19 @@ public struct Executor: Sendable {
                     record.state = cursor.hasBefore ? .succeeded : .unchanged
                     return await commit(record, .finished(cursor.index, outcome))
                 }
-                if !cursor.hasBefore { record.before = current }
+                if !cursor.hasBefore { record.before = answer.json }
                 if let failed = await commitOrFail(record) { return failed }
                 cursor.hasBefore = true
                 cursor.phase = .put(desired)
                 cursor.attempt = 0
 
             case (.put(let desired), .success(let answer)):
-                record.after = answer
-                if answer.hasSameSettings(as: desired) {
+                record.after = answer.json
+                if answer.profile.hasSameSettings(as: desired) {
                     record.state = .succeeded
                     return await commit(record, .finished(cursor.index, .succeeded))
                 }
-                let differences = answer.changes(to: desired).map { "\($0.field) is \($0.old), not \($0.new)" }.joined(separator: "; ")
+                let differences = answer.profile.changes(to: desired).map { "\($0.field) is \($0.old), not \($0.new)" }.joined(separator: "; ")
                 let mismatch = RequestFailure(kind: .protocol, httpStatus: attempt.httpStatus,
                                               message: "the API answered the PUT with a different profile: \(differences)")
                 record.state = .failed

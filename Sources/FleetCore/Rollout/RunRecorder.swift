@@ -21,9 +21,10 @@ public struct TaskRecord: Sendable {
     public var httpStatus: Int?
     public var errorKind: ErrorKind?
     public var error: String?
-    /// `before` is inserted only if the task has none yet: a retried task keeps its first.
-    public var before: SipProfile?
-    public var after: SipProfile?
+    /// The profile JSON as the API answered it. `before` is inserted only if the task has none
+    /// yet: a retried task keeps its first.
+    public var before: String?
+    public var after: String?
 }
 
 /// Group commit: concurrent callers' records go into one transaction, and each caller returns
@@ -62,16 +63,15 @@ public final class RunRecorder: Sendable {
     }
 
     private func lead(with own: [TaskRecord]) async throws {
+        // Let the tasks that are ready run first: those that reach `commit` join this batch.
+        await Task.yield()
         let followers = state.withLock { state -> [Waiter] in
             defer { state.queue.removeAll() }
             return state.queue
         }
         var outcome = Wake.committed
         do {
-            try await database.writer.write { [own, followers] db in
-                try Self.write(own, db)
-                for follower in followers { try Self.write(follower.records, db) }
-            }
+            try writeNow([own] + followers.map(\.records))
         } catch {
             outcome = .failed("\(error)")
         }
@@ -89,6 +89,13 @@ public final class RunRecorder: Sendable {
         }
     }
 
+    /// Synchronous, on the calling thread: no hop to GRDB's queue and back for each batch.
+    private func writeNow(_ batches: [[TaskRecord]]) throws {
+        try database.writer.write { db in
+            for records in batches { try Self.write(records, db) }
+        }
+    }
+
     private static func write(_ records: [TaskRecord], _ db: Database) throws {
         for record in records {
             let now = FleetDatabase.timestamp()
@@ -103,11 +110,11 @@ public final class RunRecorder: Sendable {
             }
             if let before = record.before {
                 try db.cachedStatement(sql: "INSERT OR IGNORE INTO snapshots (task_id, kind, profile, taken_at) VALUES (?, 'before', ?, ?)")
-                    .execute(arguments: [record.taskID, before.jsonString(), now])
+                    .execute(arguments: [record.taskID, before, now])
             }
             if let after = record.after {
                 try db.cachedStatement(sql: "INSERT OR REPLACE INTO snapshots (task_id, kind, profile, taken_at) VALUES (?, 'after', ?, ?)")
-                    .execute(arguments: [record.taskID, after.jsonString(), now])
+                    .execute(arguments: [record.taskID, after, now])
             }
             try db.cachedStatement(sql: """
                 UPDATE tasks SET state = ?, attempts = ?, http_status = ?, error_kind = ?, error = ?, updated_at = ? WHERE id = ?

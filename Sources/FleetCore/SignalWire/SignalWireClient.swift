@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// The credentials of one project, opened from the inventory for the length of a request.
 public struct Credentials: Sendable {
@@ -39,16 +40,23 @@ public struct SignalWireClient: Sendable {
         self.timeout = timeout
     }
 
-    public func getProfile(space: String, credentials: Credentials) async -> Result<SipProfile, RequestFailure> {
+    /// A profile the API answered with, and the JSON it came as (kept as the snapshot, so a
+    /// snapshot is exactly what the API said and costs no re-encoding).
+    public struct Answer: Sendable {
+        public var profile: SipProfile
+        public var json: String
+    }
+
+    public func getProfile(space: String, credentials: Credentials) async -> Result<Answer, RequestFailure> {
         await send(.GET, space: space, credentials: credentials, body: nil, accepted: [200])
     }
 
     /// PUT answers 201; older API revisions answered 200, so both count as success.
-    public func putProfile(space: String, credentials: Credentials, profile: SipProfile) async -> Result<SipProfile, RequestFailure> {
+    public func putProfile(space: String, credentials: Credentials, profile: SipProfile) async -> Result<Answer, RequestFailure> {
         await send(.PUT, space: space, credentials: credentials, body: profile.writable.jsonData(), accepted: [200, 201])
     }
 
-    private func send(_ method: HTTPMethod, space: String, credentials: Credentials, body: Data?, accepted: Set<Int>) async -> Result<SipProfile, RequestFailure> {
+    private func send(_ method: HTTPMethod, space: String, credentials: Credentials, body: Data?, accepted: Set<Int>) async -> Result<Answer, RequestFailure> {
         var request = HTTPClientRequest(url: apiBase.profileURL(space: space))
         request.method = method
         request.headers.add(name: "Authorization", value: credentials.authorization)
@@ -73,7 +81,7 @@ public struct SignalWireClient: Sendable {
                 guard let profile = SipProfile.decode(data) else {
                     return .failure(RequestFailure(kind: .protocol, httpStatus: status, message: "HTTP \(status) with a body that is not a SIP profile"))
                 }
-                return .success(profile)
+                return .success(Answer(profile: profile, json: String(decoding: data, as: UTF8.self)))
             }
             return .failure(Self.classify(status: status, body: data, headers: response.headers, credentials: credentials))
         } catch {
@@ -140,15 +148,17 @@ struct ValidationErrorBody: Decodable {
 extension HTTPClient {
     /// Runs `body` with an HTTP client for fleet and always shuts it down: redirects off, and a
     /// connection pool as large as the concurrency (the default of 8 per host would cap throughput).
-    public static func withFleetClient<T: Sendable>(concurrency: Int, _ body: (HTTPClient) async throws -> T) async throws -> T {
+    /// The client and `body`'s tasks share one event loop (see `EventLoopTaskExecutor`).
+    public static func withFleetClient<T: Sendable>(concurrency: Int, _ body: @Sendable (HTTPClient) async throws -> T) async throws -> T {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, concurrency))
         configuration.httpVersion = .http1Only
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let client = HTTPClient(eventLoopGroupProvider: .shared(loop), configuration: configuration)
         do {
-            let result = try await body(client)
+            let result = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) { try await body(client) }
             try await client.shutdown()
             return result
         } catch {
