@@ -1,14 +1,14 @@
 import Synchronization
 
-/// A token bucket per space (GCRA form): `rate` requests a second on average, bursts of at most
-/// `burst`. A caller reserves its slot under a lock and then sleeps until it, so concurrent
-/// callers never overdraw the bucket.
+/// A token bucket per space: `rate` tokens a second, at most `burst` saved up. A request takes a
+/// token when it is about to be sent; one that finds none sleeps until one is due and checks
+/// again, so requests that wake late (a busy event loop) still cannot go out together beyond the
+/// burst: any second of sending holds at most `rate + burst` requests of a space.
 public final class RateLimiter: Sendable {
     public let rate: Double
     public let burst: Int
     private let clock: any FleetClock
-    /// The theoretical arrival time of the next request, per space.
-    private let next = Mutex<[String: Duration]>([:])
+    private let buckets = Mutex<[String: (tokens: Double, at: Duration)]>([:])
 
     /// `burst` defaults to a tenth of a second's worth of requests (at least 1).
     public init(rate: Double, burst: Int? = nil, clock: any FleetClock) {
@@ -19,15 +19,21 @@ public final class RateLimiter: Sendable {
 
     public func acquire(space: String) async throws {
         guard rate.isFinite, rate > 0 else { return }
-        let interval = Duration.seconds(1 / rate)
-        let tolerance = interval * (burst - 1)
-        let now = clock.now()
-        let startAt = next.withLock { next -> Duration in
-            let arrival = max(next[space] ?? now, now)
-            let allowed = max(now, arrival - tolerance)
-            next[space] = arrival + interval
-            return allowed
+        while true {
+            let now = clock.now()
+            let wait = buckets.withLock { buckets -> Duration? in
+                var bucket = buckets[space] ?? (Double(burst), now)
+                bucket.tokens = min(Double(burst), bucket.tokens + (now - bucket.at).seconds * rate)
+                bucket.at = now
+                defer { buckets[space] = bucket }
+                if bucket.tokens >= 1 {
+                    bucket.tokens -= 1
+                    return nil
+                }
+                return .seconds((1 - bucket.tokens) / rate)
+            }
+            guard let wait else { return }
+            try await clock.sleep(for: wait)
         }
-        if startAt > now { try await clock.sleep(for: startAt - now) }
     }
 }
