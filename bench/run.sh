@@ -128,5 +128,8 @@ $SCALE_ROWS
 $IMPORT_ROW
 $STATUS_ROW
 $STATUS_JSON_ROW
+
 MD
+# The analysis of the goals (bench/profile.md) is written by hand from a profile; it follows the tables.
+cat bench/profile.md >> BENCHMARKS.md
 cat BENCHMARKS.md

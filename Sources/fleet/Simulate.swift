@@ -87,6 +87,9 @@ struct Simulate: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.perform {
+            if accounts == nil && !FileManager.default.fileExists(atPath: global.databasePath) {
+                throw FleetError.usage("there is no inventory at \(global.databasePath) to take accounts from; give --accounts FILE.csv or --db PATH.")
+            }
             let accounts = try accounts.map(SimulatorAccounts.fromCSV(path:))
                 ?? SimulatorAccounts.fromDatabase(global.openDatabase(), vault: TokenVault.fromEnvironment())
             let simulator = try SignalWireSimulator(accounts: accounts, configuration: configuration(), logPath: log)
