@@ -6,6 +6,12 @@ struct TemplateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "template",
         abstract: "Work with SIP-profile templates.",
+        discussion: """
+            A template is a JSON object with any of the five writable SIP-profile fields; see             `fleet template check --help` for the format.
+
+            Example:
+              $ fleet template check profile.json
+            """,
         subcommands: [Check.self])
 
     struct Check: AsyncParsableCommand {

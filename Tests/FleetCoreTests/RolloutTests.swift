@@ -299,6 +299,27 @@ import Testing
         }
     }
 
+    @Test func aRequestPastItsDeadlineIsATimeoutAndIsRetried() async throws {
+        // Given a simulator that answers only after 2 s, and a timeout of 0.2 s
+        let projects = TestProject.make(1)
+        let fixture = try Fixture(projects: projects)
+        var faults = SimulatorConfiguration()
+        faults.slowRate = 1
+        faults.slowDelay = .seconds(2)
+        try await withSimulator(projects, faults) { simulator, apiBase in
+            let session = try fixture.session(apiBase: apiBase, clock: VirtualClock())
+
+            let (run, _) = try Self.runID(try await session.rollout(try Template(name: "t", text: secureTemplate), selection: Selection(),
+                                                                    options: Self.options { $0.timeoutSeconds = 0.2; $0.maxAttempts = 2 }))
+
+            // Then the task failed as a timeout after both attempts
+            let report = try StatusReport.load(try #require(try fixture.database.run(run)), from: fixture.database)
+            #expect(report.projects.first?.error_kind == "timeout")
+            #expect(report.projects.first?.attempts == 2)
+            #expect(simulator.requests(project: projects[0].projectID, method: "GET") == 2)
+        }
+    }
+
     @Test func planReadsOnlyAndReportsTheChanges() async throws {
         let projects = TestProject.make(4)
         let fixture = try Fixture(projects: projects)
