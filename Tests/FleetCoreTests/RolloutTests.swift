@@ -15,15 +15,6 @@ import Testing
         return options
     }
 
-    static func desired(_ simulatorProfile: SipProfile) -> SipProfile {
-        var desired = simulatorProfile
-        desired.defaultEncryption = "required"
-        desired.defaultCodecs = ["OPUS", "G722", "PCMU"]
-        desired.defaultCiphers = ["AEAD_AES_256_GCM_8", "AES_256_CM_HMAC_SHA1_80"]
-        desired.defaultSendAs = "+15550001111"
-        return desired
-    }
-
     static func taskStates(_ database: FleetDatabase, run: Int64) throws -> [String: Int] {
         try database.writer.read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY state", arguments: [run])
@@ -49,8 +40,7 @@ import Testing
             // Then every profile is the merged one, after exactly one GET and one PUT each
             #expect(end == .finished)
             for project in projects {
-                let initial = SignalWireSimulator.initialProfile(space: project.space, projectID: project.projectID)
-                #expect(simulator.profile(space: project.space, projectID: project.projectID) == Self.desired(initial))
+                #expect(simulator.profile(space: project.space, projectID: project.projectID) == project.secureProfile)
                 #expect(simulator.requests(project: project.projectID, method: "GET") == 1)
                 #expect(simulator.requests(project: project.projectID, method: "PUT") == 1)
             }
@@ -95,8 +85,7 @@ import Testing
             #expect(end == .finished)
             #expect(try Self.taskStates(fixture.database, run: run) == ["succeeded": 40])
             for project in projects {
-                let initial = SignalWireSimulator.initialProfile(space: project.space, projectID: project.projectID)
-                #expect(simulator.profile(space: project.space, projectID: project.projectID) == Self.desired(initial))
+                #expect(simulator.profile(space: project.space, projectID: project.projectID) == project.secureProfile)
                 #expect(simulator.requests(project: project.projectID, method: "GET") <= 8)
                 #expect(simulator.requests(project: project.projectID, method: "PUT") <= 8)
             }
@@ -324,9 +313,7 @@ import Testing
         let projects = TestProject.make(4)
         let fixture = try Fixture(projects: projects)
         try await withSimulator(projects) { simulator, apiBase in
-            var already = Self.desired(SignalWireSimulator.initialProfile(space: projects[0].space, projectID: projects[0].projectID))
-            already.defaultSendAs = "+15550001111"
-            simulator.setProfile(already, space: projects[0].space, projectID: projects[0].projectID)
+            simulator.setProfile(projects[0].secureProfile, space: projects[0].space, projectID: projects[0].projectID)
             let session = try fixture.session(apiBase: apiBase)
 
             let entries = try await session.plan(try Template(name: "t", text: secureTemplate), selection: Selection(), options: Self.options())

@@ -8,15 +8,6 @@ import Testing
 /// rollout, status, retry and rollback through the built binary against the in-process simulator,
 /// including kill -9 and Ctrl-C.
 @Suite struct RunLifecycleTests {
-    static func desired(_ project: TestProject) -> SipProfile {
-        var profile = SignalWireSimulator.initialProfile(space: project.space, projectID: project.projectID)
-        profile.defaultEncryption = "required"
-        profile.defaultCodecs = ["OPUS", "G722", "PCMU"]
-        profile.defaultCiphers = ["AEAD_AES_256_GCM_8", "AES_256_CM_HMAC_SHA1_80"]
-        profile.defaultSendAs = "+15550001111"
-        return profile
-    }
-
     struct Setup {
         let fixture: Fixture
         let template: String
@@ -78,7 +69,7 @@ import Testing
             let retry = try await setup.fleet(["retry", "--quiet"])
             #expect(retry.status == 0, "\(retry.output)")
             for project in projects {
-                #expect(simulator.profile(space: project.space, projectID: project.projectID) == Self.desired(project))
+                #expect(simulator.profile(space: project.space, projectID: project.projectID) == project.secureProfile)
             }
             #expect(try await setup.integrity() == "ok")
             let after = try await setup.status()
@@ -122,7 +113,7 @@ import Testing
 
             let retry = try await setup.fleet(["retry", "1", "--quiet"])
             #expect(retry.status == 0, "\(retry.output)")
-            #expect(projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == Self.desired($0) })
+            #expect(projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
             #expect(projects.allSatisfy { simulator.requests(project: $0.projectID, method: "PUT") == 1 })
         }
     }
@@ -130,10 +121,7 @@ import Testing
     @Test func ctrlCTwiceCancelsRequestsInFlight() async throws {
         let projects = TestProject.make(10)
         let fixture = try Fixture(projects: projects)
-        var faults = SimulatorConfiguration()
-        faults.slowRate = 1
-        faults.slowDelay = .seconds(60)
-        try await withSimulator(projects, faults) { simulator, apiBase in
+        try await withSimulator(projects, TestProject.hanging) { simulator, apiBase in
             let setup = try Self.setup(fixture, apiBase)
             let (process, out, err) = try setup.start(["rollout", setup.template, "--concurrency", "4", "--quiet"])
             await simulator.waitForRequests(4)
@@ -154,10 +142,7 @@ import Testing
     @Test func aRunBeingExecutedCannotBeExecutedByASecondProcess() async throws {
         let projects = TestProject.make(6)
         let fixture = try Fixture(projects: projects)
-        var faults = SimulatorConfiguration()
-        faults.slowRate = 1
-        faults.slowDelay = .seconds(60)
-        try await withSimulator(projects, faults) { simulator, apiBase in
+        try await withSimulator(projects, TestProject.hanging) { simulator, apiBase in
             let setup = try Self.setup(fixture, apiBase)
             let (process, out, err) = try setup.start(["rollout", setup.template, "--concurrency", "2", "--quiet"])
             await simulator.waitForRequests(2)
@@ -215,7 +200,7 @@ import Testing
 
             // Then they succeed and no other project is touched
             #expect(retry.status == 0, "\(retry.output)")
-            #expect(rotated.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == Self.desired($0) })
+            #expect(rotated.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
             #expect(others.map { simulator.requests(project: $0.projectID, method: "GET") + simulator.requests(project: $0.projectID, method: "PUT") } == before)
             #expect((try await setup.status()["counts"] as? [String: Int])?["succeeded"] == 10)
         }
@@ -230,7 +215,7 @@ import Testing
             custom.defaultCodecs = ["PCMA"]
             custom.defaultSendAs = "+442071234567"
             simulator.setProfile(custom, space: projects[1].space, projectID: projects[1].projectID)
-            simulator.setProfile(Self.desired(projects[2]), space: projects[2].space, projectID: projects[2].projectID)
+            simulator.setProfile(projects[2].secureProfile, space: projects[2].space, projectID: projects[2].projectID)
             let originals = projects.map { simulator.profile(space: $0.space, projectID: $0.projectID) }
             let setup = try Self.setup(fixture, apiBase)
             #expect(try await setup.fleet(["rollout", setup.template, "--quiet"]).status == 0)

@@ -57,6 +57,24 @@ public struct TestProject: Sendable, Hashable {
         }
     }
 
+    /// The profile `secureTemplate` gives this project, starting from the simulator's initial one.
+    public var secureProfile: SipProfile {
+        var profile = SignalWireSimulator.initialProfile(space: space, projectID: projectID)
+        profile.defaultEncryption = "required"
+        profile.defaultCodecs = ["OPUS", "G722", "PCMU"]
+        profile.defaultCiphers = ["AEAD_AES_256_GCM_8", "AES_256_CM_HMAC_SHA1_80"]
+        profile.defaultSendAs = "+15550001111"
+        return profile
+    }
+
+    /// A simulator whose every answer comes after a minute: requests stay in flight.
+    public static var hanging: SimulatorConfiguration {
+        var configuration = SimulatorConfiguration()
+        configuration.slowRate = 1
+        configuration.slowDelay = .seconds(60)
+        return configuration
+    }
+
     public static func csv(_ projects: [TestProject], extraHeader: String = ",send_as", extra: (TestProject) -> String = { _ in ",+15550001111" }) -> String {
         "space,project_id,token,label" + extraHeader + "\n"
             + projects.map { "\($0.space),\($0.projectID),\($0.token),\($0.label)" + extra($0) }.joined(separator: "\n") + "\n"
