@@ -69,7 +69,11 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetCoreTests",
-            dependencies: ["FleetCore", "FleetSimulator", "FleetTestSupport"]
+            dependencies: [
+                "FleetCore", "FleetSimulator", "FleetTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "FleetSimulatorTests",

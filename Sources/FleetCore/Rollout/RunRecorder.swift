@@ -57,7 +57,7 @@ public final class RunRecorder: Sendable {
         }
         switch wake {
         case .committed: return
-        case .failed(let message): throw FleetError.internal("cannot record a result in \(database.path): \(message)")
+        case .failed(let message): throw failure(message)
         case .lead: try await lead(with: records)
         }
     }
@@ -84,9 +84,11 @@ public final class RunRecorder: Sendable {
             return state.queue.removeFirst()
         }
         next?.continuation.resume(returning: .lead)
-        if case .failed(let message) = outcome {
-            throw FleetError.internal("cannot record a result in \(database.path): \(message)")
-        }
+        if case .failed(let message) = outcome { throw failure(message) }
+    }
+
+    private func failure(_ message: String) -> FleetError {
+        .internal("cannot record a result in \(database.path): \(message). The run stops; `fleet retry` finishes it once the database can be written.")
     }
 
     /// Synchronous, on the calling thread: no hop to GRDB's queue and back for each batch.
