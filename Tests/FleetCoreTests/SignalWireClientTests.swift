@@ -25,6 +25,13 @@ import Testing
         }
     }
 
+    /// Runs `request` with fleet's client pointed at the test server on `port`.
+    func withClient<T: Sendable>(port: Int, _ request: @Sendable (SignalWireClient) async -> T) async throws -> T {
+        try await HTTPClient.withFleetClient(concurrency: 1) { http in
+            await request(SignalWireClient(http: http, apiBase: try APIBase("http://127.0.0.1:\(port)/{space}/api/relay/rest"), timeout: .seconds(5)))
+        }
+    }
+
     let credentials = Credentials(projectID: "11111111-2222-4333-8444-555555555555", token: "PTsecret0000000000000000000000000000000000000000001a2b")
 
     @Test func aRedirectIsNotFollowedSoCredentialsStayWithTheSpacesHost() async throws {
@@ -39,10 +46,7 @@ import Testing
             return "{}"
         }
         try await withServer(router) { port in
-            let result = try await HTTPClient.withFleetClient(concurrency: 1) { http in
-                await SignalWireClient(http: http, apiBase: try APIBase("http://127.0.0.1:\(port)/{space}/api/relay/rest"), timeout: .seconds(5))
-                    .getProfile(space: "acme", credentials: credentials)
-            }
+            let result = try await withClient(port: port) { await $0.getProfile(space: "acme", credentials: credentials) }
 
             // Then it is a protocol failure and the redirect target never saw a request
             guard case .failure(let failure) = result else { Issue.record("a redirect was followed"); return }
@@ -57,10 +61,7 @@ import Testing
             "{\"domain_identifier\": \"" + String(repeating: "x", count: 1 << 21) + "\"}"
         }
         try await withServer(router) { port in
-            let result = try await HTTPClient.withFleetClient(concurrency: 1) { http in
-                await SignalWireClient(http: http, apiBase: try APIBase("http://127.0.0.1:\(port)/{space}/api/relay/rest"), timeout: .seconds(5))
-                    .getProfile(space: "acme", credentials: credentials)
-            }
+            let result = try await withClient(port: port) { await $0.getProfile(space: "acme", credentials: credentials) }
 
             guard case .failure(let failure) = result else { Issue.record("a 2 MiB body was read"); return }
             #expect(failure == RequestFailure(kind: .protocol, httpStatus: 200, message: "HTTP 200 with a body over 1 MiB"))
@@ -76,9 +77,8 @@ import Testing
                      body: .init(byteBuffer: ByteBuffer(string: #"{"errors":[{"detail":"token \#(token) lacks the Voice scope","status":"422","title":"t","code":"c"}]}"#)))
         }
         try await withServer(router) { port in
-            let result = try await HTTPClient.withFleetClient(concurrency: 1) { http in
-                await SignalWireClient(http: http, apiBase: try APIBase("http://127.0.0.1:\(port)/{space}/api/relay/rest"), timeout: .seconds(5))
-                    .putProfile(space: "acme", credentials: credentials, profile: SipProfile(defaultEncryption: "required"))
+            let result = try await withClient(port: port) {
+                await $0.putProfile(space: "acme", credentials: credentials, profile: SipProfile(defaultEncryption: "required"))
             }
 
             guard case .failure(let failure) = result else { Issue.record("422 accepted"); return }
