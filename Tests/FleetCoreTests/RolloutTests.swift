@@ -76,7 +76,7 @@ import Testing
         try await withSimulator(projects, faults) { simulator, apiBase in
             let session = try fixture.session(apiBase: apiBase)
             // fleet's own limit is set a little above the simulator's so some requests meet 429s.
-            let options = Self.options { $0.maxAttempts = 8; $0.concurrency = 16; $0.rate = 12 }
+            let options = Self.options { $0.maxAttempts = 12; $0.concurrency = 16; $0.rate = 12 }
 
             // When it is rolled out
             let (run, end) = try Self.runID(try await session.rollout(try Template(name: "t", text: secureTemplate), selection: Selection(), options: options))
@@ -86,8 +86,8 @@ import Testing
             #expect(try Self.taskStates(fixture.database, run: run) == ["succeeded": 40])
             for project in projects {
                 #expect(simulator.profile(space: project.space, projectID: project.projectID) == project.secureProfile)
-                #expect(simulator.requests(project: project.projectID, method: "GET") <= 8)
-                #expect(simulator.requests(project: project.projectID, method: "PUT") <= 8)
+                #expect(simulator.requests(project: project.projectID, method: "GET") <= 12)
+                #expect(simulator.requests(project: project.projectID, method: "PUT") <= 12)
             }
             let kinds = try await fixture.database.writer.read { db in
                 try String.fetchAll(db, sql: "SELECT DISTINCT error_kind FROM attempts WHERE error_kind IS NOT NULL ORDER BY 1")
