@@ -147,11 +147,12 @@ import Testing
     }
 
     @Test func aFailedCanaryHaltsTheRunAndLeavesTheRestPending() async throws {
+        // Given 20 projects over 4 spaces; the run takes spaces in turn, so its third task is the
+        // first project of space2, projects[2], whose token is revoked
         let projects = TestProject.make(20)
         let fixture = try Fixture(projects: projects)
-        let ordered = try fixture.database.projects(Selection())
         var faults = SimulatorConfiguration()
-        faults.revoked = [ordered[2].projectID]
+        faults.revoked = [projects[2].projectID]
         try await withSimulator(projects, faults) { simulator, apiBase in
             let session = try fixture.session(apiBase: apiBase)
 
@@ -161,7 +162,11 @@ import Testing
             #expect(end == .halted("canary: 1 of 5 canary projects failed"))
             #expect(try fixture.database.run(run)?.state == .halted)
             #expect(try Self.taskStates(fixture.database, run: run) == ["succeeded": 4, "failed": 1, "pending": 15])
-            #expect(ordered.dropFirst(5).allSatisfy { simulator.requests(project: $0.projectID, method: "GET") == 0 })
+            let order = try await fixture.database.writer.read { db in
+                try String.fetchAll(db, sql: "SELECT p.project_id FROM tasks t JOIN projects p ON p.id = t.project_ref ORDER BY t.position")
+            }
+            #expect(order[2] == projects[2].projectID)
+            #expect(order.dropFirst(5).allSatisfy { simulator.requests(project: $0, method: "GET") == 0 })
         }
     }
 
@@ -343,6 +348,27 @@ import Testing
             #expect(result == .dryRun(4))
             #expect(simulator.statistics.total == 0)
             #expect(try fixture.database.latestRun() == nil)
+        }
+    }
+}
+
+@Suite struct RunOrderTests {
+    @Test func aRunTakesSpacesInTurnSoThePerSpaceRateDoesNotCapTheWholeRun() async throws {
+        // Given 12 projects over 3 spaces, listed space by space in the inventory
+        let projects = TestProject.make(12, spaces: 3)
+        let fixture = try Fixture(projects: projects)
+        try await withSimulator(projects) { _, apiBase in
+            // When a rollout records its tasks
+            _ = try await fixture.session(apiBase: apiBase).rollout(
+                try Template(name: "t", text: secureTemplate), selection: Selection(), options: RolloutTests.options())
+
+            // Then the task order cycles through the spaces
+            let spaces = try await fixture.database.writer.read { db in
+                try String.fetchAll(db, sql: """
+                    SELECT s.name FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id ORDER BY t.position
+                    """)
+            }
+            #expect(spaces == Array(repeating: ["space0", "space1", "space2"], count: 4).flatMap { $0 })
         }
     }
 }

@@ -161,6 +161,9 @@ public struct FleetSession: Sendable {
         }
     }
 
+    /// The selected projects, spaces taken in turn (the first project of each space, then the
+    /// second of each, …). `--rate` is per space, so a run ordered space by space would have every
+    /// slot waiting on one space's bucket; interleaved, the slots spread over all of them.
     private func selectedProjects(_ selection: Selection) throws -> [Project] {
         let projects = try database.projects(selection)
         if projects.isEmpty {
@@ -168,7 +171,17 @@ public struct FleetSession: Sendable {
                                          : "no enabled project matches the selection; `fleet projects` lists the inventory"
             throw FleetError(what + ".", status: .usage)
         }
-        return projects
+        return Self.interleavedBySpace(projects)
+    }
+
+    static func interleavedBySpace(_ projects: [Project]) -> [Project] {
+        var rank: [String: Int] = [:]
+        let ranked = projects.map { project -> (rank: Int, project: Project) in
+            defer { rank[project.space, default: 0] += 1 }
+            return (rank[project.space, default: 0], project)
+        }
+        // Stable: within a rank, spaces keep the inventory's order.
+        return ranked.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(\.element.project)
     }
 
     private func credentials(_ project: Project) throws -> Credentials {
