@@ -9,7 +9,9 @@ struct Rollout: AsyncParsableCommand {
             value, a placeholder a project cannot fill) is listed per project and nothing is sent \
             (exit 65). Then, per project: GET the profile, merge the template over it, skip it if \
             nothing changes (unless --force), PUT the whole merged profile, and check the answer. \
-            The profile before and after is stored, so `fleet rollback RUN` can undo the run.
+            The profile before and after is stored, so `fleet rollback RUN` can undo the run. \
+            Tasks take the spaces in turn, so --rate (per space) does not hold a run over many \
+            spaces to one space's rate.
 
             Failures of kind rate_limited, server, timeout and network are retried with exponential \
             backoff and full jitter (Retry-After wins); unauthorized, validation and protocol fail at \
