@@ -7,7 +7,7 @@ struct Projects: AsyncParsableCommand {
         abstract: "List the inventory, tokens masked.",
         discussion: """
             Lists every project (disabled ones too) with its space, label, tags, whether it is enabled, \
-            its masked token and its template variables. --space and --tag narrow the list.
+            its masked token and its template variables. --space, --tag and --project narrow the list.
 
             Example:
               $ fleet projects --space acme --tag eu
@@ -16,11 +16,7 @@ struct Projects: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("space"), help: ArgumentHelp("Only projects in this space (repeatable).", valueName: "name"))
-    var spaces: [String] = []
-
-    @Option(name: .customLong("tag"), help: ArgumentHelp("Only projects with this tag (repeatable).", valueName: "tag"))
-    var tags: [String] = []
+    @OptionGroup var selection: SelectionOptions
 
     @Flag(help: "Print a JSON array instead of a table.")
     var json = false
@@ -38,7 +34,9 @@ struct Projects: AsyncParsableCommand {
     func run() async throws {
         try await Console.perform {
             let vault = try TokenVault.fromEnvironment()
-            let projects = try global.openDatabase().projects(Selection(spaces: spaces, tags: tags, includeDisabled: true))
+            var listed = selection.selection
+            listed.includeDisabled = true
+            let projects = try global.openDatabase().projects(listed)
             let entries = projects.map { project in
                 Entry(space: project.space, project_id: project.projectID, label: project.label, tags: project.tags,
                       enabled: project.enabled,

@@ -21,8 +21,9 @@ public struct Project: Sendable, Equatable, Codable, FetchableRecord {
         storedToken = row["token"]
         label = row["label"]
         enabled = row["enabled"]
-        tags = try JSONDecoder().decode([String].self, from: Data((row["tags"] as String).utf8))
-        variables = try JSONDecoder().decode([String: String].self, from: Data((row["variables"] as String).utf8))
+        let decoder = JSONDecoder()
+        tags = try decoder.decode([String].self, from: Data((row["tags"] as String).utf8))
+        variables = try decoder.decode([String: String].self, from: Data((row["variables"] as String).utf8))
     }
 
     static let selectSQL = """

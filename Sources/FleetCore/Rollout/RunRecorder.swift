@@ -93,14 +93,14 @@ public final class RunRecorder: Sendable {
 
     /// Synchronous, on the calling thread: no hop to GRDB's queue and back for each batch.
     private func writeNow(_ batches: [[TaskRecord]]) throws {
+        let now = FleetDatabase.timestamp()
         try database.writer.write { db in
-            for records in batches { try Self.write(records, db) }
+            for records in batches { try Self.write(records, at: now, db) }
         }
     }
 
-    private static func write(_ records: [TaskRecord], _ db: Database) throws {
+    private static func write(_ records: [TaskRecord], at now: String, _ db: Database) throws {
         for record in records {
-            let now = FleetDatabase.timestamp()
             if let attempt = record.attempt {
                 try db.cachedStatement(sql: """
                     INSERT INTO attempts (task_id, number, method, started_at, duration_ms, http_status, error_kind, message)

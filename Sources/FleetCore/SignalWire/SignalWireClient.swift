@@ -4,18 +4,17 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The credentials of one project, opened from the inventory for the length of a request.
+/// The credentials of one project, opened from the inventory for the length of a run.
 public struct Credentials: Sendable {
-    public var projectID: String
-    public var token: String
+    public let projectID: String
+    public let token: String
+    /// The Authorization header, built once: a task sends it with every attempt.
+    let authorization: String
 
     public init(projectID: String, token: String) {
         self.projectID = projectID
         self.token = token
-    }
-
-    var authorization: String {
-        "Basic " + Data("\(projectID):\(token)".utf8).base64EncodedString()
+        authorization = "Basic " + Data("\(projectID):\(token)".utf8).base64EncodedString()
     }
 
     /// Removes the token from text that came from outside (an API detail) before it is kept.
@@ -26,7 +25,7 @@ public struct Credentials: Sendable {
 
 /// GET and PUT of the SIP profile through one shared `HTTPClient`, every failure classified into
 /// an `ErrorKind`. Bodies are read up to 1 MiB; redirects are never followed (the client is built
-/// by `HTTPClient.forFleet`), so Authorization goes only to the space's own host.
+/// by `HTTPClient.withFleetClient`), so Authorization goes only to the space's own host.
 public struct SignalWireClient: Sendable {
     public static let maxBodyBytes = 1 << 20
     let http: HTTPClient
