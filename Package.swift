@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
@@ -24,7 +25,7 @@ let package = Package(
         .target(
             name: "FleetMigrations",
             path: "migrations",
-            resources: [.embedInCode("0001_schema.sql")]
+            resources: [.embedInCode("0001_schema.sql"), .embedInCode("0002_runs_waves_executions.sql")]
         ),
         .target(
             name: "FleetSamples",
@@ -40,7 +41,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
@@ -64,7 +67,12 @@ let package = Package(
         ),
         .target(
             name: "FleetTestSupport",
-            dependencies: ["FleetCore", "FleetSimulator"],
+            dependencies: [
+                "FleetCore", "FleetSimulator",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/FleetTestSupport"
         ),
         .testTarget(
@@ -84,6 +92,10 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
+        ),
+        .testTarget(
+            name: "FleetCommandTests",
+            dependencies: ["fleet", "FleetCore", "FleetSimulator", "FleetTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "FleetEndToEndTests",

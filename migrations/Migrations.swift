@@ -4,5 +4,6 @@ public enum FleetMigrations {
     /// (identifier, SQL) in the order they must run.
     public static let all: [(String, String)] = [
         ("0001_schema", String(decoding: PackageResources._001_schema_sql, as: UTF8.self)),
+        ("0002_runs_waves_executions", String(decoding: PackageResources._002_runs_waves_executions_sql, as: UTF8.self)),
     ]
 }

@@ -39,11 +39,15 @@ public final class SignalWireSimulator: Sendable {
 
     public let configuration: SimulatorConfiguration
     private let state: Mutex<State>
-    private let started = ContinuousClock.now
+    /// Latency, slow answers, rate windows and arrival times all go by this clock, so tests on
+    /// virtual time see a simulator on virtual time too.
+    public let clock: any FleetClock
     private let log: RequestLog?
 
-    public init(accounts: SimulatorAccounts, configuration: SimulatorConfiguration = SimulatorConfiguration(), logPath: String? = nil) throws {
+    public init(accounts: SimulatorAccounts, configuration: SimulatorConfiguration = SimulatorConfiguration(), logPath: String? = nil,
+                clock: any FleetClock = SystemClock()) throws {
         self.configuration = configuration
+        self.clock = clock
         state = Mutex(State(accounts: accounts.tokens))
         log = try logPath.map(RequestLog.init(path:))
     }
@@ -106,7 +110,22 @@ public final class SignalWireSimulator: Sendable {
 
     /// Answers one request. `space` comes from the path or the Host header.
     public func respond(method: String, space: String?, authorization: String?, body: Data) async -> Reply {
-        let arrived = ContinuousClock.now - started
+        let received = receive(method: method, space: space, authorization: authorization, body: body)
+        if received.wait > .zero { try? await clock.sleep(for: received.wait) }
+        return complete(received)
+    }
+
+    /// A request decided on (the profile stored, the fault chosen) but not yet answered: the
+    /// answer is due after `wait` (latency and slowness).
+    public struct Received: Sendable {
+        public var reply: Reply
+        public var wait: Duration
+        let method: String, space: String?, projectID: String?, arrived: Duration
+    }
+
+    /// Counts the request and decides its answer.
+    public func receive(method: String, space: String?, authorization: String?, body: Data) -> Received {
+        let arrived = clock.now()
         let projectID = Self.username(authorization)
         let (number, reached) = state.withLock { state -> (Int, [CheckedContinuation<Void, Never>]) in
             state.statistics.total += 1
@@ -121,12 +140,16 @@ public final class SignalWireSimulator: Sendable {
             return (state.statistics.requests[projectID]!.values.reduce(0, +), reached)
         }
         for waiter in reached { waiter.resume() }
-        var reply = decide(method: method, space: space, projectID: projectID, authorization: authorization, body: body, number: number)
-        if configuration.latency > .zero { try? await Task.sleep(for: configuration.latency) }
-        if reply.delay > .zero { try? await Task.sleep(for: reply.delay) }
+        let reply = decide(method: method, space: space, projectID: projectID, authorization: authorization, body: body, number: number)
+        return Received(reply: reply, wait: configuration.latency + reply.delay, method: method, space: space, projectID: projectID, arrived: arrived)
+    }
+
+    /// Ends a request received earlier: it leaves the in-flight count and the log gets its line.
+    public func complete(_ received: Received) -> Reply {
         state.withLock { $0.statistics.inFlight -= 1 }
-        log?.write(method: method, space: space, projectID: projectID, status: reply.drop ? 0 : reply.status,
-                   duration: ContinuousClock.now - started - arrived)
+        var reply = received.reply
+        log?.write(method: received.method, space: received.space, projectID: received.projectID, status: reply.drop ? 0 : reply.status,
+                   duration: clock.now() - received.arrived, at: clock.date())
         if reply.drop { reply.body = Data() }
         return reply
     }
@@ -189,8 +212,7 @@ public final class SignalWireSimulator: Sendable {
 
     /// nil when the request is within the limit, else the Retry-After value in seconds.
     private func countAgainstRateLimit(space: String, limit: Int) -> String? {
-        let elapsed = ContinuousClock.now - started
-        let second = elapsed.components.seconds
+        let second = clock.now().components.seconds
         let over = state.withLock { state -> Bool in
             var entry = state.window[space] ?? (second, 0)
             if entry.second != second { entry = (second, 0) }
@@ -257,13 +279,12 @@ final class RequestLog: Sendable {
         self.handle = Mutex(handle)
     }
 
-    func write(method: String, space: String?, projectID: String?, status: Int, duration: Duration) {
+    func write(method: String, space: String?, projectID: String?, status: Int, duration: Duration, at time: Date) {
         struct Line: Encodable {
             var time: String, method: String, space: String?, project_id: String?, status: Int, duration_ms: Double
         }
-        let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        let line = Line(time: FleetDatabase.timestamp(), method: method, space: space, project_id: projectID, status: status,
-                        duration_ms: (ms * 1000).rounded() / 1000)
+        let line = Line(time: FleetDatabase.timestamp(time), method: method, space: space, project_id: projectID, status: status,
+                        duration_ms: (duration.milliseconds * 1000).rounded() / 1000)
         guard var data = try? JSONEncoder().encode(line) else { return }
         data.append(0x0A)
         handle.withLock { $0.write(data) }

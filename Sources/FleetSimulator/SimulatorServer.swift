@@ -14,8 +14,6 @@ public struct SimulatorServer: Sendable {
         self.simulator = simulator
     }
 
-    static let suffix = "/api/relay/rest/sip_profile"
-
     /// Serves until the calling task is cancelled; `onReady` gets the bound port.
     public func run(host: String = "127.0.0.1", port: Int = 0, onReady: @escaping @Sendable (Int) async -> Void) async throws {
         try await application(host: host, port: port, onReady: onReady).run()
@@ -38,49 +36,19 @@ public struct SimulatorServer: Sendable {
 
     /// Runs the simulator for the length of `body`, which gets the `--api-base` to use.
     public func withRunning<T: Sendable>(_ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await run { port in continuation.yield(port) }
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                throw FleetError.internal("the simulator did not start.")
-            }
-            let result = try await body("http://127.0.0.1:\(port)/{space}/api/relay/rest")
-            group.cancelAll()
-            return result
-        }
-    }
-
-    struct Context: RequestContext {
-        var coreContext: CoreRequestContextStorage
-        let channel: any Channel
-
-        init(source: ApplicationRequestContextSource) {
-            coreContext = .init(source: source)
-            channel = source.channel
+        try await LoopbackServer.withRunning({ onReady in try await run(onReady: onReady) }) { port in
+            try await body("http://127.0.0.1:\(port)/{space}/api/relay/rest")
         }
     }
 
     struct Responder: HTTPResponder {
         let simulator: SignalWireSimulator
 
-        func respond(to request: Request, context: Context) async throws -> Response {
-            let path = request.uri.path
-            var space: String?
-            if path == SimulatorServer.suffix {
-                space = request.head.authority.flatMap { $0.split(separator: ".").first.map(String.init) }?
-                    .split(separator: ":").first.map { $0.lowercased() }
-            } else if path.hasSuffix(SimulatorServer.suffix) {
-                let prefix = path.dropFirst().dropLast(SimulatorServer.suffix.count)
-                if !prefix.isEmpty && !prefix.contains("/") { space = prefix.lowercased() }
-            }
-            if space == nil && path != SimulatorServer.suffix {
+        func respond(to request: Request, context: ChannelRequestContext) async throws -> Response {
+            guard case .profile(let space) = SimulatorRoute(path: request.uri.path, authority: request.head.authority) else {
                 return response(.init(status: 404, body: SignalWireSimulator.json(["error": "Not Found"])))
             }
-            let body = try await request.body.collect(upTo: SignalWireClient.maxBodyBytes)
+            let body = try await request.body.collect(upTo: TransportLimits.maxBodyBytes)
             let reply = await simulator.respond(
                 method: request.method.rawValue, space: space, authorization: request.headers[.authorization],
                 body: Data(body.readableBytesView))
@@ -96,6 +64,40 @@ public struct SimulatorServer: Sendable {
             if let allow = reply.headers["Allow"] { headers[.allow] = allow }
             return Response(status: .init(code: reply.status), headers: headers,
                             body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+        }
+    }
+}
+
+/// A request context that keeps the channel, so a handler can close the connection.
+public struct ChannelRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// Serving on a free port of 127.0.0.1 for the length of a body: the pattern the simulator, the
+/// demo and the tests' servers share.
+public enum LoopbackServer {
+    /// Starts `serve` (which calls its argument with the bound port once listening), runs `body`
+    /// with that port, then stops the server.
+    public static func withRunning<T: Sendable>(_ serve: @escaping @Sendable (_ onReady: @escaping @Sendable (Int) async -> Void) async throws -> Void,
+                                                _ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await serve { port in continuation.yield(port) }
+                continuation.finish()
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw FleetError.internal("the local server did not start.") }
+            let result = try await body(port)
+            group.cancelAll()
+            return result
         }
     }
 }

@@ -2,13 +2,15 @@ import ArgumentParser
 
 @main
 struct Fleet: AsyncParsableCommand {
+    static let version = "0.4.0"
+
     static let configuration = CommandConfiguration(
         commandName: "fleet",
         abstract: "Apply one SIP-profile template to many SignalWire projects at once, and keep track of every attempt.",
         discussion: """
             fleet keeps an inventory of SignalWire spaces, projects and API tokens in SQLite, rolls a \
             SIP-profile template out to them concurrently with retries, records every HTTP attempt and \
-            outcome, and reruns what failed.
+            outcome, and reruns what failed. Options come after the subcommand.
 
             A typical session:
               $ fleet import projects.csv
@@ -17,9 +19,11 @@ struct Fleet: AsyncParsableCommand {
               $ fleet status
               $ fleet retry
 
-            Exit status: 0 when every selected project ended succeeded or unchanged; 1 when any failed or \
-            the run was halted or interrupted; 64 usage error; 65 bad CSV or template; 70 internal error.
+            Exit status: 0 when every selected project ended succeeded or unchanged; 1 when any failed \
+            or drifted, or the run was halted or interrupted; 64 usage error; 65 bad CSV, template or \
+            plan file; 70 internal error; 74 I/O error (disk full, unreadable database).
             """,
+        version: version,
         subcommands: [
             Import.self, Projects.self, TemplateCommand.self, Plan.self, Rollout.self, Status.self, Runs.self,
             Retry.self, Rollback.self, Simulate.self, Demo.self,

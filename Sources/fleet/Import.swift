@@ -1,18 +1,20 @@
 import ArgumentParser
 import FleetCore
 
-struct Import: AsyncParsableCommand {
+struct Import: FleetCommand {
     static let configuration = CommandConfiguration(
         abstract: "Upsert spaces and projects from an inventory CSV; all or nothing.",
         discussion: """
             The file is RFC 4180 CSV in UTF-8 (a BOM and CRLF line ends are fine) with a header row. \
             Required columns: space, project_id, token. Optional: label, tags (separated by ;), enabled \
             (true/false). Every other column is a template variable of that project; an empty cell \
-            removes the variable.
+            removes the variable. A header that looks like a misspelt column (enabeld, lable, \
+            project-id) is refused with "did you mean", so a typo never becomes a variable.
 
             Rows are keyed by (space, project_id): importing again updates the token, label, tags, \
             enabled and variables that the file has columns for, and leaves the rest alone. A file with \
-            any bad row imports nothing and lists every bad row as FILE:LINE: reason (exit 65).
+            any bad row (a control character in a field included) imports nothing and lists every bad \
+            row as FILE:LINE: reason (exit 65). This is the only command that creates a database.
 
             Tokens are stored sealed with AES-GCM when FLEET_KEY (32 bytes, base64) is set, and are \
             never printed.
@@ -20,20 +22,19 @@ struct Import: AsyncParsableCommand {
             Example:
               $ fleet import projects.csv
               imported 40 projects in 4 spaces: 40 new, 0 updated
+              $ fleet import projects.csv --db ops.db
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var database: DatabaseOption
 
     @Argument(help: ArgumentHelp("The inventory CSV.", valueName: "file.csv"))
     var file: String
 
-    func run() async throws {
-        try await Console.perform {
-            let inventory = try InventoryFile.load(path: file)
-            let vault = try TokenVault.fromEnvironment()
-            let summary = try global.openDatabase().importInventory(inventory, vault: vault)
-            Console.out(summary.sentence)
-            return .success
-        }
+    func execute(in context: CommandContext) async throws -> ExitStatus {
+        let inventory = try InventoryFile.load(path: file)
+        let vault = try TokenVault.fromEnvironment(context.environment)
+        let summary = try database.open(.create, context).importInventory(inventory, vault: vault, now: context.clock.date())
+        context.console.out(summary.sentence)
+        return .success
     }
 }

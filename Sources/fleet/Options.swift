@@ -2,51 +2,74 @@ import ArgumentParser
 import FleetCore
 import Foundation
 
-/// `--db` and `--api-base`, on every command.
-struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The SQLite file (env FLEET_DB; default ./fleet.db). Created and migrated on first use.", valueName: "path"))
+/// `--db`, on every command that uses the database.
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The SQLite file (env FLEET_DB; default ./fleet.db). Only `fleet import` creates one.", valueName: "path"))
     var db: String?
 
+    func path(_ context: CommandContext) -> String {
+        db ?? context.variable("FLEET_DB") ?? "fleet.db"
+    }
+
+    /// Next-step command lines that carry this database.
+    func hint(_ context: CommandContext) -> CommandHint {
+        CommandHint(database: path(context))
+    }
+
+    /// Opens the database; its warnings (a file others can read) go to stderr.
+    func open(_ access: FleetDatabase.Access, _ context: CommandContext) throws -> FleetDatabase {
+        let database = try FleetDatabase(path: path(context), access: access)
+        for warning in database.warnings { context.console.err(warning) }
+        return database
+    }
+}
+
+/// `--api-base` and `--ca-file`, on the commands that call the API.
+struct APIOptions: ParsableArguments {
     @Option(name: .customLong("api-base"), help: ArgumentHelp(
-        "Where a space's API lives; {space} is replaced by the space name (env FLEET_API_BASE; default \(APIBase.defaultTemplate)). Plain http only on loopback.",
+        "Where a space's API lives; {space} is a label of the host name (env FLEET_API_BASE; default \(APIBase.defaultTemplate)). Plain http only on loopback.",
         valueName: "url"))
     var apiBase: String?
 
-    var databasePath: String {
-        db ?? ProcessInfo.processInfo.environment["FLEET_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "fleet.db"
-    }
-
-    func openDatabase() throws -> FleetDatabase {
-        try FleetDatabase(path: databasePath)
-    }
-
-    func resolvedAPIBase() throws -> APIBase {
-        try APIBase(apiBase ?? ProcessInfo.processInfo.environment["FLEET_API_BASE"].flatMap { $0.isEmpty ? nil : $0 } ?? APIBase.defaultTemplate)
-    }
-
-    /// `fleet`, or `fleet --db PATH` when the database is not the default, for commands fleet tells the operator to type.
-    var commandPrefix: String {
-        databasePath == "fleet.db" ? "fleet" : "fleet --db \(databasePath)"
-    }
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp(
+        "A PEM certificate or bundle to trust besides the system's roots (env FLEET_CA_FILE). Verification is never switched off.",
+        valueName: "path"))
+    var caFile: String?
 
     func validate() throws {
         do {
-            _ = try resolvedAPIBase()
+            if let apiBase { _ = try APIBase(apiBase) }
+            if let caFile { _ = try CertificateAuthorityFile.load(caFile) }
         } catch let error as FleetError {
             throw ValidationError(error.message)
         }
+    }
+
+    /// The API base in effect, and whether the operator gave it (by flag or environment).
+    func resolved(_ context: CommandContext) throws -> (base: APIBase, given: Bool) {
+        if let given = apiBase ?? context.variable("FLEET_API_BASE") { return (try APIBase(given), true) }
+        return (try APIBase(APIBase.defaultTemplate), false)
+    }
+
+    func session(_ database: FleetDatabase, _ context: CommandContext, progress: RunProgress = RunProgress()) throws -> FleetSession {
+        let (base, given) = try resolved(context)
+        let caFile = caFile ?? context.variable("FLEET_CA_FILE")
+        if let caFile { _ = try CertificateAuthorityFile.load(caFile) }
+        return FleetSession(database: database, apiBase: base, apiBaseGiven: given, vault: try TokenVault.fromEnvironment(context.environment),
+                            transports: context.transports, caFile: caFile, clock: context.clock, stop: context.stop, progress: progress,
+                            gate: context.gate, note: { [console = context.console] line in console.err(line) }, random: context.random)
     }
 }
 
 /// `--space`, `--tag`, `--project`, each repeatable; none means every enabled project.
 struct SelectionOptions: ParsableArguments {
-    @Option(name: .customLong("space"), help: ArgumentHelp("Only projects in this space (repeatable).", valueName: "name"))
+    @Option(name: .customLong("space"), help: ArgumentHelp("Only projects in this space (repeatable: any of them).", valueName: "name"))
     var spaces: [String] = []
 
-    @Option(name: .customLong("tag"), help: ArgumentHelp("Only projects with this tag (repeatable).", valueName: "tag"))
+    @Option(name: .customLong("tag"), help: ArgumentHelp("Only projects with this tag (repeatable: every tag given).", valueName: "tag"))
     var tags: [String] = []
 
-    @Option(name: .customLong("project"), help: ArgumentHelp("Only this project (repeatable).", valueName: "uuid"))
+    @Option(name: .customLong("project"), help: ArgumentHelp("Only this project (repeatable: any of them).", valueName: "uuid"))
     var projects: [String] = []
 
     func validate() throws {
@@ -61,26 +84,44 @@ struct SelectionOptions: ParsableArguments {
 /// The execution options of rollout, retry and rollback. Unset options keep their defaults (for
 /// retry: the run's recorded options).
 struct ExecutionFlags: ParsableArguments {
-    @Option(help: ArgumentHelp("Requests in flight at most (default 16).", valueName: "n"))
+    @Option(help: ArgumentHelp("Requests in flight at most, 1 to 1024 (default 16).", valueName: "n"))
     var concurrency: Int?
 
-    @Option(help: ArgumentHelp("Requests per second per space at most (default 50).", valueName: "r"))
+    @Option(help: ArgumentHelp("Requests per second per space at most: the ceiling of the adaptive rate (default 50).", valueName: "r"))
     var rate: Double?
 
-    @Option(name: .customLong("max-attempts"), help: ArgumentHelp("Attempts of each request before a task fails (default 5).", valueName: "n"))
+    @Option(name: .customLong("max-attempts"), help: ArgumentHelp("Attempts of each request before a task fails, 1 to 100 (default 5).", valueName: "n"))
     var maxAttempts: Int?
 
-    @Option(help: ArgumentHelp("Seconds one request may take (default 30).", valueName: "s"))
+    @Option(help: ArgumentHelp("Seconds one request may take, body included (default 30).", valueName: "s"))
     var timeout: Double?
 
-    @Option(help: ArgumentHelp("Run N projects first; go on only if all of them succeeded.", valueName: "n"))
+    @Option(help: ArgumentHelp("Run N projects first; go on only if none of them failed (the same as --waves N,100%).", valueName: "n"))
     var canary: Int?
 
-    @Option(name: .customLong("max-failures"), help: ArgumentHelp("Stop starting tasks once N (or N% of the tasks) have failed.", valueName: "n|n%"))
+    @Option(help: ArgumentHelp("Cumulative wave ends, counts or shares: 10,10%,50%,100%. A wave with a failure halts the run before the next.", valueName: "list"))
+    var waves: String?
+
+    @Option(name: .customLong("max-failures"), help: ArgumentHelp("Stop starting tasks once N (or N% of the tasks of a wave) have failed in this execution.", valueName: "n|n%"))
     var maxFailures: String?
+
+    @Option(help: ArgumentHelp("Wait this long after each wave before the next: 30s, 10m, 1h.", valueName: "duration"))
+    var bake: String?
+
+    @Option(help: ArgumentHelp("A shell command run after each wave (and its bake); anything but exit 0 halts the run.", valueName: "command"))
+    var gate: String?
+
+    @Option(name: .customLong("gate-timeout"), help: ArgumentHelp("Seconds the gate may take before it counts as failed (default 600).", valueName: "s"))
+    var gateTimeout: Double?
+
+    @Flag(name: .customLong("rollback-on-halt"), help: "When the run halts, roll back every project it changed, as a run linked to it.")
+    var rollbackOnHalt = false
 
     @Flag(help: "PUT even when a profile already equals the desired one.")
     var force = false
+
+    @Flag(help: "Do not ask for confirmation on a terminal.")
+    var yes = false
 
     @Flag(help: "Print the final report as `fleet status --json` would.")
     var json = false
@@ -88,15 +129,30 @@ struct ExecutionFlags: ParsableArguments {
     @Flag(help: "No progress line on stderr.")
     var quiet = false
 
+    /// The ranges of the options plan shares with the executions.
+    static func checkRequestOptions(concurrency: Int?, rate: Double?, timeout: Double?) throws {
+        if let concurrency { try check((1...1024).contains(concurrency), "--concurrency must be between 1 and 1024.") }
+        if let rate { try check(rate.isFinite && (0.01...100_000).contains(rate), "--rate must be between 0.01 and 100000 requests per second.") }
+        if let timeout { try check(timeout.isFinite && (0.01...3600).contains(timeout), "--timeout must be between 0.01 and 3600 seconds.") }
+    }
+
+    private static func check(_ ok: Bool, _ message: String) throws {
+        if !ok { throw ValidationError(message) }
+    }
+
     func validate() throws {
-        if let concurrency, concurrency < 1 || concurrency > 1024 { throw ValidationError("--concurrency must be between 1 and 1024.") }
-        if let rate, !(rate > 0) { throw ValidationError("--rate must be a positive number of requests per second.") }
-        if let maxAttempts, maxAttempts < 1 || maxAttempts > 100 { throw ValidationError("--max-attempts must be between 1 and 100.") }
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds.") }
-        if let canary, canary < 1 { throw ValidationError("--canary must be at least 1.") }
-        if let maxFailures, FailureLimit(argument: maxFailures) == nil {
-            throw ValidationError("--max-failures must be a count such as 10 or a share such as 5%.")
+        let check = Self.check
+        try Self.checkRequestOptions(concurrency: concurrency, rate: rate, timeout: timeout)
+        if let maxAttempts { try check((1...100).contains(maxAttempts), "--max-attempts must be between 1 and 100.") }
+        if let canary { try check(canary >= 1 && canary <= 10_000_000, "--canary must be a number of projects, at least 1.") }
+        try check(canary == nil || waves == nil, "--canary and --waves cannot be given together; --canary N is --waves N,100%.")
+        if let waves { try check(WaveEnd.parseList(waves) != nil, "--waves must list counts or shares such as 10,10%,50%,100%.") }
+        if let maxFailures { try check(FailureLimit(argument: maxFailures) != nil, "--max-failures must be a count such as 10 or a share such as 5%.") }
+        if let bake {
+            try check(BakeDuration.parse(bake) != nil, "--bake must be a duration such as 30s, 10m or 1h (at most 7 days).")
+            try check(canary != nil || waves != nil, "--bake waits between waves; give --waves or --canary too.")
         }
+        if let gateTimeout { try check(gateTimeout.isFinite && (1...86_400).contains(gateTimeout), "--gate-timeout must be between 1 and 86400 seconds.") }
     }
 
     /// Applies the flags given over `base`.
@@ -106,13 +162,19 @@ struct ExecutionFlags: ParsableArguments {
         if let rate { options.rate = rate }
         if let maxAttempts { options.maxAttempts = maxAttempts }
         if let timeout { options.timeoutSeconds = timeout }
-        if let canary { options.canary = canary }
+        if let canary { (options.canary, options.waves) = (canary, nil) }
+        if let waves { (options.waves, options.canary) = (WaveEnd.parseList(waves), nil) }
         if let maxFailures { options.maxFailures = FailureLimit(argument: maxFailures) }
+        if let bake { options.bakeSeconds = BakeDuration.parse(bake) }
+        if let gate { options.gate = gate }
+        if let gateTimeout { options.gateTimeoutSeconds = gateTimeout }
+        if rollbackOnHalt { options.rollbackOnHalt = true }
         if force { options.force = true }
         return options
     }
 
     var anyGiven: Bool {
-        concurrency != nil || rate != nil || maxAttempts != nil || timeout != nil || canary != nil || maxFailures != nil || force
+        concurrency != nil || rate != nil || maxAttempts != nil || timeout != nil || canary != nil || waves != nil || maxFailures != nil
+            || bake != nil || gate != nil || gateTimeout != nil || rollbackOnHalt || force
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import FleetCore
 import Foundation
 
-struct Plan: AsyncParsableCommand {
+struct Plan: FleetCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read every selected profile (GET only) and report what a rollout would change.",
         discussion: """
@@ -16,7 +16,9 @@ struct Plan: AsyncParsableCommand {
               $ fleet plan profile.json --json
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var database: DatabaseOption
+
+    @OptionGroup var api: APIOptions
 
     @Argument(help: ArgumentHelp("The template.", valueName: "template.json"))
     var template: String
@@ -24,19 +26,23 @@ struct Plan: AsyncParsableCommand {
     @OptionGroup var selection: SelectionOptions
 
     @Option(help: ArgumentHelp("Requests in flight at most (default 16).", valueName: "n"))
-    var concurrency: Int = 16
+    var concurrency: Int = ExecutionOptions().concurrency
 
     @Option(help: ArgumentHelp("Requests per second per space at most (default 50).", valueName: "r"))
-    var rate: Double = 50
+    var rate: Double = ExecutionOptions().rate
 
     @Option(help: ArgumentHelp("Seconds one request may take (default 30).", valueName: "s"))
-    var timeout: Double = 30
+    var timeout: Double = ExecutionOptions().timeoutSeconds
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     @Flag(help: "No progress line on stderr.")
     var quiet = false
+
+    func validate() throws {
+        try ExecutionFlags.checkRequestOptions(concurrency: concurrency, rate: rate, timeout: timeout)
+    }
 
     struct JSONReport: Encodable {
         struct Entry: Encodable {
@@ -55,51 +61,44 @@ struct Plan: AsyncParsableCommand {
         var projects: [Entry]
     }
 
-    func run() async throws {
-        try await Console.perform {
-            let template = try Template.load(path: template)
-            let session = try FleetSession.live(global)
-            var options = ExecutionOptions()
-            options.concurrency = concurrency
-            options.rate = rate
-            options.timeoutSeconds = timeout
-            let selection = selection.selection
-            let planOptions = options
-            let entries = try await RunEnding.execute(session: session, global: global, quiet: quiet || json, label: "plan") {
-                try await session.plan(template, selection: selection, options: planOptions)
-            }
-            var report = JSONReport(template_sha256: template.sha256, selected: entries.count, would_change: 0, unchanged: 0, failed: 0, projects: [])
-            var text: [String] = []
-            for entry in entries {
-                let project = entry.project
-                let heading = "\(project.space) \(project.projectID)\(project.label.isEmpty ? "" : " \(project.label)")"
-                switch entry.outcome {
-                case .planned(let changes) where changes.isEmpty:
-                    report.unchanged += 1
-                case .planned(let changes):
-                    report.would_change += 1
-                    report.projects.append(.init(space: project.space, project_id: project.projectID, label: project.label, changes: changes))
-                    text.append(heading)
-                    text += changes.map { "    \($0.field): \($0.old) → \($0.new)" }
-                case .failed(let failure):
-                    report.failed += 1
-                    report.projects.append(.init(space: project.space, project_id: project.projectID, label: project.label, changes: [],
-                                                 error_kind: failure.kind.rawValue, error: failure.message))
-                    text.append("\(heading)\n    cannot read: \(failure.kind): \(failure.message)")
-                default:
-                    report.failed += 1
-                    text.append("\(heading)\n    not read: interrupted")
-                }
-            }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                Console.out(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                if !text.isEmpty { Console.out(text.joined(separator: "\n") + "\n") }
-                Console.out("plan for \(template.name): \(report.selected) projects selected, \(report.would_change) would change, \(report.unchanged) unchanged, \(report.failed) could not be read")
-            }
-            return report.failed == 0 ? .success : .failure
+    func execute(in context: CommandContext) async throws -> ExitStatus {
+        let template = try Template.load(path: template)
+        let session = try api.session(try database.open(.read, context), context)
+        var options = ExecutionOptions()
+        (options.concurrency, options.rate, options.timeoutSeconds) = (concurrency, rate, timeout)
+        let selection = selection.selection, planOptions = options
+        let entries = try await RunConsole.execute(session, context: context, quiet: quiet || json, label: "plan", resumeHint: "fleet plan") {
+            try await session.plan(template, selection: selection, options: planOptions)
         }
+        var report = JSONReport(template_sha256: template.sha256, selected: entries.count, would_change: 0, unchanged: 0, failed: 0, projects: [])
+        var text: [String] = []
+        for entry in entries {
+            let project = entry.project
+            switch entry.outcome {
+            case .planned(let current, let desired) where current.changes(to: desired).isEmpty:
+                report.unchanged += 1
+            case .planned(let current, let desired):
+                let changes = current.changes(to: desired)
+                report.would_change += 1
+                report.projects.append(.init(space: project.space, project_id: project.projectID, label: project.label, changes: changes))
+                text.append(project.heading)
+                text += changes.map { "    " + $0.text.escapingControlCharacters }
+            case .failed(let failure):
+                report.failed += 1
+                report.projects.append(.init(space: project.space, project_id: project.projectID, label: project.label, changes: [],
+                                             error_kind: failure.kind.rawValue, error: failure.message))
+                text.append("\(project.heading)\n    cannot read: \(failure.kind): \(failure.message)")
+            default:
+                report.failed += 1
+                text.append("\(project.heading)\n    not read: interrupted")
+            }
+        }
+        if json {
+            context.console.out(ReportJSON.encode(report))
+        } else {
+            if !text.isEmpty { context.console.out(text.joined(separator: "\n") + "\n") }
+            context.console.out("plan for \(template.name): \(report.selected) projects selected, \(report.would_change) would change, \(report.unchanged) unchanged, \(report.failed) could not be read")
+        }
+        return report.failed == 0 ? .success : .failure
     }
 }

@@ -1,37 +1,47 @@
 import ArgumentParser
 import FleetCore
 
-struct Retry: AsyncParsableCommand {
+struct Retry: FleetCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rerun every task of a run (default: the latest) that did not succeed.",
         discussion: """
-            Reruns the tasks that are failed, pending (halted, interrupted, or killed) or were left \
-            running by a dead process, with the run's recorded template and the inventory's current \
-            credentials, so a corrected token can be imported and retried. The attempts are added to \
-            the same run. Options not given are the run's recorded ones. A run being executed by \
-            another process is refused.
+            Reruns the tasks that are failed, pending (halted, interrupted, left by the circuit \
+            breaker, or killed) or were left running by a dead process, with the run's recorded \
+            template and the inventory's current credentials, so a corrected token can be imported \
+            and retried. With --pending, only the tasks never carried to an end (not the failed ones), \
+            so a run halted by its failures can be finished. Projects disabled since the run are \
+            skipped, and said. The attempts are added to the same run, as a new execution.
+
+            The run's recorded API base is used; a different --api-base or FLEET_API_BASE is refused. \
+            Options not given are the run's recorded ones; --max-failures counts this execution's \
+            failures, as a share of the tasks it reruns. A staged run resumes at its first wave not \
+            done (a bake that had finished is not repeated). A run being executed by another process \
+            is refused.
 
             Example:
               $ fleet import fixed-tokens.csv
               $ fleet retry 12
+              $ fleet retry 12 --pending
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var database: DatabaseOption
+
+    @OptionGroup var api: APIOptions
 
     @Argument(help: ArgumentHelp("The run id (default: the latest run).", valueName: "run"))
     var run: Int64?
 
+    @Flag(help: "Only the tasks never carried to an end (pending), not the failed ones.")
+    var pending = false
+
     @OptionGroup var execution: ExecutionFlags
 
-    func run() async throws {
-        try await Console.perform {
-            let session = try FleetSession.live(global)
-            let base = try session.database.requireRun(run)
-            let options = execution.anyGiven ? execution.options(over: base.executionOptions) : nil
-            let result = try await RunEnding.execute(session: session, global: global, quiet: execution.quiet, label: "retry") {
-                try await session.retry(base.id, options: options)
-            }
-            return try RunEnding.report(runID: result.run.id, end: result.end, session: session, global: global, json: execution.json)
-        }
+    func execute(in context: CommandContext) async throws -> ExitStatus {
+        let database = try database.open(.write, context)
+        let session = try api.session(database, context)
+        let recorded = try database.requireRun(run)
+        let options = execution.anyGiven ? execution.options(over: try recorded.executionOptions()) : nil
+        let prepared = try session.prepareRetry(recorded.id, options: options, pendingOnly: pending)
+        return try await RunConsole.run(prepared, session: session, flags: execution, label: "retry", resume: "retry \(recorded.id)", database: self.database, context: context)
     }
 }

@@ -1,39 +1,36 @@
 import ArgumentParser
 import FleetCore
 
-struct Rollback: AsyncParsableCommand {
+struct Rollback: FleetCommand {
     static let configuration = CommandConfiguration(
         abstract: "Restore the profiles a run changed to what they were before it.",
         discussion: """
             For every project RUN recorded a "before" profile for (it was about to change it), puts \
-            that profile back, as a new run of kind rollback with its own status. Projects RUN did \
-            not change are left alone, and a project already back to its old profile is unchanged.
+            that profile back, as a new run of kind rollback with its own status, against RUN's own \
+            API base. Projects RUN did not change are left alone, and a project already back to its \
+            old profile is unchanged.
 
             Example:
               $ fleet rollback 12
               $ fleet status
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var database: DatabaseOption
+
+    @OptionGroup var api: APIOptions
 
     @Argument(help: ArgumentHelp("The run to undo.", valueName: "run"))
     var run: Int64
 
     @OptionGroup var execution: ExecutionFlags
 
-    func run() async throws {
-        try await Console.perform {
-            let session = try FleetSession.live(global)
-            let options = execution.options()
-            let target = run
-            let result = try await RunEnding.execute(session: session, global: global, quiet: execution.quiet, label: "rollback") {
-                try await session.rollback(target, options: options)
-            }
-            guard let result else {
-                Console.out("run \(run) changed no project; there is nothing to roll back.")
-                return .success
-            }
-            return try RunEnding.report(runID: result.run.id, end: result.end, session: session, global: global, json: execution.json)
+    func execute(in context: CommandContext) async throws -> ExitStatus {
+        let database = try database.open(.write, context)
+        let session = try api.session(database, context)
+        guard let prepared = try session.prepareRollback(run, options: execution.options()) else {
+            context.console.out("run \(run) changed no project; there is nothing to roll back.")
+            return .success
         }
+        return try await RunConsole.run(prepared, session: session, flags: execution, label: "rollback", resume: "retry", database: self.database, context: context)
     }
 }

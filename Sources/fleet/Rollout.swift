@@ -1,28 +1,35 @@
 import ArgumentParser
 import FleetCore
 
-struct Rollout: AsyncParsableCommand {
+struct Rollout: FleetCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply a template to the selected projects; records a new run.",
         discussion: """
             Renders the template for every selected project first: any problem (unknown key, bad \
-            value, a placeholder a project cannot fill) is listed per project and nothing is sent \
-            (exit 65). Then, per project: GET the profile, merge the template over it, skip it if \
-            nothing changes (unless --force), PUT the whole merged profile, and check the answer. \
-            The profile before and after is stored, so `fleet rollback RUN` can undo the run. \
-            Tasks take the spaces in turn, so --rate (per space) does not hold a run over many \
-            spaces to one space's rate.
+            value, a placeholder a project cannot fill) is reported and nothing is sent (exit 65). \
+            Then it says what it is about to do (how many projects, in how many spaces, where, with \
+            which options) and, on a terminal, asks to go on (--yes does not ask). Per project: GET \
+            the profile, merge the template over it, skip it if nothing changes (unless --force), PUT \
+            the whole merged profile, and check the answer. The profile before and after is stored, so \
+            `fleet rollback RUN` can undo the run. Tasks take the spaces in turn, and each space has \
+            its own adaptive rate, never above --rate.
 
             Failures of kind rate_limited, server, timeout and network are retried with exponential \
-            backoff and full jitter (Retry-After wins); unauthorized, validation and protocol fail at \
-            once. Ctrl-C once stops starting tasks and lets requests in flight finish; twice cancels \
-            them. Either way, and after kill -9, `fleet retry` finishes the run.
+            backoff and full jitter (Retry-After wins); the others fail at once. A space whose host \
+            cannot be reached, or whose every token is refused, is stopped by the circuit breaker \
+            (its tasks stay pending); when every space is stopped the run halts. Staged rollouts: \
+            --waves (or --canary), --bake, --gate and --rollback-on-halt. Ctrl-C once stops starting \
+            tasks and lets requests in flight finish; twice cancels them. Either way, and after \
+            kill -9, `fleet retry` finishes the run.
 
             Example:
               $ fleet rollout profile.json --tag prod --concurrency 32 --canary 10 --max-failures 5%
+              $ fleet rollout profile.json --waves 10,10%,50%,100% --bake 10m --gate ./check-calls.sh --rollback-on-halt --yes
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var database: DatabaseOption
+
+    @OptionGroup var api: APIOptions
 
     @Argument(help: ArgumentHelp("The template.", valueName: "template.json"))
     var template: String
@@ -34,22 +41,15 @@ struct Rollout: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Render and validate every body; send nothing, record nothing.")
     var dryRun = false
 
-    func run() async throws {
-        try await Console.perform {
-            let template = try Template.load(path: template)
-            let session = try FleetSession.live(global)
-            let options = execution.options()
-            let selection = selection.selection
-            let result = try await RunEnding.execute(session: session, global: global, quiet: execution.quiet || dryRun, label: "rollout") {
-                try await session.rollout(template, selection: selection, options: options, dryRun: dryRun)
-            }
-            switch result {
-            case .dryRun(let count):
-                Console.out("dry run: \(template.name) renders to a valid body for all \(count) selected projects; nothing was sent.")
-                return .success
-            case .executed(let runID, let end):
-                return try RunEnding.report(runID: runID, end: end, session: session, global: global, json: execution.json)
-            }
+    func execute(in context: CommandContext) async throws -> ExitStatus {
+        let template = try Template.load(path: template)
+        let database = try database.open(.write, context)
+        let session = try api.session(database, context)
+        let prepared = try session.prepareRollout(template, selection: selection.selection, options: execution.options())
+        if dryRun {
+            context.console.out("dry run: \(template.name) renders to a valid body for all \(prepared.preflight.projects) selected projects; nothing was sent.")
+            return .success
         }
+        return try await RunConsole.run(prepared, session: session, flags: execution, label: "rollout", resume: "retry", database: self.database, context: context)
     }
 }

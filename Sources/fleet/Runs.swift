@@ -2,18 +2,19 @@ import ArgumentParser
 import FleetCore
 import Foundation
 
-struct Runs: AsyncParsableCommand {
+struct Runs: FleetCommand {
     static let configuration = CommandConfiguration(
         abstract: "List runs, newest first.",
         discussion: """
-            One line per run: id, kind, template, state, counts, start and duration.
+            One line per run: id, kind (a rollback names the run it undoes), template, state, counts, \
+            start and duration (the sum of its executions). Only reads the database.
 
             Example:
               $ fleet runs
               $ fleet runs --json
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var database: DatabaseOption
 
     @Flag(help: "Print a JSON array.")
     var json = false
@@ -25,40 +26,35 @@ struct Runs: AsyncParsableCommand {
         var template_sha256: String
         var state: String
         var started_at: String
-        var finished_at: String?
-        var counts: StatusReport.Counts
+        @NullEncoded var finished_at: String?
+        @NullEncoded var rollback_of: Int64?
+        var duration_s: Double
+        var counts: TaskCounts
     }
 
-    func run() async throws {
-        try await Console.perform {
-            let summaries = try global.openDatabase().runSummaries()
-            if json {
-                let entries = summaries.map {
-                    Entry(id: $0.run.id, kind: $0.run.kind.rawValue, template: $0.run.templateName, template_sha256: $0.run.templateSHA256,
-                          state: $0.state.rawValue, started_at: $0.run.startedAt, finished_at: $0.run.finishedAt, counts: $0.counts)
-                }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                Console.out(String(decoding: try encoder.encode(entries), as: UTF8.self))
-                return .success
-            }
-            if summaries.isEmpty {
-                Console.out("no runs yet; start one with `fleet rollout TEMPLATE.json`.")
-                return .success
-            }
-            let rows = [["RUN", "KIND", "TEMPLATE", "STATE", "TOTAL", "OK", "UNCHANGED", "FAILED", "PENDING", "STARTED", "DURATION"]]
-                + summaries.map { summary in
-                    let run = summary.run
-                    let counts = summary.counts
-                    let seconds = FleetDatabase.date(from: run.startedAt).map { start in
-                        (run.finishedAt.flatMap(FleetDatabase.date(from:)) ?? Date()).timeIntervalSince(start)
-                    } ?? 0
-                    return ["\(run.id)", run.kind.rawValue, run.templateName, summary.state.rawValue, "\(counts.total)",
-                            "\(counts.succeeded)", "\(counts.unchanged)", "\(counts.failed)", "\(counts.pending + counts.running)",
-                            run.startedAt, StatusReport.duration(max(0, seconds))]
-                }
-            Console.out(Table.render(rows))
+    func execute(in context: CommandContext) async throws -> ExitStatus {
+        let summaries = try database.open(.read, context).runSummaries(now: context.clock.date())
+        if json {
+            context.console.out(ReportJSON.encode(summaries.map {
+                Entry(id: $0.run.id, kind: $0.run.kind.rawValue, template: $0.run.templateName, template_sha256: $0.run.templateSHA256,
+                      state: $0.state.rawValue, started_at: $0.run.startedAt, finished_at: $0.run.finishedAt, rollback_of: $0.run.rollbackOf,
+                      duration_s: ($0.duration * 1000).rounded() / 1000, counts: $0.counts)
+            }))
             return .success
         }
+        if summaries.isEmpty {
+            context.console.out("no runs yet; start one with `\(database.hint(context)("rollout TEMPLATE.json"))`.")
+            return .success
+        }
+        let rows = [["RUN", "KIND", "TEMPLATE", "STATE", "TOTAL", "OK", "UNCHANGED", "FAILED", "PENDING", "STARTED", "DURATION"]]
+            + summaries.map { summary in
+                let run = summary.run, counts = summary.counts
+                let kind = run.rollbackOf.map { "rollback of \($0)" } ?? run.kind.rawValue
+                return [String(run.id), kind, run.templateName.escapingControlCharacters, summary.state.rawValue, String(counts.total),
+                        String(counts.succeeded), String(counts.unchanged), String(counts.failed), String(counts.pending + counts.running),
+                        run.startedAt, StatusReport.duration(summary.duration)]
+            }
+        context.console.out(Table.render(rows))
+        return .success
     }
 }

@@ -3,7 +3,7 @@ import FleetCore
 import FleetSimulator
 import Foundation
 
-struct Simulate: AsyncParsableCommand {
+struct Simulate: FleetCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve a local SignalWire SIP-profile API to rehearse against.",
         discussion: """
@@ -21,10 +21,10 @@ struct Simulate: AsyncParsableCommand {
 
             Example:
               $ fleet simulate --port 8080 --accounts projects.csv --latency 20 --fail-rate 0.05
-              $ fleet --api-base 'http://127.0.0.1:8080/{space}/api/relay/rest' rollout profile.json
+              $ fleet rollout profile.json --api-base 'http://127.0.0.1:8080/{space}/api/relay/rest'
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: ArgumentHelp("The port on 127.0.0.1 (0 picks a free one).", valueName: "port"))
     var port: Int = 8080
@@ -66,7 +66,9 @@ struct Simulate: AsyncParsableCommand {
         for (name, value) in [("--fail-rate", failRate), ("--drop-rate", dropRate), ("--slow-rate", slowRate)] where !(0...1).contains(value) {
             throw ValidationError("\(name) is a probability between 0 and 1.")
         }
-        if latency < 0 || slowDelay < 0 || failFirst < 0 { throw ValidationError("--latency, --slow-delay and --fail-first cannot be negative.") }
+        if !(0...600_000).contains(latency) { throw ValidationError("--latency must be between 0 and 600000 milliseconds.") }
+        if !(0...3600).contains(slowDelay) { throw ValidationError("--slow-delay must be between 0 and 3600 seconds.") }
+        if !(0...1000).contains(failFirst) { throw ValidationError("--fail-first must be between 0 and 1000.") }
         if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be at least 1.") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535.") }
     }
@@ -85,20 +87,15 @@ struct Simulate: AsyncParsableCommand {
         return configuration
     }
 
-    func run() async throws {
-        try await Console.perform {
-            if accounts == nil && !FileManager.default.fileExists(atPath: global.databasePath) {
-                throw FleetError.usage("there is no inventory at \(global.databasePath) to take accounts from; give --accounts FILE.csv or --db PATH.")
-            }
-            let accounts = try accounts.map(SimulatorAccounts.fromCSV(path:))
-                ?? SimulatorAccounts.fromDatabase(global.openDatabase(), vault: TokenVault.fromEnvironment())
-            let simulator = try SignalWireSimulator(accounts: accounts, configuration: configuration(), logPath: log)
-            try await SimulatorServer(simulator: simulator).runUntilSignalled(port: port) { port in
-                Console.out("simulating the SignalWire SIP-profile API for \(accounts.projectCount) projects in \(accounts.tokens.count) spaces on 127.0.0.1:\(port)")
-                Console.out("use: --api-base 'http://127.0.0.1:\(port)/{space}/api/relay/rest'   (Ctrl-C stops)")
-            }
-            Console.err("fleet: simulator stopped.")
-            return .success
+    func execute(in context: CommandContext) async throws -> ExitStatus {
+        let accounts = try accounts.map(SimulatorAccounts.fromCSV(path:))
+            ?? SimulatorAccounts.fromDatabase(database.open(.read, context), vault: TokenVault.fromEnvironment(context.environment))
+        let simulator = try SignalWireSimulator(accounts: accounts, configuration: configuration(), logPath: log)
+        try await SimulatorServer(simulator: simulator).runUntilSignalled(port: port) { port in
+            context.console.out("simulating the SignalWire SIP-profile API for \(accounts.projectCount) projects in \(accounts.tokens.count) spaces on 127.0.0.1:\(port)")
+            context.console.out("use: --api-base 'http://127.0.0.1:\(port)/{space}/api/relay/rest'   (Ctrl-C stops)")
         }
+        context.console.err("fleet: simulator stopped.")
+        return .success
     }
 }

@@ -1,23 +1,30 @@
 import ArgumentParser
 import FleetCore
 
-struct Status: AsyncParsableCommand {
+struct Status: FleetCommand {
     static let configuration = CommandConfiguration(
         abstract: "Report a run (default: the latest).",
         discussion: """
-            Prints the run's header (template, state, start, duration), the count of projects per \
-            state, throughput, the failures grouped by error kind and message with their projects, \
-            and the command that reruns what did not succeed. Works while the run is executing in \
-            another process. A run whose process died shows as interrupted. Exit 0 when every \
-            project of the run ended succeeded or unchanged, 1 otherwise.
+            Prints the run's header (template, state, start, duration over its executions, API base), \
+            the count of projects per state, throughput, spaces that were throttled or stopped, the \
+            waves of a staged run, the failures grouped by error kind and message with their \
+            projects, and the command that reruns what did not succeed. Works while the run is \
+            executing in another process, and on a read-only database. A run whose process died \
+            shows as interrupted. Exit 0 when every project of the run ended succeeded or unchanged, \
+            1 otherwise.
+
+            --csv prints one RFC 4180 row per project (space, project_id, label, status, error_kind, \
+            http_status, attempts, error) for a spreadsheet; a cell that starts with =, +, - or @ is \
+            prefixed with ' so it is not run as a formula.
 
             Example:
               $ fleet status
               $ fleet status 12 --failed
               $ fleet status 12 --json
+              $ fleet status 12 --csv > run-12.csv
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var database: DatabaseOption
 
     @Argument(help: ArgumentHelp("The run id (default: the latest run).", valueName: "run"))
     var run: Int64?
@@ -25,17 +32,27 @@ struct Status: AsyncParsableCommand {
     @Flag(help: "Print one JSON object (the schema in the README).")
     var json = false
 
+    @Flag(help: "Print one CSV row per project.")
+    var csv = false
+
     @Flag(help: "List every failed project, and only those.")
     var failed = false
 
-    func run() async throws {
-        try await Console.perform {
-            let database = try global.openDatabase()
-            let run = try database.requireRun(run)
-            let report = try StatusReport.load(run, from: database, failedOnly: failed)
-            Console.out(json ? report.json() : report.text(rerun: global.commandPrefix, projectsPerGroup: failed ? nil : 10))
-            let counts = report.counts
-            return counts.succeeded + counts.unchanged == counts.total ? .success : .failure
+    func validate() throws {
+        if json && csv { throw ValidationError("--json and --csv cannot be given together.") }
+    }
+
+    func execute(in context: CommandContext) async throws -> ExitStatus {
+        let database = try database.open(.read, context)
+        let run = try database.requireRun(run)
+        let report = try StatusReport.load(run, from: database, now: context.clock.date(), failedOnly: failed)
+        if json {
+            context.console.out(report.json())
+        } else if csv {
+            context.console.outRaw(report.csv())
+        } else {
+            context.console.out(report.text(hint: self.database.hint(context), projectsPerGroup: failed ? nil : 10))
         }
+        return report.counts.allGood ? .success : .failure
     }
 }

@@ -15,18 +15,18 @@ import Testing
 
         // Then it exits 0, told the story step by step, and its final status is all green
         #expect(result.status == 0, "\(result.output)")
-        for step in ["$ fleet import samples/projects.csv", "$ fleet plan samples/profile.json", "$ fleet rollout samples/profile.json --concurrency 16",
-                     "$ fleet status", "$ fleet import samples/corrected-tokens.csv", "$ fleet retry"] {
+        for step in ["$ fleet import samples/projects.csv", "$ fleet plan samples/profile.json", "$ fleet rollout samples/profile.json --concurrency 16 --yes",
+                     "$ fleet status", "$ fleet import samples/corrected-tokens.csv", "$ fleet retry --yes"] {
             #expect(result.stdout.contains(step), "missing step \(step)")
         }
         #expect(result.stdout.contains("unauthorized: HTTP 401: the project's token was refused; check it and its Voice scope (2 projects)"))
-        let database = try FleetDatabase(path: db)
-        let run = try #require(try database.latestRun())
-        let report = try StatusReport.load(run, from: database)
-        #expect(report.run.state == "finished")
+        let database = try FleetDatabase(path: db, access: .read)
+        let run = try database.requireRun(nil)
+        let report = try StatusReport.load(run, from: database, now: Date())
+        #expect(report.state == .finished)
         #expect(report.counts.total == 40)
         #expect(report.counts.succeeded == 40)
-        #expect(report.projects.allSatisfy { $0.status == "succeeded" })
+        #expect(report.projects.allSatisfy { $0.status == .succeeded })
         let transient = try await database.writer.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM attempts WHERE error_kind IN ('server', 'network', 'rate_limited')")!
         }

@@ -15,11 +15,16 @@ import Testing
         var db: String { fixture.database.path }
 
         func fleet(_ arguments: [String]) async throws -> ProcessResult {
-            try await FleetBinary.run(arguments + ["--db", db, "--api-base", apiBase])
+            try await FleetBinary.run(arguments + options(for: arguments[0]))
         }
 
         func start(_ arguments: [String]) throws -> (Process, Pipe, Pipe) {
-            try FleetBinary.start(arguments + ["--db", db, "--api-base", apiBase])
+            try FleetBinary.start(arguments + options(for: arguments[0]))
+        }
+
+        /// `--db`, and `--api-base` for the commands that call the API.
+        func options(for command: String) -> [String] {
+            ["--db", db] + (["plan", "rollout", "retry", "rollback"].contains(command) ? ["--api-base", apiBase] : [])
         }
 
         func status() async throws -> [String: Any] {
@@ -103,7 +108,7 @@ import Testing
             #expect(result.status == 1)
             #expect(took < .seconds(10), "exit took \(took)")
             #expect(result.stderr.contains("fleet: run 1 was interrupted;"))
-            #expect(result.stderr.contains("Finish it with `fleet --db \(setup.db) retry 1`."))
+            #expect(result.stderr.contains("Finish it with `fleet retry 1 --db \(setup.db)`."))
             let status = try await setup.status()
             #expect((status["run"] as? [String: Any])?["state"] as? String == "interrupted")
             let counts = try #require(status["counts"] as? [String: Int])
@@ -188,7 +193,7 @@ import Testing
                   unauthorized: HTTP 401: the project's token was refused; check it and its Voice scope (2 projects)
                 """))
             for project in rotated { #expect(text.stdout.contains("    \(project.space) \(project.projectID) \(project.label)")) }
-            #expect(text.stdout.hasSuffix("rerun what did not succeed: fleet --db \(setup.db) retry 1\n"))
+            #expect(text.stdout.hasSuffix("rerun what did not succeed: fleet retry 1 --db \(setup.db)\n"))
             for project in projects + rotated { #expect(!(rollout.output + text.output).contains(project.token)) }
 
             // When the fixed tokens are imported and the run retried
@@ -246,9 +251,13 @@ import Testing
 
             let status = try await setup.status()
 
-            #expect(Set(status.keys) == ["run", "counts", "projects"])
+            #expect(Set(status.keys) == ["run", "counts", "projects", "spaces", "waves"])
             let run = try #require(status["run"] as? [String: Any])
-            #expect(Set(run.keys) == ["id", "kind", "template_sha256", "state", "started_at", "finished_at"])
+            #expect(Set(run.keys) == ["id", "kind", "template_name", "template_sha256", "state", "started_at", "finished_at", "api_base", "options",
+                                      "executions", "duration_s", "halt_reason", "rollback_of"])
+            #expect(run["api_base"] as? String == setup.apiBase)
+            #expect(run["executions"] as? Int == 1)
+            #expect((run["options"] as? [String: Any])?["concurrency"] as? Int == 16)
             #expect(run["id"] as? Int == 1)
             #expect(run["kind"] as? String == "rollout")
             #expect((run["template_sha256"] as? String)?.count == 64)
@@ -260,7 +269,7 @@ import Testing
             let entries = try #require(status["projects"] as? [[String: Any]])
             #expect(entries.count == 4)
             for entry in entries {
-                #expect(Set(entry.keys) == ["space", "project_id", "label", "status", "attempts", "http_status", "error_kind", "error"])
+                #expect(Set(entry.keys) == ["space", "project_id", "label", "status", "wave", "attempts", "http_status", "error_kind", "error"])
                 #expect(["succeeded", "unchanged", "failed", "pending", "running"].contains(entry["status"] as? String ?? ""))
                 #expect(entry["attempts"] is Int)
             }

@@ -1,4 +1,6 @@
 import FleetCore
+import GRDB
+import GRDB
 import FleetSimulator
 import Foundation
 
@@ -161,23 +163,40 @@ public enum FleetBinary {
     }
 }
 
-/// A database, an inventory and an in-process simulator, for integration tests.
+/// A database and an inventory, for integration tests.
 public struct Fixture: Sendable {
     public let directory: TemporaryDirectory
     public let database: FleetDatabase
     public let projects: [TestProject]
 
+    /// An API base for in-process transports, which route by path as the simulator does.
+    public static let apiBase = "http://127.0.0.1:9/{space}/api/relay/rest"
+
     public init(projects: [TestProject], csv: String? = nil) throws {
         directory = try TemporaryDirectory()
         self.projects = projects
-        database = try FleetDatabase(path: directory.file("fleet.db"))
+        database = try FleetDatabase(path: directory.file("fleet.db"), access: .create)
         let file = try directory.write("projects.csv", csv ?? TestProject.csv(projects))
-        _ = try database.importInventory(try InventoryFile.load(path: file), vault: TokenVault(keyBytes: nil))
+        _ = try database.importInventory(try InventoryFile.load(path: file), vault: TokenVault(keyBytes: nil), now: Date())
     }
 
-    public func session(apiBase: String, clock: any FleetClock = SystemClock(), stop: StopSignal = StopSignal(),
-                        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) throws -> FleetSession {
-        FleetSession(database: database, apiBase: try APIBase(apiBase), vault: TokenVault(keyBytes: nil), clock: clock, stop: stop, random: random)
+    /// A simulator holding this fixture's accounts, on `clock`.
+    public func simulator(_ configuration: SimulatorConfiguration = SimulatorConfiguration(), clock: any FleetClock = SystemClock()) throws -> SignalWireSimulator {
+        try SignalWireSimulator(accounts: TestProject.accounts(projects), configuration: configuration, clock: clock)
+    }
+
+    /// A session over `transports` (the in-process simulator by default) on `clock`.
+    public func session(_ transports: any TransportProvider, apiBase: String = Fixture.apiBase, clock: any FleetClock = SystemClock(),
+                        stop: StopSignal = StopSignal(), progress: RunProgress = RunProgress(), gate: any GateRunner = ShellGate(output: { _ in }),
+                        random: @escaping @Sendable () -> Double = { 0.5 }) throws -> FleetSession {
+        FleetSession(database: database, apiBase: try APIBase(apiBase), vault: TokenVault(keyBytes: nil), transports: transports, clock: clock,
+                     stop: stop, progress: progress, gate: gate, random: random)
+    }
+
+    /// A session straight into `simulator`, on the simulator's clock.
+    public func session(_ simulator: SignalWireSimulator, stop: StopSignal = StopSignal(), gate: any GateRunner = ShellGate(output: { _ in }),
+                        random: @escaping @Sendable () -> Double = { 0.5 }) throws -> FleetSession {
+        try session(SimulatorTransportProvider(simulator: simulator), clock: simulator.clock, stop: stop, gate: gate, random: random)
     }
 }
 
@@ -193,3 +212,46 @@ public let secureTemplate = """
     {"default_encryption": "required", "default_codecs": ["OPUS", "G722", "PCMU"],
      "default_ciphers": ["AEAD_AES_256_GCM_8", "AES_256_CM_HMAC_SHA1_80"], "default_send_as": "{{send_as}}"}
     """
+
+extension FleetSession {
+    /// prepare + execute, as the commands do, without the console.
+    public func rollout(_ template: Template, selection: Selection = Selection(), options: ExecutionOptions) async throws -> RunOutcome {
+        try await execute(try prepareRollout(template, selection: selection, options: options))
+    }
+
+    public func retry(_ run: Int64?, options: ExecutionOptions? = nil, pendingOnly: Bool = false) async throws -> RunOutcome {
+        try await execute(try prepareRetry(run, options: options, pendingOnly: pendingOnly))
+    }
+
+    public func rollback(_ run: Int64, options: ExecutionOptions) async throws -> RunOutcome? {
+        guard let prepared = try prepareRollback(run, options: options) else { return nil }
+        return try await execute(prepared)
+    }
+}
+
+extension FleetDatabase {
+    /// Task states of a run and how many tasks are in each.
+    public func taskStates(run: Int64) throws -> [String: Int] {
+        try writer.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY state", arguments: [run])
+                .map { ($0["state"] as String, $0["n"] as Int) })
+        }
+    }
+
+    /// One value of a query, for assertions.
+    public func scalar<T: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = []) throws -> T? {
+        try writer.read { db in try T.fetchOne(db, sql: sql, arguments: arguments) }
+    }
+
+    public func column<T: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = []) throws -> [T] {
+        try writer.read { db in try T.fetchAll(db, sql: sql, arguments: arguments) }
+    }
+}
+
+/// Options with the rate out of the way, for tests that are not about it.
+public func testOptions(_ change: (inout ExecutionOptions) -> Void = { _ in }) -> ExecutionOptions {
+    var options = ExecutionOptions()
+    options.rate = 10_000
+    change(&options)
+    return options
+}

@@ -1,195 +1,205 @@
 import Foundation
 import GRDB
 
-public enum TaskState: String, Sendable, Codable, CaseIterable {
-    case pending, running, succeeded, unchanged, failed
-}
-
-public enum RunState: String, Sendable, Codable {
-    case running, finished, halted, interrupted
-}
-
-public enum RunKind: String, Sendable, Codable {
-    case rollout, rollback
-}
-
-/// How many failures stop a run from starting more tasks: a count or a share of its tasks.
-public enum FailureLimit: Sendable, Equatable, Codable, CustomStringConvertible {
-    case count(Int)
-    case percent(Double)
-
-    /// Parses `N` or `N%`.
-    public init?(argument: String) {
-        if argument.hasSuffix("%") {
-            guard let value = Double(argument.dropLast()), value >= 0, value <= 100 else { return nil }
-            self = .percent(value)
-        } else {
-            guard let value = Int(argument), value >= 1 else { return nil }
-            self = .count(value)
-        }
-    }
-
-    public func limit(total: Int) -> Int {
-        switch self {
-        case .count(let count): count
-        case .percent(let share): max(1, Int((Double(total) * share / 100).rounded(.up)))
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .count(let count): "\(count)"
-        case .percent(let share): share == share.rounded() ? "\(Int(share))%" : "\(share)%"
-        }
-    }
-}
-
-/// The execution options of SPEC.md, recorded with the run.
-public struct ExecutionOptions: Sendable, Equatable, Codable {
-    public var concurrency: Int = 16
-    public var rate: Double = 50
-    public var maxAttempts: Int = 5
-    public var timeoutSeconds: Double = 30
-    public var canary: Int?
-    public var maxFailures: FailureLimit?
-    public var force: Bool = false
-
-    public init() {}
-
-    public var timeout: Duration { .milliseconds(Int64(timeoutSeconds * 1000)) }
-}
-
-/// A row of `runs`.
-public struct Run: Sendable, Equatable, FetchableRecord {
-    public var id: Int64
-    public var kind: RunKind
-    public var state: RunState
-    public var templateName: String
-    public var template: String
-    public var templateSHA256: String
-    public var selection: String
-    public var options: String
-    public var rollbackOf: Int64?
-    public var haltReason: String?
-    public var startedAt: String
-    public var finishedAt: String?
-
-    public init(row: Row) throws {
-        id = row["id"]
-        kind = RunKind(rawValue: row["kind"]) ?? .rollout
-        state = RunState(rawValue: row["state"]) ?? .interrupted
-        templateName = row["template_name"]
-        template = row["template"]
-        templateSHA256 = row["template_sha256"]
-        selection = row["selection"]
-        options = row["options"]
-        rollbackOf = row["rollback_of"]
-        haltReason = row["halt_reason"]
-        startedAt = row["started_at"]
-        finishedAt = row["finished_at"]
-    }
-
-    public var executionOptions: ExecutionOptions {
-        (try? JSONDecoder().decode(ExecutionOptions.self, from: Data(options.utf8))) ?? ExecutionOptions()
-    }
-}
-
-/// One task the executor has to carry out, with everything it needs and nothing it must look up.
-public struct TaskWork: Sendable {
-    public var taskID: Int64
-    public var project: Project
-    public var credentials: Credentials
-    public var patch: ProfilePatch
-    /// HTTP attempts the task made in earlier executions, so attempt numbers go on from there.
-    public var previousAttempts: Int
-    /// Whether a "before" snapshot exists; a retried task keeps its first.
-    public var hasBefore: Bool
-}
-
 /// A new run's description.
 public struct RunSpec: Sendable {
+    public struct Task: Sendable {
+        public var projectRef: Int64
+        /// The exact body to write: a rollback's "before", a saved plan's planned body.
+        public var desired: SipProfile?
+        /// A saved plan's read profile.
+        public var expected: SipProfile?
+
+        public init(projectRef: Int64, desired: SipProfile? = nil, expected: SipProfile? = nil) {
+            self.projectRef = projectRef
+            self.desired = desired
+            self.expected = expected
+        }
+    }
+
     public var kind: RunKind
     public var templateName: String
     public var template: String
     public var templateSHA256: String
     public var selection: Selection
     public var options: ExecutionOptions
+    public var apiBase: APIBase
     public var rollbackOf: Int64?
-    /// (project row id, the exact profile to put back for a rollback task)
-    public var tasks: [(projectRef: Int64, desired: SipProfile?)]
+    public var planSHA256: String?
+    public var tasks: [Task]
 
     public init(kind: RunKind, templateName: String, template: String, templateSHA256: String, selection: Selection,
-                options: ExecutionOptions, rollbackOf: Int64? = nil, tasks: [(projectRef: Int64, desired: SipProfile?)]) {
+                options: ExecutionOptions, apiBase: APIBase, rollbackOf: Int64? = nil, planSHA256: String? = nil, tasks: [Task]) {
         self.kind = kind
         self.templateName = templateName
         self.template = template
         self.templateSHA256 = templateSHA256
         self.selection = selection
         self.options = options
+        self.apiBase = apiBase
         self.rollbackOf = rollbackOf
+        self.planSHA256 = planSHA256
         self.tasks = tasks
     }
 }
 
+/// A run being executed by this process: its row, its lock and the execution in progress.
+public struct RunHandle: Sendable {
+    public var run: Run
+    public let lock: RunLock
+    public var execution: Execution
+}
+
+/// A task still to do, with its project as the inventory has it now.
+public struct PendingTask: Sendable {
+    public var task: RunTask
+    public var project: Project
+    public var hasBefore: Bool
+}
+
 extension FleetDatabase {
-    /// Records a run and one pending task per project in one transaction, and takes the run's
-    /// lock before the run becomes visible, so no reader ever sees it running without an owner.
-    /// Returns the task ids in the order of `spec.tasks`.
-    public func startRun(_ spec: RunSpec) throws -> (run: Run, lock: RunLock, taskIDs: [Int64]) {
+    static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let selection = String(decoding: try encoder.encode(spec.selection), as: UTF8.self)
-        let options = String(decoding: try encoder.encode(spec.options), as: UTF8.self)
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Records a run, one pending task per project (with its wave), its waves and its first
+    /// execution in one transaction, and takes the run's lock before the run becomes visible, so
+    /// no reader ever sees it running without an owner. Refuses when a project of it is in a run
+    /// another process is executing. Task ids come back in the order of `spec.tasks`.
+    public func startRun(_ spec: RunSpec, now: Date) throws -> (handle: RunHandle, taskIDs: [Int64]) {
+        let selection = try Self.json(spec.selection), options = try Self.json(spec.options)
+        let waveEnds = WaveEnd.positions(spec.options.waveEnds, total: spec.tasks.count)
+        let now = Self.timestamp(now)
         return try writer.write { db in
-            let now = Self.timestamp()
             try db.execute(sql: """
-                INSERT INTO runs (kind, state, template_name, template, template_sha256, selection, options, rollback_of, started_at)
-                VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [spec.kind.rawValue, spec.templateName, spec.template, spec.templateSHA256, selection, options, spec.rollbackOf, now])
+                INSERT INTO runs (kind, state, template_name, template, template_sha256, selection, options, rollback_of, started_at, api_base, plan_sha256)
+                VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [spec.kind, spec.templateName, spec.template, spec.templateSHA256, selection, options, spec.rollbackOf, now,
+                                 spec.apiBase.template, spec.planSHA256])
             let runID = db.lastInsertedRowID
             let lock = try RunLock.acquire(runID: runID, database: path)
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO tasks (run_id, project_ref, position, desired, updated_at) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO tasks (run_id, project_ref, position, wave, desired, expected, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             var taskIDs: [Int64] = []
             taskIDs.reserveCapacity(spec.tasks.count)
+            var wave = 0
             for (position, task) in spec.tasks.enumerated() {
-                try insert.execute(arguments: [runID, task.projectRef, position, task.desired?.jsonString(), now])
+                while position >= waveEnds[wave] { wave += 1 }
+                try insert.execute(arguments: [runID, task.projectRef, position, wave + 1, task.desired?.jsonString(), task.expected?.jsonString(), now])
                 taskIDs.append(db.lastInsertedRowID)
             }
-            let run = try Run.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [runID])!
-            return (run, lock, taskIDs)
+            for (number, end) in waveEnds.enumerated() {
+                try db.execute(sql: "INSERT INTO waves (run_id, number, end_position) VALUES (?, ?, ?)", arguments: [runID, number + 1, end])
+            }
+            try Self.refuseOverlap(runID: runID, db, path: path)
+            let execution = try Self.insertExecution(runID: runID, number: 1, options: options, tasks: spec.tasks.count, pendingOnly: false, now: now, db)
+            return (RunHandle(run: try Run.fetchOne(db, key: runID)!, lock: lock, execution: execution), taskIDs)
         }
     }
 
-    /// Takes over `run` for `fleet retry`: its lock, state `running` again, and no task left `running`.
-    public func resumeRun(_ runID: Int64) throws -> (run: Run, lock: RunLock) {
+    /// Takes over `runID` for `fleet retry`: its lock, an execution of its own (an earlier one cut
+    /// off by a kill is closed first), state `running` again, and no task left `running`.
+    public func resumeRun(_ runID: Int64, options: ExecutionOptions, pendingOnly: Bool, now: Date) throws -> RunHandle {
         let lock = try RunLock.acquire(runID: runID, database: path)
-        let run = try writer.write { db in
+        let stamp = Self.timestamp(now)
+        return try writer.write { db in
+            try Self.closeCutOffExecutions(runID: runID, db)
             try db.execute(sql: "UPDATE runs SET state = 'running', finished_at = NULL, halt_reason = NULL WHERE id = ?", arguments: [runID])
             try db.execute(sql: "UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'running'", arguments: [runID])
-            return try Run.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [runID])!
+            let filter = pendingOnly ? "state = 'pending'" : "state NOT IN ('succeeded', 'unchanged')"
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM tasks WHERE run_id = ? AND \(filter)", arguments: [runID]) ?? 0
+            try Self.refuseOverlap(runID: runID, db, path: path)
+            let number = (try Int.fetchOne(db, sql: "SELECT max(number) FROM executions WHERE run_id = ?", arguments: [runID]) ?? 0) + 1
+            let execution = try Self.insertExecution(runID: runID, number: number, options: try Self.json(options), tasks: count,
+                                                     pendingOnly: pendingOnly, now: stamp, db)
+            return RunHandle(run: try Run.fetchOne(db, key: runID)!, lock: lock, execution: execution)
         }
-        return (run, lock)
+    }
+
+    private static func insertExecution(runID: Int64, number: Int, options: String, tasks: Int, pendingOnly: Bool, now: String,
+                                        _ db: Database) throws -> Execution {
+        try db.execute(sql: """
+            INSERT INTO executions (run_id, number, started_at, options, tasks, pending_only) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [runID, number, now, options, tasks, pendingOnly])
+        return try Execution.fetchOne(db, key: db.lastInsertedRowID)!
+    }
+
+    /// An execution a kill cut off ends at its run's last recorded moment, as interrupted.
+    private static func closeCutOffExecutions(runID: Int64, _ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE executions SET ended = 'interrupted',
+                finished_at = max(started_at, coalesce((SELECT max(updated_at) FROM tasks WHERE run_id = ?1), started_at))
+            WHERE run_id = ?1 AND finished_at IS NULL
+            """, arguments: [runID])
+    }
+
+    /// A project is never in two executing runs at once: the second names the first.
+    private static func refuseOverlap(runID: Int64, _ db: Database, path: String) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT other.run_id, s.name AS space, p.project_id
+            FROM tasks mine JOIN tasks other ON other.project_ref = mine.project_ref AND other.run_id <> mine.run_id
+            JOIN runs r ON r.id = other.run_id JOIN projects p ON p.id = mine.project_ref JOIN spaces s ON s.id = p.space_id
+            WHERE mine.run_id = ? AND mine.state NOT IN ('succeeded', 'unchanged') AND r.state = 'running'
+              AND other.state NOT IN ('succeeded', 'unchanged')
+            GROUP BY other.run_id
+            """, arguments: [runID])
+        for row in rows {
+            let other: Int64 = row["run_id"]
+            guard RunLock.isHeld(runID: other, database: path) else { continue }
+            throw FleetError("project \(row["project_id"] as String) (space \(row["space"] as String)) is in run \(other), which another fleet process is executing; a project is never in two executing runs at once. Wait for run \(other) to end, or leave its projects out.",
+                             status: .failure)
+        }
     }
 
     /// Ends an execution: tasks it left `running` (waiting for a retry, or cut off) go back to
     /// `pending`, so `fleet retry` picks them up.
-    public func finishRun(_ runID: Int64, state: RunState, haltReason: String? = nil) throws {
+    public func finishExecution(_ handle: RunHandle, end: ExecutionEnd, now: Date) throws {
+        let (state, reason): (RunState, String?) = switch end {
+        case .finished: (.finished, nil)
+        case .halted(let reason): (.halted, reason)
+        case .interrupted: (.interrupted, nil)
+        }
+        let stamp = Self.timestamp(now)
         try writer.write { db in
             try db.execute(sql: "UPDATE tasks SET state = 'pending', updated_at = ? WHERE run_id = ? AND state = 'running'",
-                           arguments: [Self.timestamp(), runID])
+                           arguments: [stamp, handle.run.id])
             try db.execute(sql: "UPDATE runs SET state = ?, halt_reason = ?, finished_at = ? WHERE id = ?",
-                           arguments: [state.rawValue, haltReason, Self.timestamp(), runID])
+                           arguments: [state, reason, stamp, handle.run.id])
+            try db.execute(sql: "UPDATE executions SET ended = ?, halt_reason = ?, finished_at = ? WHERE id = ?",
+                           arguments: [state, reason, stamp, handle.execution.id])
+        }
+    }
+
+    /// Tasks the circuit breaker left unstarted stay pending, marked with the reason.
+    public func markUnreachable(_ reasons: [Int64: String], now: Date) throws {
+        guard !reasons.isEmpty else { return }
+        let stamp = Self.timestamp(now)
+        try writer.write { db in
+            let update = try db.cachedStatement(sql: """
+                UPDATE tasks SET error_kind = 'unreachable', error = ?, updated_at = ? WHERE id = ? AND state = 'pending'
+                """)
+            for (taskID, reason) in reasons { try update.execute(arguments: [reason, stamp, taskID]) }
+        }
+    }
+
+    /// Keeps each space's final rate, adds its 429 answers, and says why it was stopped.
+    public func recordSpaces(_ reports: [SpaceReport], runID: Int64) throws {
+        try writer.write { db in
+            for report in reports {
+                try db.execute(sql: """
+                    INSERT INTO space_rates (run_id, space, rate, throttled, stopped) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (run_id, space) DO UPDATE SET rate = excluded.rate, throttled = throttled + excluded.throttled,
+                        stopped = excluded.stopped
+                    """, arguments: [runID, report.space, max(report.rate, 0.001), report.throttled, report.stopped])
+            }
         }
     }
 
     public func run(_ id: Int64) throws -> Run? {
-        try writer.read { db in try Run.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) }
-    }
-
-    public func latestRun() throws -> Run? {
-        try writer.read { db in try Run.fetchOne(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT 1") }
+        try writer.read { db in try Run.fetchOne(db, key: id) }
     }
 
     /// `run`, or the latest; a clear error when there is none.
@@ -200,7 +210,7 @@ extension FleetDatabase {
             }
             return run
         }
-        guard let run = try latestRun() else {
+        guard let run = try writer.read({ db in try Run.order(Run.Columns.id.desc).fetchOne(db) }) else {
             throw FleetError("there are no runs in \(path) yet; start one with `fleet rollout TEMPLATE.json`.", status: .usage)
         }
         return run
@@ -212,22 +222,36 @@ extension FleetDatabase {
         return run.state
     }
 
-    /// The tasks of `run` still to do (every state but succeeded and unchanged), in run order,
-    /// with their projects as the inventory has them now.
-    public func unfinishedTasks(of runID: Int64) throws -> [(taskID: Int64, project: Project, desired: SipProfile?, attempts: Int, hasBefore: Bool)] {
+    /// The tasks of `run` still to do (every state but succeeded and unchanged; with
+    /// `pendingOnly`, only pending ones), in run order, with their projects as they are now.
+    public func unfinishedTasks(of runID: Int64, pendingOnly: Bool) throws -> [PendingTask] {
         try writer.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT t.id AS task_id, t.desired, t.attempts,
-                       EXISTS (SELECT 1 FROM snapshots WHERE task_id = t.id AND kind = 'before') AS has_before,
-                       p.id, s.name AS space, p.project_id, p.token, p.label, p.tags, p.variables, p.enabled
-                FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
-                WHERE t.run_id = ? AND t.state NOT IN ('succeeded', 'unchanged')
-                ORDER BY t.position
+            let tasks = try RunTask.filter(RunTask.Columns.runID == runID)
+                .filter(pendingOnly ? RunTask.Columns.state == TaskState.pending : ![TaskState.succeeded, .unchanged].contains(RunTask.Columns.state))
+                .order(RunTask.Columns.position).fetchAll(db)
+            let projects = try Project.fetchAll(db, sql: """
+                SELECT \(Project.columns) FROM projects p JOIN spaces s ON s.id = p.space_id
+                WHERE p.id IN (SELECT project_ref FROM tasks WHERE run_id = ?)
                 """, arguments: [runID])
-            return try rows.map { row in
-                let desired = (row["desired"] as String?).flatMap { SipProfile.decode(Data($0.utf8)) }
-                return (row["task_id"], try Project(row: row), desired, row["attempts"], row["has_before"])
-            }
+            let byRef = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0) })
+            let befores = Set(try Int64.fetchAll(db, sql: """
+                SELECT task_id FROM snapshots WHERE kind = 'before' AND task_id IN (SELECT id FROM tasks WHERE run_id = ?)
+                """, arguments: [runID]))
+            return tasks.map { PendingTask(task: $0, project: byRef[$0.projectRef]!, hasBefore: befores.contains($0.id)) }
+        }
+    }
+
+    public func waves(of runID: Int64) throws -> [Wave] {
+        try writer.read { db in try Wave.filter(Wave.Columns.runID == runID).order(Wave.Columns.number).fetchAll(db) }
+    }
+
+    /// Moves a wave on; `bakeUntil` and the gate's result are kept when given.
+    public func updateWave(runID: Int64, number: Int, state: Wave.State, bakeUntil: Date? = nil, gate: (status: Int, output: String)? = nil) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE waves SET state = ?, bake_until = coalesce(?, bake_until), gate_status = coalesce(?, gate_status),
+                    gate_output = coalesce(?, gate_output) WHERE run_id = ? AND number = ?
+                """, arguments: [state, bakeUntil.map(Self.timestamp), gate?.status, gate?.output, runID, number])
         }
     }
 

@@ -2,15 +2,47 @@ import FleetMigrations
 import Foundation
 import GRDB
 
-/// fleet's SQLite file: opened once per process, migrated on open, in WAL mode with foreign keys
-/// on and a busy timeout, created with mode 0600 because it holds API tokens.
+/// fleet's SQLite file, opened once per process. Only `fleet import` (`.create`) creates one;
+/// commands that write (`.write`) migrate it, in WAL mode with foreign keys on and a busy
+/// timeout; commands that only read (`.read`) open it read-only and never create, migrate or
+/// write it. A file that is not a fleet database, or one written by a newer fleet, is refused
+/// before anything touches it, so it stays byte-for-byte as it was.
 public final class FleetDatabase: Sendable {
-    public let path: String
-    public let writer: DatabasePool
+    public enum Access: Sendable { case create, write, read }
 
-    public init(path: String) throws {
+    public let path: String
+    public let writer: any DatabaseWriter
+    /// Things the operator should know about the file (it is readable by others).
+    public let warnings: [String]
+
+    public init(path: String, access: Access = .write) throws {
         self.path = path
-        try Self.createPrivately(path)
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists {
+            guard access == .create else { throw Self.missing(path) }
+            try Self.createPrivately(path)
+        }
+        let state = exists ? try Self.inspect(path) : .empty
+        if state == .empty && access != .create { throw Self.missing(path) }
+        warnings = exists ? Self.permissionWarnings(path) : []
+        do {
+            if access == .read {
+                if state == .needsMigration { throw Self.needsUpgrade(path) }
+                var configuration = Configuration()
+                configuration.readonly = true
+                configuration.busyMode = .timeout(10)
+                writer = try DatabaseQueue(path: path, configuration: configuration)
+            } else {
+                let pool = try DatabasePool(path: path, configuration: Self.writeConfiguration)
+                try Self.migrator.migrate(pool)
+                writer = pool
+            }
+        } catch let error as DatabaseError {
+            throw Self.failure(error, path: path, doing: "open")
+        }
+    }
+
+    private static var writeConfiguration: Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
@@ -19,13 +51,7 @@ public final class FleetDatabase: Sendable {
             // because every task reads the live profile before it writes.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        do {
-            writer = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(writer)
-        } catch let error as DatabaseError {
-            throw FleetError("cannot open the database \(path): \(error.message ?? "\(error)"). Check --db or FLEET_DB.",
-                             status: .internalError)
-        }
+        return configuration
     }
 
     static var migrator: DatabaseMigrator {
@@ -36,10 +62,54 @@ public final class FleetDatabase: Sendable {
         return migrator
     }
 
+    enum FileState: Equatable { case empty, current, needsMigration }
+
+    /// Looks at an existing file through a read-only connection, which changes nothing in it.
+    private static func inspect(_ path: String) throws -> FileState {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let tables: [String], applied: [String]
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            (tables, applied) = try queue.read { db in
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                let applied = tables.contains("grdb_migrations") ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+                return (tables, applied)
+            }
+            try queue.close()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw FleetError.usage("\(path) is not a fleet database (it is not even an SQLite file); fleet left it as it is. Check --db or FLEET_DB.")
+        } catch let error as DatabaseError {
+            throw failure(error, path: path, doing: "read")
+        }
+        if tables.isEmpty { return .empty }
+        guard tables.contains("grdb_migrations") else {
+            throw FleetError.usage("\(path) is not a fleet database (it has tables fleet does not make: \(tables.sorted().prefix(5).joined(separator: ", "))); fleet left it as it is. Check --db or FLEET_DB.")
+        }
+        let known = Set(FleetMigrations.all.map(\.0))
+        if let unknown = applied.first(where: { !known.contains($0) }) {
+            throw FleetError.usage("\(path) was written by a newer fleet (its schema has \(unknown), which this fleet does not know); fleet left it as it is. Use that fleet or a newer one.")
+        }
+        return applied.count < known.count ? .needsMigration : .current
+    }
+
+    private static func missing(_ path: String) -> FleetError {
+        let db = path == "fleet.db" ? "" : " --db \(ShellWord.quote(path))"
+        return .usage("there is no fleet database at \(path); create one by importing an inventory: `fleet import FILE.csv\(db)`.")
+    }
+
+    private static func needsUpgrade(_ path: String) -> FleetError {
+        .usage("\(path) was made by an older fleet and needs an upgrade, which commands that only read do not do; any command that writes (import, rollout, retry, rollback) upgrades it.")
+    }
+
+    private static func permissionWarnings(_ path: String) -> [String] {
+        guard let mode = try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int, mode & 0o044 != 0 else { return [] }
+        return ["fleet: warning: \(path) holds API tokens and can be read by other users; `chmod 600 \(ShellWord.quote(path))` keeps them private."]
+    }
+
     /// Creates the file with mode 0600 before SQLite sees it (SQLite gives its -wal and -shm files
     /// the same mode as the database file).
     private static func createPrivately(_ path: String) throws {
-        if FileManager.default.fileExists(atPath: path) { return }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             throw FleetError("cannot create the database \(path): the folder \(directory) does not exist.", status: .usage)
@@ -47,24 +117,45 @@ public final class FleetDatabase: Sendable {
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         if fd < 0 {
             if errno == EEXIST { return }
-            throw FleetError("cannot create the database \(path): \(String(cString: strerror(errno))).", status: .usage)
+            throw FleetError("cannot create the database \(path): \(String(cString: strerror(errno))).", status: .ioError)
         }
         fchmod(fd, 0o600)
         close(fd)
     }
 
-    /// The current time as stored in every `*_at` column: ISO 8601 UTC with milliseconds
+    /// A database error as one sentence: the disk and the file's own troubles are I/O errors
+    /// (exit 74); anything else is a bug.
+    static func failure(_ error: DatabaseError, path: String, doing what: String) -> FleetError {
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            .io("cannot \(what) \(path): the disk is full. Free some space and run the command again.")
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            .io("cannot \(what) \(path): \(error.message ?? "an I/O error"). Check the file and its folder.")
+        case .SQLITE_READONLY:
+            .io("cannot \(what) \(path): the file is read-only. Make it writable, or use --db to pick another.")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            .io("cannot \(what) \(path): another process held it for more than 10 s. Try again.")
+        default:
+            .internal("cannot \(what) \(path): \(error.message ?? "\(error)").")
+        }
+    }
+
+    /// A failure while the executor records results: the run stops and `fleet retry` finishes it.
+    func writeFailure(_ error: any Error, doing what: String) -> FleetError {
+        var failure = (error as? DatabaseError).map { Self.failure($0, path: path, doing: what) } ?? .internal("cannot \(what) in \(path): \(error).")
+        failure.message += " The run stops; `fleet retry` finishes it once the database can be written."
+        return failure
+    }
+
+    /// The time as stored in every `*_at` column: ISO 8601 UTC with milliseconds
     /// (`2026-11-30T04:34:10.123Z`). Formatted by hand: the executor writes several per task, and
     /// Foundation's formatter showed in profiles.
-    public static func timestamp(_ date: Date = Date()) -> String {
+    public static func timestamp(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         var seconds = time_t(milliseconds / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
+        func pad(_ value: Int32, _ width: Int) -> String { String(value).leftPadded(to: width) }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds % 1000), 3))Z"
     }
@@ -74,4 +165,12 @@ public final class FleetDatabase: Sendable {
     }
 
     private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+}
+
+/// Quoting for command lines fleet prints for the operator to paste.
+public enum ShellWord {
+    public static func quote(_ word: String) -> String {
+        let safe = word.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-+=:,@%".unicodeScalars.contains($0) }
+        return safe && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
 }

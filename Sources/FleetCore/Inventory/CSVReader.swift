@@ -26,7 +26,7 @@ public struct CSVSyntaxError: Sendable, Equatable {
 /// packages here do not give: the physical line each record starts on (a quoted field may span
 /// lines), every syntax error reported with its line instead of the first one thrown, and speed
 /// on 100,000-row inventories. It accepts a UTF-8 BOM, CRLF or LF line ends, and skips empty lines.
-public enum CSVReader {
+public struct CSVReader {
     public struct Result: Sendable {
         public var records: [CSVRecord]
         public var errors: [CSVSyntaxError]
@@ -46,109 +46,100 @@ public enum CSVReader {
     /// Streams each good record to `onRecord` (its fields and first line) without keeping them,
     /// and returns the syntax errors.
     public static func parse(_ bytes: [UInt8], onRecord: ([String], Int) -> Void) -> [CSVSyntaxError] {
-        var errors: [CSVSyntaxError] = []
-        var index = 0
-        let end = bytes.count
-        if end >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
-
-        var line = 1
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var recordLine = 1
-        var recordBroken = false
-
-        func finishField() {
-            if let text = String(validating: field, as: UTF8.self) {
-                fields.append(text)
-            } else {
-                fields.append("")
-                if !recordBroken {
-                    errors.append(CSVSyntaxError(line: recordLine, reason: "the row is not valid UTF-8; save the file as UTF-8"))
-                    recordBroken = true
-                }
-            }
-            field.removeAll(keepingCapacity: true)
-        }
-
-        func finishRecord() {
-            finishField()
-            let isEmptyLine = fields.count == 1 && fields[0].isEmpty
-            if !recordBroken && !isEmptyLine {
-                onRecord(fields, recordLine)
-            }
-            fields.removeAll(keepingCapacity: true)
-            recordBroken = false
-        }
-
-        /// Skips to the end of the current line after a syntax error, so later rows are still checked.
-        func skipRestOfLine() {
-            while index < end, bytes[index] != lf, bytes[index] != cr { index += 1 }
-        }
-
-        recordLine = line
-        while index < end {
-            let byte = bytes[index]
-            if byte == quote && field.isEmpty {
-                // A quoted field: runs to the closing quote; "" is a literal quote.
-                let openingLine = line
-                index += 1
-                var closed = false
-                while index < end {
-                    let inner = bytes[index]
-                    if inner == quote {
-                        if index + 1 < end, bytes[index + 1] == quote {
-                            field.append(quote)
-                            index += 2
-                            continue
-                        }
-                        closed = true
-                        index += 1
-                        break
-                    }
-                    if inner == lf { line += 1 }
-                    field.append(inner)
-                    index += 1
-                }
-                if !closed {
-                    errors.append(CSVSyntaxError(
-                        line: openingLine,
-                        reason: "unterminated quoted field (a \" opened here is never closed)"))
-                    return errors
-                }
-                if index < end, bytes[index] != comma, bytes[index] != lf, bytes[index] != cr {
-                    errors.append(CSVSyntaxError(
-                        line: line,
-                        reason: "unexpected text after a closing quote; quote the whole field and double any \" inside it"))
-                    recordBroken = true
-                    skipRestOfLine()
-                }
+        var reader = CSVReader(bytes: bytes)
+        while reader.index < bytes.count {
+            let byte = bytes[reader.index]
+            if byte == quote && reader.field.isEmpty {
+                guard reader.quotedField() else { break }
                 continue
             }
             switch byte {
             case comma:
-                finishField()
-                index += 1
+                reader.finishField()
+                reader.index += 1
             case lf, cr:
-                finishRecord()
-                index += (byte == cr && index + 1 < end && bytes[index + 1] == lf) ? 2 : 1
-                line += 1
-                recordLine = line
+                reader.finishRecord(onRecord)
+                reader.index += (byte == cr && reader.index + 1 < bytes.count && bytes[reader.index + 1] == lf) ? 2 : 1
+                reader.line += 1
+                reader.recordLine = reader.line
             case quote:
-                if !recordBroken {
-                    errors.append(CSVSyntaxError(
-                        line: line,
-                        reason: "a \" inside an unquoted field; quote the whole field and double the \""))
-                    recordBroken = true
-                }
-                index += 1
+                reader.fail(line: reader.line, "a \" inside an unquoted field; quote the whole field and double the \"")
+                reader.index += 1
             default:
-                field.append(byte)
-                index += 1
+                reader.field.append(byte)
+                reader.index += 1
             }
         }
-        if !field.isEmpty || !fields.isEmpty {
-            finishRecord()
+        if !reader.unterminated && (!reader.field.isEmpty || !reader.fields.isEmpty) { reader.finishRecord(onRecord) }
+        return reader.errors
+    }
+
+    private let bytes: [UInt8]
+    private var index = 0
+    private var line = 1
+    private var recordLine = 1
+    private var fields: [String] = []
+    private var field: [UInt8] = []
+    private var recordBroken = false
+    private var unterminated = false
+    private var errors: [CSVSyntaxError] = []
+
+    private init(bytes: [UInt8]) {
+        self.bytes = bytes
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
+    }
+
+    /// Records the first error of the current record; the record is then dropped.
+    private mutating func fail(line: Int, _ reason: String) {
+        guard !recordBroken else { return }
+        errors.append(CSVSyntaxError(line: line, reason: reason))
+        recordBroken = true
+    }
+
+    private mutating func finishField() {
+        if let text = String(validating: field, as: UTF8.self) {
+            fields.append(text)
+        } else {
+            fields.append("")
+            fail(line: recordLine, "the row is not valid UTF-8; save the file as UTF-8")
         }
-        return errors
+        field.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func finishRecord(_ onRecord: ([String], Int) -> Void) {
+        finishField()
+        let isEmptyLine = fields.count == 1 && fields[0].isEmpty
+        if !recordBroken && !isEmptyLine { onRecord(fields, recordLine) }
+        fields.removeAll(keepingCapacity: true)
+        recordBroken = false
+    }
+
+    /// A quoted field: runs to the closing quote; "" is a literal quote. False when the file ends
+    /// inside it (nothing after can be read).
+    private mutating func quotedField() -> Bool {
+        let openingLine = line
+        index += 1
+        while index < bytes.count {
+            let inner = bytes[index]
+            if inner == Self.quote {
+                if index + 1 < bytes.count, bytes[index + 1] == Self.quote {
+                    field.append(Self.quote)
+                    index += 2
+                    continue
+                }
+                index += 1
+                if index < bytes.count, ![Self.comma, Self.lf, Self.cr].contains(bytes[index]) {
+                    fail(line: line, "unexpected text after a closing quote; quote the whole field and double any \" inside it")
+                    while index < bytes.count, bytes[index] != Self.lf, bytes[index] != Self.cr { index += 1 }
+                }
+                return true
+            }
+            if inner == Self.lf { line += 1 }
+            field.append(inner)
+            index += 1
+        }
+        errors.append(CSVSyntaxError(line: openingLine, reason: "unterminated quoted field (a \" opened here is never closed)"))
+        unterminated = true
+        return false
     }
 }

@@ -109,28 +109,35 @@ public struct InventoryFile: Sendable {
         var label: Int?, tags: Int?, enabled: Int?
         var variableColumns: [String] = []
         var variablePositions: [Int] = []
+        var names: [String] = []
 
         static func read(_ fields: [String]) -> Result<Header, Reasons> {
             let columns = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            let known = requiredColumns + optionalColumns
             var index: [String: Int] = [:]
             var reasons: [String] = []
+            var misspelt: Set<String> = []
             for (position, name) in columns.enumerated() {
                 if name.isEmpty {
                     reasons.append("column \(position + 1) of the header has no name")
                 } else if index[name] != nil {
-                    reasons.append("column \"\(name)\" appears twice in the header")
-                } else if !requiredColumns.contains(name) && !optionalColumns.contains(name) && !isVariableName(name) {
-                    reasons.append("column \"\(name)\" cannot be a template variable: use letters, digits and _ only, starting with a letter or _")
+                    reasons.append("column \"\(name.escapingControlCharacters)\" appears twice in the header")
+                } else if !known.contains(name), let close = Suggestion.closest(to: name, in: known) {
+                    reasons.append("column \"\(name.escapingControlCharacters)\" looks like a misspelt \(close); did you mean \(close)? (a template variable cannot be named that close to one of fleet's columns)")
+                    misspelt.insert(close)
+                } else if !known.contains(name) && !isVariableName(name) {
+                    reasons.append("column \"\(name.escapingControlCharacters)\" cannot be a template variable: use letters, digits and _ only, starting with a letter or _")
                 }
                 index[name] = index[name] ?? position
             }
-            for name in requiredColumns where index[name] == nil {
+            for name in requiredColumns where index[name] == nil && !misspelt.contains(name) {
                 reasons.append("missing required column \"\(name)\"; the header must have space, project_id and token")
             }
             guard reasons.isEmpty else { return .failure(Reasons(reasons: reasons)) }
             var header = Header(count: columns.count, space: index["space"]!, project: index["project_id"]!, token: index["token"]!,
                                 label: index["label"], tags: index["tags"], enabled: index["enabled"])
-            for (position, name) in columns.enumerated() where !requiredColumns.contains(name) && !optionalColumns.contains(name) {
+            header.names = columns
+            for (position, name) in columns.enumerated() where !known.contains(name) {
                 header.variableColumns.append(name)
                 header.variablePositions.append(position)
             }
@@ -139,6 +146,9 @@ public struct InventoryFile: Sendable {
 
         func row(_ fields: [String], line: Int, seen: inout [RowKey: Int]) -> Result<InventoryRow, Reasons> {
             var reasons: [String] = []
+            if let position = fields.firstIndex(where: { $0.utf8.contains { $0 < 0x20 || $0 == 0x7F } }) {
+                reasons.append("the \(names[position].escapingControlCharacters) field holds a control character (a NUL, a line break or an escape); remove it")
+            }
             let space = fields[space].trimmingCharacters(in: .whitespaces).lowercased()
             if let reason = SpaceName.problem(with: space) { reasons.append(reason) }
             let rawProject = fields[project].trimmingCharacters(in: .whitespaces)

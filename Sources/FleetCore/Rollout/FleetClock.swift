@@ -1,13 +1,17 @@
-import Synchronization
+import Foundation
 
-/// Time as the executor sees it, injected so retry and backoff tests run without sleeping.
+/// Time as fleet sees it, injected so that retry, backoff, rate and bake tests run on virtual
+/// time, without sleeping. Every timestamp fleet records comes from `date()`, every duration and
+/// deadline from `now()`.
 public protocol FleetClock: Sendable {
     /// Monotonic time since some fixed start.
     func now() -> Duration
+    /// The wall-clock time, for the timestamps that are recorded and shown.
+    func date() -> Date
     func sleep(for duration: Duration) async throws
 }
 
-/// The real monotonic clock.
+/// The real clocks: monotonic for durations, the system's for dates.
 public struct SystemClock: FleetClock {
     private let start = ContinuousClock.now
 
@@ -15,29 +19,9 @@ public struct SystemClock: FleetClock {
 
     public func now() -> Duration { ContinuousClock.now - start }
 
+    public func date() -> Date { Date() }
+
     public func sleep(for duration: Duration) async throws {
         if duration > .zero { try await Task.sleep(for: duration) }
     }
-}
-
-/// A clock whose `sleep` returns at once and moves its time forward instead, recording each
-/// sleep, so a test can assert on backoff and Retry-After waits and still finish in milliseconds.
-public final class VirtualClock: FleetClock {
-    private let state = Mutex<(now: Duration, sleeps: [Duration])>((.zero, []))
-
-    public init() {}
-
-    public func now() -> Duration { state.withLock { $0.now } }
-
-    public func sleep(for duration: Duration) async throws {
-        try Task.checkCancellation()
-        state.withLock { state in
-            state.sleeps.append(duration)
-            if duration > .zero { state.now += duration }
-        }
-        await Task.yield()
-    }
-
-    /// Every sleep asked for, in order.
-    public var sleeps: [Duration] { state.withLock { $0.sleeps } }
 }

@@ -28,10 +28,14 @@ public final class RunLock: Sendable {
         var lock = Self.region(runID, type: F_WRLCK)
         if fcntl(fd, Self.setLock, &lock) != 0 {
             close(fd)
-            throw FleetError("run \(runID) is being executed by another fleet process; wait for it to finish, or stop it with Ctrl-C, then try again.",
-                             status: .failure)
+            throw heldError(runID: runID)
         }
         return RunLock(fd: fd, runID: runID)
+    }
+
+    static func heldError(runID: Int64) -> FleetError {
+        FleetError("run \(runID) is being executed by another fleet process; wait for it to finish, or stop it with Ctrl-C, then try again.",
+                   status: .failure)
     }
 
     /// Whether some other process holds the lock of `runID` now.

@@ -5,11 +5,13 @@ import Synchronization
 public final class StopSignal: Sendable {
     private struct State {
         var requested = false
+        var cancelled = false
         var nextID = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var cancelled: Set<Int> = []
-        var cancelInFlight: (@Sendable () -> Void)?
-        var inFlightCancelled = false
+        /// Waiters for a stop, and for a cancel, by id.
+        var stopWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var cancelWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Waiters whose task was cancelled before they were registered.
+        var gone: Set<Int> = []
     }
 
     private let state = Mutex(State())
@@ -21,32 +23,35 @@ public final class StopSignal: Sendable {
     public func request() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.requested = true
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
+            defer { state.stopWaiters.removeAll() }
+            return Array(state.stopWaiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Cancels what `whenCancellingInFlight` registered (the executing task), now or when it is registered.
     public func cancelInFlight() {
         request()
-        let action = state.withLock { state -> (@Sendable () -> Void)? in
-            state.inFlightCancelled = true
-            return state.cancelInFlight
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.cancelled = true
+            defer { state.cancelWaiters.removeAll() }
+            return Array(state.cancelWaiters.values)
         }
-        action?()
-    }
-
-    public func whenCancellingInFlight(_ action: @escaping @Sendable () -> Void) {
-        let now = state.withLock { state -> Bool in
-            state.cancelInFlight = action
-            return state.inFlightCancelled
-        }
-        if now { action() }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Returns when a stop is requested (at once if it was), or when the calling task is cancelled.
     public func wait() async {
+        await wait(for: .stop)
+    }
+
+    /// Returns when requests in flight are to be cancelled, or when the calling task is cancelled.
+    public func waitForCancel() async {
+        await wait(for: .cancel)
+    }
+
+    private enum Event: Sendable { case stop, cancel }
+
+    private func wait(for event: Event) async {
         let id = state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID
@@ -54,17 +59,17 @@ public final class StopSignal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.requested || state.cancelled.remove(id) != nil { return true }
-                    state.waiters[id] = continuation
+                    if (event == .stop ? state.requested : state.cancelled) || state.gone.remove(id) != nil { return true }
+                    if event == .stop { state.stopWaiters[id] = continuation } else { state.cancelWaiters[id] = continuation }
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
             let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
-                state.cancelled.insert(id)
-                return nil
+                let waiter = event == .stop ? state.stopWaiters.removeValue(forKey: id) : state.cancelWaiters.removeValue(forKey: id)
+                if waiter == nil { state.gone.insert(id) }
+                return waiter
             }
             waiter?.resume()
         }

@@ -1,30 +1,54 @@
 import Foundation
 
 /// Where each space's API lives: a URL with `{space}` in it, by default
-/// `https://{space}.signalwire.com/api/relay/rest`.
-public struct APIBase: Sendable, Equatable {
+/// `https://{space}.signalwire.com/api/relay/rest`. `{space}` must be a whole label of the host
+/// name, so a project's credentials only ever go to its own space's host; on a loopback host it
+/// may instead be a whole path segment (the simulator). Plain http only on loopback; no user-info,
+/// query or fragment; a port within 1…65535.
+public struct APIBase: Sendable, Equatable, CustomStringConvertible {
     public static let defaultTemplate = "https://{space}.signalwire.com/api/relay/rest"
     public let template: String
+    public let isHTTPS: Bool
 
-    /// Checks the loopback rule: plain http only for 127.0.0.0/8, ::1 and localhost.
+    private static let marker = "fleetspacemarker"
+
     public init(_ template: String) throws {
         let trimmed = template.hasSuffix("/") ? String(template.dropLast()) : template
-        guard trimmed.contains("{space}") else {
-            throw FleetError.usage("--api-base \(template) has no {space}; each space's credentials must go only to that space's own URL, as in \(Self.defaultTemplate).")
+        func refuse(_ reason: String) -> FleetError {
+            .usage("--api-base \(template) \(reason); use a URL like \(Self.defaultTemplate).")
         }
-        let sample = trimmed.replacingOccurrences(of: "{space}", with: "example")
-        guard let components = URLComponents(string: sample), let scheme = components.scheme?.lowercased(),
-              let host = components.host, !host.isEmpty else {
-            throw FleetError.usage("--api-base \(template) is not a URL; use one like \(Self.defaultTemplate).")
+        let parts = trimmed.components(separatedBy: "{space}")
+        guard parts.count == 2 else {
+            throw refuse(parts.count == 1 ? "has no {space}, so every space's credentials would go to one URL"
+                                          : "has {space} more than once")
+        }
+        guard let components = URLComponents(string: trimmed.replacingOccurrences(of: "{space}", with: Self.marker)),
+              let scheme = components.scheme?.lowercased(), let host = components.host?.lowercased(), !host.isEmpty else {
+            throw refuse("is not a URL")
+        }
+        if components.user != nil || components.password != nil { throw refuse("has user-info (user@host); credentials go in the inventory only") }
+        if components.query != nil || components.fragment != nil { throw refuse("has a query or a fragment") }
+        if let port = components.port, !(1...65535).contains(port) { throw refuse("has port \(port), outside 1…65535") }
+        let loopback = Self.isLoopback(host)
+        if host.contains(Self.marker) {
+            guard host.split(separator: ".", omittingEmptySubsequences: false).contains(Substring(Self.marker)) else {
+                throw refuse("has {space} inside a host label; it must be a whole label, as in {space}.example.com")
+            }
+        } else {
+            guard loopback else { throw refuse("has {space} outside the host name; on a host other than loopback it must be a label of the host name") }
+            guard components.path.split(separator: "/").contains(Substring(Self.marker)) else {
+                throw refuse("has {space} inside a path segment; it must be a whole segment, as in /{space}/api")
+            }
         }
         switch scheme {
-        case "https": break
+        case "https": isHTTPS = true
         case "http":
-            guard Self.isLoopback(host) else {
-                throw FleetError.usage("--api-base \(template) uses plain http for \(host); plain http is allowed only for 127.0.0.1, ::1 and localhost. Use https.")
+            guard loopback else {
+                throw FleetError.usage("--api-base \(template) uses plain http for \(host.replacingOccurrences(of: Self.marker, with: "{space}")); plain http is allowed only for 127.0.0.1, ::1 and localhost. Use https.")
             }
+            isHTTPS = false
         default:
-            throw FleetError.usage("--api-base \(template) must be an https URL (or http on loopback).")
+            throw refuse("must be an https URL (or http on loopback)")
         }
         self.template = trimmed
     }
@@ -40,4 +64,14 @@ public struct APIBase: Sendable, Equatable {
     public func profileURL(space: String) -> String {
         template.replacingOccurrences(of: "{space}", with: space) + "/sip_profile"
     }
+
+    /// The host (and port, when given) that `space`'s requests go to, for messages and the
+    /// circuit breaker: in production each space is its own host.
+    public func host(space: String) -> String {
+        let url = template.replacingOccurrences(of: "{space}", with: space)
+        guard let components = URLComponents(string: url), let host = components.host else { return url }
+        return components.port.map { "\(host):\($0)" } ?? host
+    }
+
+    public var description: String { template }
 }

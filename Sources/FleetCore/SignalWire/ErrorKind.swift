@@ -16,18 +16,26 @@ public struct ErrorKind: Hashable, Sendable, Codable, CustomStringConvertible {
     public static let validation = ErrorKind("validation")
     /// 429.
     public static let rateLimited = ErrorKind("rate_limited")
-    /// 5xx.
+    /// 5xx, whatever its body.
     public static let server = ErrorKind("server")
-    /// No answer before the request's deadline.
+    /// No whole answer before the request's deadline.
     public static let timeout = ErrorKind("timeout")
     /// The connection could not be made or was dropped.
     public static let network = ErrorKind("network")
-    /// An answer fleet does not understand: an unexpected status or body.
+    /// An answer fleet does not understand or could not restore later: an unexpected status or body.
     public static let `protocol` = ErrorKind("protocol")
     /// The template could not be filled for the project.
     public static let render = ErrorKind("render")
+    /// The live profile changed since the saved plan read it.
+    public static let conflict = ErrorKind("conflict")
+    /// The server's certificate was refused.
+    public static let tls = ErrorKind("tls")
+    /// Left unstarted because the circuit breaker stopped the project's space.
+    public static let unreachable = ErrorKind("unreachable")
 
-    public static let all: [ErrorKind] = [.unauthorized, .validation, .rateLimited, .server, .timeout, .network, .protocol, .render]
+    public static let all: [ErrorKind] = [
+        .unauthorized, .validation, .rateLimited, .server, .timeout, .network, .protocol, .render, .conflict, .tls, .unreachable,
+    ]
 
     /// Kinds worth another attempt; the others fail the task at once.
     public var isRetryable: Bool { self == .rateLimited || self == .server || self == .timeout || self == .network }
@@ -51,10 +59,11 @@ public struct ErrorKind: Hashable, Sendable, Codable, CustomStringConvertible {
 /// One failed HTTP attempt, classified.
 public struct RequestFailure: Error, Sendable, Equatable {
     public var kind: ErrorKind
+    /// The status the server sent; nil when no answer arrived.
     public var httpStatus: Int?
-    /// A short message safe to store and print: never the token.
+    /// A short message safe to store and print: never the token, no control characters.
     public var message: String
-    /// The server's Retry-After, when it sent one.
+    /// The server's Retry-After, when it sent a usable one.
     public var retryAfter: Duration?
 
     public init(kind: ErrorKind, httpStatus: Int? = nil, message: String, retryAfter: Duration? = nil) {
@@ -62,5 +71,19 @@ public struct RequestFailure: Error, Sendable, Equatable {
         self.httpStatus = httpStatus
         self.message = message
         self.retryAfter = retryAfter
+    }
+}
+
+extension RequestFailure {
+    /// No whole answer from `host` within `timeout`.
+    public static func timedOut(host: String, after timeout: Duration) -> RequestFailure {
+        let seconds = timeout.seconds
+        let shown = seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
+        return RequestFailure(kind: .timeout, message: "no whole answer from \(host) within \(shown)")
+    }
+
+    /// The connection to `host` was reset (or closed) before an answer.
+    public static func reset(host: String) -> RequestFailure {
+        RequestFailure(kind: .network, message: "the connection to \(host) was reset")
     }
 }

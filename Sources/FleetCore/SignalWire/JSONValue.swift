@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value kept exactly as sent, so validation can tell a number from a string from null.
-public enum JSONValue: Sendable, Equatable, Codable {
+public enum JSONValue: Sendable, Equatable, Hashable, Codable {
     case null
     case bool(Bool)
     case number(Double)
@@ -50,7 +50,20 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// A compact reading for people: strings bare, lists in brackets, `""` for the empty string.
+    public var shortText: String {
+        switch self {
+        case .null: "null"
+        case .bool(let value): "\(value)"
+        case .number(let value): value == value.rounded() && abs(value) < 1e15 ? "\(Int64(value))" : "\(value)"
+        case .string(let text): text.isEmpty ? "\"\"" : text
+        case .array(let items): "[" + items.map(\.shortText).joined(separator: ", ") + "]"
+        case .object(let object): "{" + object.keys.sorted().map { "\($0): \(object[$0]!.shortText)" }.joined(separator: ", ") + "}"
+        }
+    }
+
+    /// Strict JSON: nil for anything that is not (including an object with a key twice).
     public static func parse(_ data: Data) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: data)
+        try? JSONParser.parse(data)
     }
 }

@@ -67,25 +67,25 @@ public struct SipProfile: Sendable, Equatable, Codable {
             && (defaultSendAs ?? "") == (other.defaultSendAs ?? "")
     }
 
-    /// `field: old → new` for each writable field that differs, in the API's field order.
+    /// One writable field's value as JSON (null when absent).
+    public func value(of field: String) -> JSONValue {
+        func list(_ items: [String]?) -> JSONValue { items.map { .array($0.map(JSONValue.string)) } ?? .null }
+        switch field {
+        case "domain_identifier": return domainIdentifier.map(JSONValue.string) ?? .null
+        case "default_codecs": return list(defaultCodecs)
+        case "default_ciphers": return list(defaultCiphers)
+        case "default_encryption": return defaultEncryption.map(JSONValue.string) ?? .null
+        default: return defaultSendAs.map(JSONValue.string) ?? .null
+        }
+    }
+
+    /// Each writable field that differs, in the API's field order, with its old and new value.
     public func changes(to desired: SipProfile) -> [FieldChange] {
-        func show(_ list: [String]?) -> String { list.map { "[" + $0.joined(separator: ", ") + "]" } ?? "(none)" }
-        func show(_ text: String?) -> String { text.map { $0.isEmpty ? "\"\"" : $0 } ?? "null" }
         var result: [FieldChange] = []
-        if domainIdentifier != desired.domainIdentifier {
-            result.append(.init(field: "domain_identifier", old: show(domainIdentifier), new: show(desired.domainIdentifier)))
-        }
-        if defaultCodecs != desired.defaultCodecs {
-            result.append(.init(field: "default_codecs", old: show(defaultCodecs), new: show(desired.defaultCodecs)))
-        }
-        if defaultCiphers != desired.defaultCiphers {
-            result.append(.init(field: "default_ciphers", old: show(defaultCiphers), new: show(desired.defaultCiphers)))
-        }
-        if defaultEncryption != desired.defaultEncryption {
-            result.append(.init(field: "default_encryption", old: show(defaultEncryption), new: show(desired.defaultEncryption)))
-        }
-        if (defaultSendAs ?? "") != (desired.defaultSendAs ?? "") {
-            result.append(.init(field: "default_send_as", old: show(defaultSendAs), new: show(desired.defaultSendAs)))
+        for field in ProfileValidator.writableFields {
+            let old = value(of: field), new = desired.value(of: field)
+            let same = field == "default_send_as" ? (defaultSendAs ?? "") == (desired.defaultSendAs ?? "") : old == new
+            if !same { result.append(FieldChange(field: field, old: old, new: new)) }
         }
         return result
     }
@@ -107,16 +107,20 @@ public struct SipProfile: Sendable, Equatable, Codable {
     }()
 }
 
-public struct FieldChange: Sendable, Equatable, Codable {
+/// One field a write would change, with its values as JSON.
+public struct FieldChange: Sendable, Equatable, Hashable, Codable {
     public var field: String
-    public var old: String
-    public var new: String
+    public var old: JSONValue
+    public var new: JSONValue
 
-    public init(field: String, old: String, new: String) {
+    public init(field: String, old: JSONValue, new: JSONValue) {
         self.field = field
         self.old = old
         self.new = new
     }
+
+    /// `default_codecs: [PCMU, PCMA] → [OPUS, G722, PCMU]`
+    public var text: String { "\(field): \(old.shortText) → \(new.shortText)" }
 }
 
 /// The writable fields a template sets; the rest of the profile is kept as the API has it.
@@ -148,10 +152,29 @@ public struct ProfilePatch: Sendable, Equatable {
         return desired
     }
 
+    /// The writable fields the patch sets.
+    public var fields: Set<String> {
+        var fields: Set<String> = []
+        if domainIdentifier != nil { fields.insert("domain_identifier") }
+        if defaultCodecs != nil { fields.insert("default_codecs") }
+        if defaultCiphers != nil { fields.insert("default_ciphers") }
+        if defaultEncryption != nil { fields.insert("default_encryption") }
+        if defaultSendAs != nil { fields.insert("default_send_as") }
+        return fields
+    }
+
     /// A patch that sets every writable field of `profile` (how rollback puts a profile back).
     public init(exactly profile: SipProfile) {
         self.init(domainIdentifier: profile.domainIdentifier, defaultCodecs: profile.defaultCodecs,
                   defaultCiphers: profile.defaultCiphers, defaultEncryption: profile.defaultEncryption,
                   defaultSendAs: .some(profile.defaultSendAs))
+    }
+}
+
+extension ProfilePatch {
+    /// The fields the patch sets, as a JSON object.
+    public var json: JSONValue {
+        let profile = applied(to: SipProfile())
+        return .object(Dictionary(uniqueKeysWithValues: fields.map { ($0, profile.value(of: $0)) }))
     }
 }

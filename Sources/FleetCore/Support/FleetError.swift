@@ -1,12 +1,15 @@
-/// The process exit statuses of SPEC.md, "Exit status".
+/// The process exit statuses of the README's "Exit status".
 public enum ExitStatus: Int32, Sendable {
     case success = 0
-    /// A project failed, or the run was halted or interrupted.
+    /// A project failed or drifted, or the run was halted or interrupted.
     case failure = 1
     case usage = 64
-    /// Bad input data: an inventory CSV or a template.
+    /// Bad input data: an inventory CSV, a template or a plan file.
     case dataError = 65
+    /// A bug: the only status whose message says "please report it".
     case internalError = 70
+    /// The disk or the database file failed: full, unreadable, unwritable.
+    case ioError = 74
 }
 
 /// One error a user can act on: a sentence that names the file, line, field or project and says
@@ -32,5 +35,9 @@ public struct FleetError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public static func `internal`(_ message: String) -> FleetError {
         FleetError(message, status: .internalError)
+    }
+
+    public static func io(_ message: String) -> FleetError {
+        FleetError(message, status: .ioError)
     }
 }

@@ -10,14 +10,18 @@ public struct Template: Sendable {
     public var sha256: String
     private var body: [String: JSONValue]
 
-    /// Parses and checks everything that does not depend on a project: JSON syntax, unknown keys,
-    /// types, enum and E.164 values of strings without placeholders, and placeholder syntax.
+    /// Parses and checks everything that does not depend on a project: JSON syntax (a key given
+    /// twice included), unknown keys, types, enum and E.164 values of strings without
+    /// placeholders, and placeholder syntax.
     public init(name: String, text: String) throws {
         self.name = name
         self.text = text
-        sha256 = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-        guard let value = JSONValue.parse(Data(text.utf8)) else {
-            throw FleetError("\(name) is not valid JSON; a template is an object such as {\"default_encryption\": \"required\"}.")
+        sha256 = SHA256.hash(data: Data(text.utf8)).hex
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(Data(text.utf8))
+        } catch {
+            throw FleetError("\(name):\(error.line): \(error.message); a template is a JSON object such as {\"default_encryption\": \"required\"}.")
         }
         guard case .object(let object) = value else {
             throw FleetError("\(name) must hold a JSON object of SIP-profile fields, not \(value.typeName).")
@@ -29,7 +33,7 @@ public struct Template: Sendable {
         if object.isEmpty { problems.append("the template sets no field; give at least one of \(ProfileValidator.writableFields.joined(separator: ", "))") }
         if !problems.isEmpty {
             throw FleetError("\(name) is not a valid template; fix it and try again.",
-                             details: problems.map { "\(name): \($0)" })
+                             details: problems.map { "\(name): \($0.escapingControlCharacters)" })
         }
         body = object
     }
@@ -38,7 +42,7 @@ public struct Template: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw FleetError("cannot read the template \(path): check that the file exists and is readable.")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: Array(data), as: UTF8.self) else {
             throw FleetError("the template \(path) is not UTF-8 text.")
         }
         return try Template(name: path, text: text)
@@ -68,9 +72,9 @@ public struct Template: Sendable {
             }
         }
         let rendered = JSONValue.object(body.mapValues(fill))
-        var problems = missing.sorted().map { "placeholder {{\($0)}} has no value; add a \($0) column to the inventory CSV and import it again" }
+        var problems = missing.sorted().map { RenderError.Problem.missing(placeholder: $0) }
         if missing.isEmpty {
-            problems += ProfileValidator.issues(in: rendered).map { "after filling placeholders, \($0.detail)" }
+            problems += ProfileValidator.issues(in: rendered).map { .invalid("after filling placeholders, \($0.detail)") }
         }
         guard problems.isEmpty, case .object(let object) = rendered else {
             return .failure(RenderError(project: project, problems: problems))
@@ -78,24 +82,38 @@ public struct Template: Sendable {
         return .success(ProfileValidator.patch(from: object))
     }
 
-    /// Renders for every project, or throws one error listing every problem per project.
+    /// Renders for every project, or throws one error with every problem once, with how many
+    /// projects it affects and a few of them, so the report stays short at 10,000 projects.
     public func renderAll(_ projects: [Project]) throws -> [ProfilePatch] {
         var patches: [ProfilePatch] = []
-        var errors: [RenderError] = []
+        var failures: [RenderError.Problem: [Project]] = [:]
+        var order: [RenderError.Problem] = []
         patches.reserveCapacity(projects.count)
         for project in projects {
             switch render(for: project) {
             case .success(let patch): patches.append(patch)
-            case .failure(let error): errors.append(error)
+            case .failure(let error):
+                for problem in error.problems {
+                    if failures[problem] == nil { order.append(problem) }
+                    failures[problem, default: []].append(project)
+                }
             }
         }
-        guard errors.isEmpty else {
-            let shown = errors.prefix(50).flatMap { error in error.problems.map { "\(name): project \(error.project.projectID) (\(error.project.space)): \($0)" } }
-            let more = errors.count > 50 ? ["… and \(errors.count - 50) more projects"] : []
-            throw FleetError("\(name) cannot be rendered for \(errors.count) of \(projects.count) selected projects; nothing was sent. Fix the template or the inventory and try again.",
-                             details: shown + more)
-        }
+        guard failures.isEmpty else { throw renderFailure(failures, order: order, of: projects) }
         return patches
+    }
+
+    private func renderFailure(_ failures: [RenderError.Problem: [Project]], order: [RenderError.Problem], of projects: [Project]) -> FleetError {
+        let columns = Set(projects.flatMap(\.variables.keys)).union(["space", "project_id", "label"])
+        let details = order.map { problem -> String in
+            let affected = failures[problem]!
+            let examples = affected.prefix(3).map { "\($0.space) \($0.projectID)" }.joined(separator: ", ")
+            let more = affected.count > 3 ? ", …" : ""
+            return "\(name): \(problem.sentence(columns: columns)) (\(affected.count) of \(projects.count) projects: \(examples)\(more))"
+        }
+        let count = Set(failures.values.joined().map(\.id)).count
+        return FleetError("\(name) cannot be rendered for \(count) of \(projects.count) selected projects; nothing was sent. Fix the template or the inventory and try again.",
+                          details: details)
     }
 
     private static func strings(in value: JSONValue) -> [String] {
@@ -109,8 +127,26 @@ public struct Template: Sendable {
 }
 
 public struct RenderError: Error, Sendable {
+    public enum Problem: Sendable, Hashable {
+        case missing(placeholder: String)
+        case invalid(String)
+
+        /// The problem as the operator reads it, with a column name close to a misspelt placeholder.
+        func sentence(columns: Set<String>) -> String {
+            switch self {
+            case .missing(let name):
+                if let close = Suggestion.closest(to: name, in: columns) {
+                    return "placeholder {{\(name)}} has no value; did you mean {{\(close)}}? (or add a \(name) column to the inventory)"
+                }
+                return "placeholder {{\(name)}} has no value; add a \(name) column to the inventory CSV and import it again"
+            case .invalid(let text):
+                return text.escapingControlCharacters
+            }
+        }
+    }
+
     public var project: Project
-    public var problems: [String]
+    public var problems: [Problem]
 }
 
 /// `{{name}}` parsing and filling; spaces inside the braces are allowed (`{{ name }}`).

@@ -26,13 +26,18 @@ public struct Project: Sendable, Equatable, Codable, FetchableRecord {
         variables = try decoder.decode([String: String].self, from: Data((row["variables"] as String).utf8))
     }
 
-    static let selectSQL = """
-        SELECT p.id, s.name AS space, p.project_id, p.token, p.label, p.tags, p.variables, p.enabled
-        FROM projects p JOIN spaces s ON s.id = p.space_id
-        """
+    /// The columns `init(row:)` reads, for queries that join projects (`p`) and spaces (`s`).
+    static let columns = "p.id, s.name AS space, p.project_id, p.token, p.label, p.tags, p.variables, p.enabled"
+
+    /// `acme 4f1c2a8e-… Acme HQ`, with the label's control characters escaped.
+    public var heading: String {
+        "\(space) \(projectID)\(label.isEmpty ? "" : " \(label.escapingControlCharacters)")"
+    }
 }
 
-/// Which projects a command works on: none given means every enabled project.
+/// Which projects a command works on: none given means every enabled project. Spaces and
+/// projects given are alternatives (any of them); tags given must all be carried, so adding a
+/// selection flag never widens a selection.
 public struct Selection: Sendable, Codable, Equatable {
     public var spaces: [String]
     public var tags: [String]
@@ -47,7 +52,7 @@ public struct Selection: Sendable, Codable, Equatable {
         self.includeDisabled = includeDisabled
     }
 
-    var isEmpty: Bool { spaces.isEmpty && tags.isEmpty && projectIDs.isEmpty }
+    public var isEmpty: Bool { spaces.isEmpty && tags.isEmpty && projectIDs.isEmpty }
 
     func sql() -> (String, StatementArguments) {
         var clauses: [String] = []
@@ -57,16 +62,17 @@ public struct Selection: Sendable, Codable, Equatable {
             clauses.append("s.name IN (\(databaseQuestionMarks(count: spaces.count)))")
             arguments += StatementArguments(spaces)
         }
-        if !tags.isEmpty {
-            clauses.append("EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value IN (\(databaseQuestionMarks(count: tags.count))))")
-            arguments += StatementArguments(tags)
+        for tag in Set(tags).sorted() {
+            clauses.append("EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value = ?)")
+            arguments += [tag]
         }
         if !projectIDs.isEmpty {
             clauses.append("p.project_id IN (\(databaseQuestionMarks(count: projectIDs.count)))")
             arguments += StatementArguments(projectIDs)
         }
         let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
-        return (Project.selectSQL + whereClause + " ORDER BY s.name, p.project_id", arguments)
+        return ("SELECT \(Project.columns) FROM projects p JOIN spaces s ON s.id = p.space_id" + whereClause + " ORDER BY s.name, p.project_id",
+                arguments)
     }
 }
 
@@ -84,8 +90,8 @@ public struct ImportSummary: Sendable, Equatable {
 
 extension FleetDatabase {
     /// Upserts every row of `file` in one transaction: all or nothing.
-    public func importInventory(_ file: InventoryFile, vault: TokenVault) throws -> ImportSummary {
-        let now = Self.timestamp()
+    public func importInventory(_ file: InventoryFile, vault: TokenVault, now: Date) throws -> ImportSummary {
+        let now = Self.timestamp(now)
         return try writer.write { db in
             var spaceIDs: [String: Int64] = [:]
             for space in Set(file.rows.map(\.space)) {
@@ -145,7 +151,7 @@ enum JSONText {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            case _ where scalar.value < 0x20: out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -1,9 +1,10 @@
 import FleetCore
 import FleetTestSupport
+@testable import fleet
 import Foundation
 import Testing
 
-/// `fleet import` and `fleet projects` through the real binary.
+/// `fleet import` and `fleet projects`, in-process.
 @Suite struct ImportCommandTests {
     static let header = "space,project_id,token,label,send_as"
     static let good = TestProject.make(3, spaces: 2)
@@ -12,7 +13,7 @@ import Testing
     func seeded() async throws -> (TemporaryDirectory, Data) {
         let directory = try TemporaryDirectory()
         let csv = try directory.write("good.csv", TestProject.csv(Self.good))
-        let result = try await FleetBinary.run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
         #expect(result.status == 0, "\(result.stderr)")
         return (directory, try Data(contentsOf: URL(fileURLWithPath: directory.file("fleet.db"))))
     }
@@ -49,7 +50,7 @@ import Testing
         let csv = try directory.write("bad.csv", bad.csv)
 
         // When it is imported
-        let result = try await FleetBinary.run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
 
         // Then: exit 65, the line and the reason, a closing sentence, and the database untouched
         #expect(result.status == 65, "\(bad.name)")
@@ -68,7 +69,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let csv = try directory.write("bad.csv", "\(Self.header)\nacme,\(UUID0),\(Self.token),A,\nbad space,\(UUID1),\(Self.token),B,\nacme,nope,,C,\n")
 
-        let result = try await FleetBinary.run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
 
         #expect(result.status == 65)
         #expect(result.stderr.split(separator: "\n") == [
@@ -86,7 +87,7 @@ import Testing
         let csv = try directory.write("bom.csv", Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8))
 
         // When it is imported
-        let result = try await FleetBinary.run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
 
         // Then it is all there, as written, and the file is mode 0600
         #expect(result.status == 0, "\(result.stderr)")
@@ -112,7 +113,7 @@ import Testing
 
         // When one project is imported again with a new token and no label column
         let csv = try directory.write("rotated.csv", "space,project_id,token\n\(rotated.space),\(rotated.projectID),\(rotated.token)\n")
-        let result = try await FleetBinary.run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
 
         // Then that token changed, its label and variables stayed, and nothing else moved
         #expect(result.stdout == "imported 1 project in 1 space: 0 new, 1 updated\n")
@@ -136,18 +137,20 @@ import Testing
         let db = directory.file("fleet.db")
 
         // When every command of the inventory runs, succeeding and failing
-        var results: [ProcessResult] = []
+        var results: [CommandResult] = []
         for arguments in [
             ["import", csv, "--db", db], ["import", csv, "--db", db], ["import", ragged, "--db", db],
             ["projects", "--db", db], ["projects", "--json", "--db", db], ["projects", "--space", "space1", "--db", db],
             ["projects", "--tag", "prod", "--json", "--db", db], ["projects", "--db", db, "--api-base", "http://evil.example/{space}"],
             ["import", directory.file("missing.csv"), "--db", db],
         ] {
-            results.append(try await FleetBinary.run(arguments))
+            results.append(await CommandLine().run(arguments))
         }
-        results.append(try await FleetBinary.run(["import", csv, "--db", sealedDB], environment: ["FLEET_KEY": key]))
-        results.append(try await FleetBinary.run(["projects", "--json", "--db", sealedDB], environment: ["FLEET_KEY": key]))
-        results.append(try await FleetBinary.run(["projects", "--db", sealedDB]))
+        var sealing = CommandLine()
+        sealing.environment = ["FLEET_KEY": key]
+        results.append(await sealing.run(["import", csv, "--db", sealedDB]))
+        results.append(await sealing.run(["projects", "--json", "--db", sealedDB]))
+        results.append(await CommandLine().run(["projects", "--db", sealedDB]))
 
         // Then no token appears anywhere, masks do, and the failures failed
         for result in results {
@@ -164,7 +167,7 @@ import Testing
     @Test func projectsListsAsJSONWithFilters() async throws {
         let (directory, _) = try await seeded()
 
-        let result = try await FleetBinary.run(["projects", "--json", "--space", "space1", "--db", directory.file("fleet.db")])
+        let result = await CommandLine().run(["projects", "--json", "--space", "space1", "--db", directory.file("fleet.db")])
 
         #expect(result.status == 0)
         let entries = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]

@@ -1,0 +1,163 @@
+import Foundation
+import GRDB
+
+/// Task counts by state, as reports show them.
+public struct TaskCounts: Sendable, Codable, Equatable {
+    public var total = 0
+    public var succeeded = 0
+    public var unchanged = 0
+    public var failed = 0
+    public var pending = 0
+    public var running = 0
+
+    public init() {}
+
+    mutating func add(_ count: Int, in state: TaskState) {
+        total += count
+        switch state {
+        case .succeeded: succeeded += count
+        case .unchanged: unchanged += count
+        case .failed: failed += count
+        case .running: running += count
+        case .pending: pending += count
+        }
+    }
+
+    /// A task that a dead or finished execution left `running` is pending for the operator.
+    mutating func settle(runState: RunState) {
+        guard runState != .running else { return }
+        pending += running
+        running = 0
+    }
+
+    /// Every task ended succeeded or unchanged.
+    public var allGood: Bool { succeeded + unchanged == total }
+}
+
+/// One project's outcome in a run, as status shows it.
+public struct ProjectOutcome: Sendable, Equatable {
+    public var space: String
+    public var projectID: String
+    public var label: String
+    public var status: TaskState
+    public var wave: Int
+    public var attempts: Int
+    public var httpStatus: Int?
+    public var errorKind: ErrorKind?
+    public var error: String?
+}
+
+/// A run with its effective state and counts, for `fleet runs`.
+public struct RunSummary: Sendable {
+    public var run: Run
+    public var state: RunState
+    public var counts: TaskCounts
+    public var duration: Double
+}
+
+/// The reports' queries, all read-only, so they work on a read-only file and while another
+/// process executes the run.
+extension FleetDatabase {
+    public func counts(of run: Run, state: RunState) throws -> TaskCounts {
+        try writer.read { db in
+            var counts = TaskCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY state", arguments: [run.id]) {
+                counts.add(row["n"], in: row["state"])
+            }
+            counts.settle(runState: state)
+            return counts
+        }
+    }
+
+    /// Every project's outcome in run order; with `failedOnly`, the failed ones only.
+    public func outcomes(of run: Run, state: RunState, failedOnly: Bool = false) throws -> [ProjectOutcome] {
+        try writer.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT s.name, p.project_id, p.label, t.state, t.wave, t.attempts, t.http_status, t.error_kind, t.error
+                FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
+                WHERE t.run_id = ?\(failedOnly ? " AND t.state = 'failed'" : "") ORDER BY t.position
+                """, arguments: [run.id])
+            var outcomes: [ProjectOutcome] = []
+            while let row = try rows.next() {
+                var status: TaskState = row[3]
+                if status == .running && state != .running { status = .pending }
+                outcomes.append(ProjectOutcome(space: row[0], projectID: row[1], label: row[2], status: status, wave: row[4], attempts: row[5],
+                                               httpStatus: row[6], errorKind: row[7], error: row[8]))
+            }
+            return outcomes
+        }
+    }
+
+    /// Failed attempts by error kind, most first (most of them were retried).
+    public func failedAttempts(of runID: Int64) throws -> [(kind: ErrorKind, count: Int)] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT a.error_kind, count(*) AS n FROM tasks t JOIN attempts a ON a.task_id = t.id
+                WHERE t.run_id = ? AND a.error_kind IS NOT NULL GROUP BY a.error_kind ORDER BY n DESC, a.error_kind
+                """, arguments: [runID]).map { (kind: $0["error_kind"] as ErrorKind, count: $0["n"] as Int) }
+        }
+    }
+
+    public func requests(of runID: Int64) throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(attempts), 0) FROM tasks WHERE run_id = ?", arguments: [runID]) ?? 0 }
+    }
+
+    public func executions(of runID: Int64) throws -> [Execution] {
+        try writer.read { db in try Execution.filter(Execution.Columns.runID == runID).order(Execution.Columns.number).fetchAll(db) }
+    }
+
+    public func spaceRates(of runID: Int64) throws -> [SpaceRate] {
+        try writer.read { db in try SpaceRate.filter(SpaceRate.Columns.runID == runID).order(SpaceRate.Columns.space).fetchAll(db) }
+    }
+
+    /// A wave's task counts by state, for its gate's environment and the report.
+    public func waveCounts(runID: Int64, wave: Int) throws -> [(String, Int)] {
+        try writer.read { db in
+            var counts = TaskCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? AND wave = ? GROUP BY state",
+                                        arguments: [runID, wave]) {
+                counts.add(row["n"], in: row["state"])
+            }
+            return [("total", counts.total), ("succeeded", counts.succeeded), ("unchanged", counts.unchanged), ("failed", counts.failed),
+                    ("pending", counts.pending + counts.running)]
+        }
+    }
+
+    /// A run's duration: the sum of its executions, an execution still going counting up to `now`
+    /// (one a kill cut off, up to the run's last recorded moment).
+    public func duration(of run: Run, state: RunState, now: Date) throws -> Double {
+        try Self.duration(try executions(of: run.id), lastUpdate: lastUpdate(of: run.id), running: state == .running, now: now)
+    }
+
+    static func duration(_ executions: [Execution], lastUpdate: Date?, running: Bool, now: Date) -> Double {
+        executions.reduce(0) { total, execution in
+            guard let start = date(from: execution.startedAt) else { return total }
+            let end = execution.finishedAt.flatMap(date(from:)) ?? (running ? now : max(start, lastUpdate ?? start))
+            return total + max(0, end.timeIntervalSince(start))
+        }
+    }
+
+    private func lastUpdate(of runID: Int64) throws -> Date? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT max(updated_at) FROM tasks WHERE run_id = ?", arguments: [runID]) }
+            .flatMap(Self.date(from:))
+    }
+
+    /// Every run, newest first, with its effective state, counts and duration.
+    public func runSummaries(now: Date) throws -> [RunSummary] {
+        let (runs, counts, executions) = try writer.read { db in
+            let runs = try Run.order(Run.Columns.id.desc).fetchAll(db)
+            var counts: [Int64: TaskCounts] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT run_id, state, count(*) AS n FROM tasks GROUP BY run_id, state") {
+                counts[row["run_id"], default: TaskCounts()].add(row["n"], in: row["state"])
+            }
+            return (runs, counts, Dictionary(grouping: try Execution.fetchAll(db), by: \.runID))
+        }
+        return try runs.map { run in
+            let state = effectiveState(of: run)
+            var entry = counts[run.id] ?? TaskCounts()
+            entry.settle(runState: state)
+            let duration = Self.duration(executions[run.id] ?? [], lastUpdate: try lastUpdate(of: run.id), running: state == .running, now: now)
+            return RunSummary(run: run, state: state, counts: entry, duration: duration)
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+
+extension StatusReport {
+    /// The JSON of the README's "Status JSON", keys sorted.
+    public func json() -> String {
+        struct Body: Encodable {
+            var run: RunJSON
+            var counts: TaskCounts
+            var projects: [ProjectJSON]
+            var spaces: [SpaceJSON]
+            var waves: [WaveJSON]
+        }
+        let options = (try? run.executionOptions()).map(OptionsJSON.init)
+        let body = Body(
+            run: RunJSON(id: run.id, kind: run.kind.rawValue, template_name: run.templateName, template_sha256: run.templateSHA256,
+                         state: state.rawValue, started_at: run.startedAt, finished_at: run.finishedAt, api_base: run.apiBase,
+                         options: options, executions: executions.count, duration_s: (duration * 1000).rounded() / 1000,
+                         halt_reason: state == .halted ? run.haltReason : nil, rollback_of: run.rollbackOf),
+            counts: counts,
+            projects: projects.map { ProjectJSON(space: $0.space, project_id: $0.projectID, label: $0.label, status: $0.status.rawValue,
+                                                 wave: $0.wave, attempts: $0.attempts, http_status: $0.httpStatus,
+                                                 error_kind: $0.errorKind?.rawValue, error: $0.error) },
+            spaces: spaces.map { SpaceJSON(space: $0.space, rate: ($0.rate * 100).rounded() / 100, throttled: $0.throttled, stopped: $0.stopped) },
+            waves: waves.map { wave, counts in
+                WaveJSON(number: wave.number, state: wave.state.rawValue, counts: Dictionary(uniqueKeysWithValues: counts),
+                         bake_until: wave.bakeUntil, gate_status: wave.gateStatus, gate_output: wave.gateOutput)
+            })
+        return ReportJSON.encode(body)
+    }
+
+    /// One RFC 4180 row per project: space, project_id, label, status, error_kind, http_status,
+    /// attempts, error. A cell a spreadsheet would run as a formula is prefixed with `'`.
+    public func csv() -> String {
+        var lines = ["space,project_id,label,status,error_kind,http_status,attempts,error"]
+        lines.reserveCapacity(projects.count + 1)
+        for project in projects {
+            lines.append([project.space, project.projectID, project.label, project.status.rawValue, project.errorKind?.rawValue ?? "",
+                          project.httpStatus.map(String.init) ?? "", "\(project.attempts)", project.error ?? ""].map(CSVCell.escape).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    struct RunJSON: Encodable {
+        var id: Int64
+        var kind: String
+        var template_name: String
+        var template_sha256: String
+        var state: String
+        var started_at: String
+        @NullEncoded var finished_at: String?
+        @NullEncoded var api_base: String?
+        @NullEncoded var options: OptionsJSON?
+        var executions: Int
+        var duration_s: Double
+        @NullEncoded var halt_reason: String?
+        @NullEncoded var rollback_of: Int64?
+    }
+
+    /// The recorded options with the README's option names.
+    struct OptionsJSON: Encodable {
+        var concurrency: Int
+        var rate: Double
+        var max_attempts: Int
+        var timeout: Double
+        var waves: [String]?
+        var max_failures: String?
+        var bake: Double?
+        var gate: String?
+        var rollback_on_halt: Bool
+        var force: Bool
+
+        init(_ options: ExecutionOptions) {
+            concurrency = options.concurrency
+            rate = options.rate
+            max_attempts = options.maxAttempts
+            timeout = options.timeoutSeconds
+            waves = options.isStaged ? options.waveEnds.map(\.description) : nil
+            max_failures = options.maxFailures?.description
+            bake = options.bakeSeconds
+            gate = options.gate
+            rollback_on_halt = options.rollbackOnHalt
+            force = options.force
+        }
+    }
+
+    struct ProjectJSON: Encodable {
+        var space: String
+        var project_id: String
+        var label: String
+        var status: String
+        var wave: Int
+        var attempts: Int
+        @NullEncoded var http_status: Int?
+        @NullEncoded var error_kind: String?
+        @NullEncoded var error: String?
+    }
+
+    struct SpaceJSON: Encodable {
+        var space: String
+        var rate: Double
+        var throttled: Int
+        @NullEncoded var stopped: String?
+    }
+
+    struct WaveJSON: Encodable {
+        var number: Int
+        var state: String
+        var counts: [String: Int]
+        @NullEncoded var bake_until: String?
+        @NullEncoded var gate_status: Int?
+        @NullEncoded var gate_output: String?
+    }
+}
+
+/// JSON for people and programs: keys sorted, slashes left alone.
+public enum ReportJSON {
+    public static func encode<T: Encodable>(_ value: T, pretty: Bool = false) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+    }
+}
+
+/// RFC 4180 cells that a spreadsheet will not run: a cell starting with `=`, `+`, `-` or `@`
+/// (or a tab or carriage return, which some spreadsheets skip before one) gets a leading `'`.
+public enum CSVCell {
+    public static func escape(_ value: String) -> String {
+        var text = value
+        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { text = "'" + text }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// An optional that JSON shows as `null` when absent, as the report schemas require (synthesized
+/// `Encodable` would leave the key out).
+@propertyWrapper
+public struct NullEncoded<Value: Encodable & Sendable>: Encodable, Sendable {
+    public var wrappedValue: Value?
+
+    public init(wrappedValue: Value?) {
+        self.wrappedValue = wrappedValue
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+    }
+}

@@ -1,0 +1,150 @@
+import Crypto
+import Foundation
+
+/// What a run is about to do, said (and confirmed) before its first request.
+public struct Preflight: Sendable {
+    public var what: String
+    public var projects: Int
+    public var spaces: Int
+    public var apiBase: APIBase
+    public var options: ExecutionOptions
+    /// For a retry: projects disabled since the run, which are left alone.
+    public var skipped: [Project] = []
+
+    /// `rollout of profile.json: 40 projects in 4 spaces at https://{space}.signalwire.com/api/relay/rest; concurrency 16, …`
+    public var line: String {
+        "\(what): \(projects) \(projects == 1 ? "project" : "projects") in \(spaces) \(spaces == 1 ? "space" : "spaces") at \(apiBase); \(options.summary)"
+    }
+}
+
+/// A run ready to start or resume: everything checked, every body rendered, every token opened,
+/// nothing recorded and nothing sent yet.
+public struct PreparedRun: Sendable {
+    enum Start: Sendable {
+        case new(RunSpec)
+        case resume(runID: Int64, pendingOnly: Bool)
+    }
+
+    public let preflight: Preflight
+    let start: Start
+    /// The work, with task ids to fill in for a new run.
+    let work: [TaskWork]
+    let options: ExecutionOptions
+    let apiBase: APIBase
+}
+
+/// How a run's execution ended, and the rollback `--rollback-on-halt` started, if it did.
+public struct RunOutcome: Sendable, Equatable {
+    public var runID: Int64
+    public var end: ExecutionEnd
+    public var rollback: RollbackOutcome?
+}
+
+public struct RollbackOutcome: Sendable, Equatable {
+    public var runID: Int64
+    public var end: ExecutionEnd
+}
+
+extension FleetSession {
+    /// Renders the template for every selected project (any problem stops it before a request)
+    /// and opens every token.
+    public func prepareRollout(_ template: Template, selection: Selection, options: ExecutionOptions) throws -> PreparedRun {
+        let projects = try selectedProjects(selection)
+        let patches = try template.renderAll(projects)
+        let work = try projects.indices.map { index in
+            TaskWork(taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]), patch: patches[index])
+        }
+        let spec = RunSpec(kind: .rollout, templateName: template.name, template: template.text, templateSHA256: template.sha256,
+                           selection: selection, options: options, apiBase: apiBase, tasks: projects.map { RunSpec.Task(projectRef: $0.id) })
+        return PreparedRun(preflight: Preflight(what: "rollout of \(template.name)", projects: projects.count, spaces: Self.spaces(projects),
+                                                apiBase: apiBase, options: options),
+                           start: .new(spec), work: work, options: options, apiBase: apiBase)
+    }
+
+    /// Prepares a rerun of every task of `runID` that did not end succeeded or unchanged (with
+    /// `pendingOnly`, of those never carried to an end), with the run's recorded template (or
+    /// exact bodies) and the inventory's current credentials. Projects disabled since are skipped.
+    public func prepareRetry(_ runID: Int64?, options override: ExecutionOptions?, pendingOnly: Bool) throws -> PreparedRun {
+        let run = try database.requireRun(runID)
+        if RunLock.isHeld(runID: run.id, database: database.path) { throw RunLock.heldError(runID: run.id) }
+        let apiBase = try apiBase(of: run)
+        let options = try override ?? run.executionOptions()
+        let all = try database.unfinishedTasks(of: run.id, pendingOnly: pendingOnly)
+        let tasks = all.filter(\.project.enabled)
+        let template = run.kind == .rollout && run.planSHA256 == nil ? try Template(name: run.templateName, text: run.template) : nil
+        let patches = try template?.renderAll(tasks.map(\.project))
+        let work = try tasks.indices.map { index in
+            let task = tasks[index]
+            let patch = patches?[index] ?? ProfilePatch(exactly: task.task.desired.flatMap { SipProfile.decode(Data($0.utf8)) } ?? SipProfile())
+            return TaskWork(taskID: task.task.id, position: task.task.position, project: task.project, credentials: try credentials(task.project),
+                            patch: patch, expected: task.task.expected.flatMap { SipProfile.decode(Data($0.utf8)) },
+                            previousAttempts: task.task.attempts, hasBefore: task.hasBefore)
+        }
+        let preflight = Preflight(what: "retry of run \(run.id)\(pendingOnly ? " (pending tasks only)" : "")", projects: work.count,
+                                  spaces: Self.spaces(tasks.map(\.project)), apiBase: apiBase, options: options,
+                                  skipped: all.filter { !$0.project.enabled }.map(\.project))
+        return PreparedRun(preflight: preflight, start: .resume(runID: run.id, pendingOnly: pendingOnly), work: work, options: options, apiBase: apiBase)
+    }
+
+    /// Prepares putting back the profile each project had before `runID` changed it, as a run of
+    /// its own. Nil when that run changed nothing.
+    public func prepareRollback(_ runID: Int64, options: ExecutionOptions) throws -> PreparedRun? {
+        let original = try database.requireRun(runID)
+        if database.effectiveState(of: original) == .running {
+            throw FleetError("run \(runID) is still being executed; wait for it to end (or stop it with Ctrl-C) before rolling it back.", status: .failure)
+        }
+        let apiBase = try apiBase(of: original)
+        let befores = try database.beforeSnapshots(of: runID)
+        if befores.isEmpty { return nil }
+        let byRef = Dictionary(uniqueKeysWithValues: try database.projects(Selection(includeDisabled: true)).map { ($0.id, $0) })
+        let projects = befores.map { byRef[$0.projectRef]! }
+        let work = try befores.indices.map { index in
+            TaskWork(taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]),
+                     patch: ProfilePatch(exactly: befores[index].before))
+        }
+        let description = "{\"rollback_of\": \(runID)}"
+        let spec = RunSpec(kind: .rollback, templateName: "rollback of run \(runID)", template: description,
+                           templateSHA256: SHA256.hash(data: Data(description.utf8)).hex, selection: Selection(), options: options,
+                           apiBase: apiBase, rollbackOf: runID,
+                           tasks: befores.map { RunSpec.Task(projectRef: $0.projectRef, desired: $0.before.writable) })
+        return PreparedRun(preflight: Preflight(what: "rollback of run \(runID)", projects: work.count, spaces: Self.spaces(projects),
+                                                apiBase: apiBase, options: options),
+                           start: .new(spec), work: work, options: options, apiBase: apiBase)
+    }
+
+    /// Records the run (or takes it over), executes it wave by wave, and records how it ended.
+    /// A run that halts with `--rollback-on-halt` is rolled back at once, as a run linked to it.
+    public func execute(_ prepared: PreparedRun) async throws -> RunOutcome {
+        var work = prepared.work
+        let handle: RunHandle
+        switch prepared.start {
+        case .new(let spec):
+            let started = try database.startRun(spec, now: clock.date())
+            handle = started.handle
+            for index in work.indices { work[index].taskID = started.taskIDs[index] }
+        case .resume(let runID, let pendingOnly):
+            handle = try database.resumeRun(runID, options: prepared.options, pendingOnly: pendingOnly, now: clock.date())
+        }
+        let end = try await RunExecution(session: self, handle: handle, work: work, options: prepared.options, apiBase: prepared.apiBase).execute()
+        var outcome = RunOutcome(runID: handle.run.id, end: end)
+        if case .halted = end, prepared.options.rollbackOnHalt, handle.run.kind == .rollout {
+            note("fleet: run \(handle.run.id) halted; rolling back the projects it changed (--rollback-on-halt).")
+            var options = prepared.options
+            (options.waves, options.canary, options.bakeSeconds, options.gate, options.rollbackOnHalt, options.maxFailures) = (nil, nil, nil, nil, false, nil)
+            if let rollback = try prepareRollback(handle.run.id, options: options) {
+                let result = try await execute(rollback)
+                outcome.rollback = RollbackOutcome(runID: result.runID, end: result.end)
+            }
+        }
+        return outcome
+    }
+
+    static func spaces(_ projects: [Project]) -> Int {
+        Set(projects.map(\.space)).count
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lower-case hexadecimal, as SHA-256 digests are shown.
+    public var hex: String { map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+}

@@ -1,0 +1,233 @@
+import DequeModule
+import HeapModule
+
+/// The executor's loop, owned by one task: it starts requests while fewer than `concurrency` are
+/// in flight, taking them space by space in turn from the spaces that may send now (their rate
+/// has a token and the circuit breaker has not stopped them), and reacts to each child's event:
+/// the next request of a task, a retry at a later time, a finished task.
+struct Scheduler {
+    enum Event: Sendable {
+        case stepped(StepNext, Observation)
+        /// Cut off by cancellation (a second Ctrl-C) before it could be recorded.
+        case abandoned
+        case recordFailed(FleetError)
+        case timer
+        case stopRequested
+    }
+
+    /// One space's tasks waiting to start: next requests first, then retries that are due, then
+    /// tasks not started yet, in run order.
+    struct Lane {
+        let space: String
+        let host: String
+        var urgent = Deque<TaskCursor>()
+        var delayed = Heap<Delayed>()
+        var fresh: [TaskCursor] = []
+        var nextFresh = 0
+
+        var hasWork: Bool { !urgent.isEmpty || !delayed.isEmpty || nextFresh < fresh.count }
+
+        /// When its first waiting request is ready, whatever the rate.
+        func readyAt(_ now: Duration) -> Duration? {
+            if !urgent.isEmpty || nextFresh < fresh.count { return now }
+            return delayed.min?.due
+        }
+
+        mutating func pop(_ now: Duration) -> (cursor: TaskCursor, retried: Bool)? {
+            if let cursor = urgent.popFirst() { return (cursor, false) }
+            if let first = delayed.min, first.due <= now { return (delayed.removeMin().cursor, true) }
+            guard nextFresh < fresh.count else { return nil }
+            nextFresh += 1
+            return (fresh[nextFresh - 1], false)
+        }
+
+        /// Every task still waiting, for the report when the lane is stopped.
+        var waiting: [TaskCursor] { Array(urgent) + delayed.unordered.map(\.cursor) + fresh[nextFresh...] }
+    }
+
+    struct Delayed: Comparable {
+        var due: Duration
+        var sequence: Int
+        var cursor: TaskCursor
+        static func < (a: Delayed, b: Delayed) -> Bool { (a.due, a.sequence) < (b.due, b.sequence) }
+        static func == (a: Delayed, b: Delayed) -> Bool { a.due == b.due && a.sequence == b.sequence }
+    }
+
+    let executor: Executor
+    let work: [TaskWork]
+    let concurrency: Int
+    let failureLimit: Int?
+    var spaces: SpaceBook
+    var lanes: [Lane] = []
+    var laneOf: [String: Int] = [:]
+    var turn = 0
+    var outcomes: [Int: TaskOutcome] = [:]
+    var started: Set<Int> = []
+    var inFlight = 0
+    var failures = 0
+    var haltReason: String?
+    var recordFailure: FleetError?
+    var timerDue: Duration?
+    var sequence = 0
+
+    init(executor: Executor, work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: SpaceBook) {
+        self.executor = executor
+        self.work = work
+        self.failureLimit = failureLimit
+        self.spaces = spaces
+        concurrency = max(1, executor.options.concurrency)
+        let now = executor.clock.now()
+        for index in indices {
+            let project = work[index].project
+            if laneOf[project.space] == nil {
+                laneOf[project.space] = lanes.count
+                let host = executor.api.apiBase.host(space: project.space)
+                lanes.append(Lane(space: project.space, host: host))
+                self.spaces.hosts[project.space] = host
+                if self.spaces.rates[project.space] == nil {
+                    self.spaces.rates[project.space] = RateController(ceiling: executor.options.rate, now: now)
+                }
+            }
+            lanes[laneOf[project.space]!].fresh.append(
+                TaskCursor(index: index, requests: work[index].previousAttempts, hasBefore: work[index].hasBefore))
+        }
+    }
+
+    private var mayStart: Bool {
+        haltReason == nil && recordFailure == nil && !executor.stop.isRequested && !Task.isCancelled
+    }
+
+    mutating func loop(_ group: inout ThrowingTaskGroup<Event, any Error>) async throws {
+        while true {
+            startReady(&group)
+            armTimer(&group)
+            if inFlight == 0 && !(mayStart && lanes.contains(where: isOpen)) {
+                if mayStart && lanes.contains(where: \.hasWork) { haltReason = breakerHalt() }
+                break
+            }
+            guard let event = try await group.next() else { break }
+            handle(event)
+        }
+        let retrying = lanes.reduce(0) { $0 + $1.delayed.count }
+        executor.progress.update { $0.retrying -= retrying }
+    }
+
+    /// A lane with work that the circuit breaker has not stopped.
+    private func isOpen(_ lane: Lane) -> Bool {
+        lane.hasWork && spaces.breaker.stopped(space: lane.space, host: lane.host) == nil
+    }
+
+    private mutating func startReady(_ group: inout ThrowingTaskGroup<Event, any Error>) {
+        let now = executor.clock.now()
+        var idle = 0
+        while mayStart && inFlight < concurrency && idle < lanes.count && !lanes.isEmpty {
+            let position = turn % lanes.count
+            turn += 1
+            guard isOpen(lanes[position]), lanes[position].readyAt(now).map({ $0 <= now }) == true,
+                  spaces.rates[lanes[position].space]!.take(at: now), let next = lanes[position].pop(now) else {
+                idle += 1
+                continue
+            }
+            idle = 0
+            if next.retried { executor.progress.update { $0.retrying -= 1 } }
+            let first = started.insert(next.cursor.index).inserted
+            let item = work[next.cursor.index]
+            inFlight += 1
+            group.addTask { [executor] in await executor.perform(next.cursor, item, firstOfTask: first) }
+        }
+    }
+
+    /// Wakes the loop when the earliest waiting request can go: its retry is due and its space has a token.
+    private mutating func armTimer(_ group: inout ThrowingTaskGroup<Event, any Error>) {
+        guard mayStart, inFlight < concurrency else { return }
+        let now = executor.clock.now()
+        var wake: Duration?
+        for lane in lanes where isOpen(lane) {
+            guard let ready = lane.readyAt(now) else { continue }
+            let due = max(ready, spaces.rates[lane.space]!.nextToken(after: now))
+            wake = min(wake ?? due, due)
+        }
+        guard let wake, wake > now, timerDue.map({ wake < $0 }) ?? true else { return }
+        timerDue = wake
+        group.addTask { [clock = executor.clock] in
+            try? await clock.sleep(for: wake - now)
+            return .timer
+        }
+    }
+
+    private mutating func handle(_ event: Event) {
+        switch event {
+        case .stepped(let next, let observation):
+            inFlight -= 1
+            observe(observation)
+            advance(observation.index, next)
+        case .abandoned:
+            inFlight -= 1
+        case .recordFailed(let error):
+            inFlight -= 1
+            recordFailure = error
+        case .timer:
+            timerDue = nil
+        case .stopRequested:
+            break
+        }
+    }
+
+    private mutating func observe(_ observation: Observation) {
+        let space = work[observation.index].project.space
+        let now = executor.clock.now()
+        spaces.rates[space]!.observe(observation, now: now)
+        if spaces.breaker.observe(observation, space: space, host: spaces.hosts[space]!) != nil {
+            executor.progress.update { $0.stoppedSpaces = lanes.filter { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }.count }
+        }
+    }
+
+    private mutating func advance(_ index: Int, _ next: StepNext) {
+        let lane = laneOf[work[index].project.space]!
+        switch next {
+        case .send(let cursor):
+            lanes[lane].urgent.append(cursor)
+        case .retry(let cursor, let delay):
+            sequence += 1
+            lanes[lane].delayed.insert(Delayed(due: executor.clock.now() + delay, sequence: sequence, cursor: cursor))
+            executor.progress.update { $0.retrying += 1 }
+        case .finish(let outcome):
+            finish(index, outcome)
+        }
+    }
+
+    private mutating func finish(_ index: Int, _ outcome: TaskOutcome) {
+        outcomes[index] = outcome
+        executor.progress.update { counts in
+            switch outcome {
+            case .succeeded, .planned: counts.succeeded += 1
+            case .unchanged: counts.unchanged += 1
+            case .failed: counts.failed += 1
+            }
+        }
+        guard case .failed = outcome else { return }
+        failures += 1
+        if let failureLimit, failures >= failureLimit, haltReason == nil {
+            haltReason = "--max-failures \(executor.options.maxFailures.map { "\($0)" } ?? "\(failureLimit)"): \(failures) projects failed"
+        }
+    }
+
+    /// Every lane with work left was stopped by the circuit breaker.
+    private func breakerHalt() -> String {
+        let reasons = Set(lanes.filter(\.hasWork).compactMap { spaces.breaker.stopped(space: $0.space, host: $0.host) })
+        return "the circuit breaker: " + reasons.sorted().joined(separator: "; ")
+    }
+
+    func batch() throws -> Executor.Batch {
+        if let recordFailure { throw recordFailure }
+        var unreachable: [Int: String] = [:]
+        for lane in lanes {
+            guard let reason = spaces.breaker.stopped(space: lane.space, host: lane.host) else { continue }
+            for cursor in lane.waiting { unreachable[cursor.index] = reason }
+        }
+        let end: ExecutionEnd = if let haltReason { .halted(haltReason) }
+            else if executor.stop.isRequested || Task.isCancelled { .interrupted }
+            else { .finished }
+        return Executor.Batch(end: end, outcomes: outcomes, unreachable: unreachable)
+    }
+}

@@ -1,0 +1,176 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// The real transport: one async-http-client `HTTPClient` per execution, always shut down.
+/// Redirects are never followed (Authorization goes only to the space's own host), bodies are
+/// read up to 1 MiB, the deadline covers the whole exchange including the body, and TLS
+/// verification is always on (`--ca-file` adds a trust root; nothing switches it off). The pool
+/// keeps up to `concurrency` HTTP/1.1 connections per host; HTTP/2, when ALPN offers it, carries
+/// every stream to a host on one connection.
+public struct HTTPClientTransport: Transport {
+    let client: HTTPClient
+
+    public func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure> {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = request.method == .get ? .GET : .PUT
+        outgoing.headers.add(name: "Authorization", value: request.authorization)
+        outgoing.headers.add(name: "Accept", value: "application/json")
+        outgoing.headers.add(name: "User-Agent", value: "fleet")
+        if let body = request.body {
+            outgoing.headers.add(name: "Content-Type", value: "application/json")
+            outgoing.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.seconds * 1e9))
+        do {
+            let response = try await client.execute(outgoing, deadline: deadline)
+            let body = try await Self.collect(response.body, before: deadline)
+            return .success(TransportResponse(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: body))
+        } catch {
+            return .failure(TransportErrors.classify(error, host: request.host, timeout: timeout))
+        }
+    }
+
+    /// The whole body, or nil when it is over the limit; throws `deadlineExceeded` if it has not
+    /// all arrived by `deadline` (a server that stalls mid-body, or sends a byte a second).
+    static func collect(_ body: HTTPClientResponse.Body, before deadline: NIODeadline) async throws -> Data? {
+        try await withThrowingTaskGroup(of: Data??.self) { group in
+            group.addTask {
+                do {
+                    return .some(Data(try await body.collect(upTo: TransportLimits.maxBodyBytes).readableBytesView))
+                } catch is NIOTooManyBytesError {
+                    return .some(nil)
+                }
+            }
+            group.addTask {
+                let left = deadline - NIODeadline.now()
+                try await Task.sleep(for: .nanoseconds(max(0, left.nanoseconds)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard case .some(.some(let data)) = try await group.next() else { throw HTTPClientError.deadlineExceeded }
+            return data
+        }
+    }
+}
+
+/// Builds an `HTTPClientTransport` per execution, on one event loop that the execution's tasks
+/// share (see `EventLoopTaskExecutor`).
+public struct HTTPTransportProvider: TransportProvider {
+    public init() {}
+
+    public func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let client = HTTPClient(eventLoopGroupProvider: .shared(loop), configuration: try Self.configuration(options))
+        do {
+            let result = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
+                try await body(HTTPClientTransport(client: client))
+            }
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    static func configuration(_ options: TransportOptions) throws -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, options.concurrency))
+        configuration.httpVersion = options.http1Only ? .http1Only : .automatic
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let caFile = options.caFile {
+            tls.additionalTrustRoots = [.certificates(try CertificateAuthorityFile.load(caFile))]
+        }
+        configuration.tlsConfiguration = tls
+        return configuration
+    }
+}
+
+/// `--ca-file`: one or more PEM certificates.
+public enum CertificateAuthorityFile {
+    public static func load(_ path: String) throws -> [NIOSSLCertificate] {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw FleetError.usage("--ca-file \(path) cannot be read; give the path of a PEM certificate or bundle.")
+        }
+        guard let certificates = try? NIOSSLCertificate.fromPEMFile(path), !certificates.isEmpty else {
+            throw FleetError.usage("--ca-file \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----); give a certificate or bundle in PEM.")
+        }
+        return certificates
+    }
+}
+
+/// Transport errors as one short sentence naming the host, without the library's internals.
+enum TransportErrors {
+    static func classify(_ error: any Error, host: String, timeout: Duration) -> RequestFailure {
+        if let failure = tls(error, host: host) { return failure }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .getConnectionFromPoolTimeout:
+                return .timedOut(host: host, after: timeout)
+            case .remoteConnectionClosed:
+                return RequestFailure(kind: .network, message: "\(host) closed the connection without answering")
+            case .cancelled:
+                return RequestFailure(kind: .network, message: "the request to \(host) was cancelled")
+            default:
+                break
+            }
+        }
+        if error is CancellationError {
+            return RequestFailure(kind: .network, message: "the request to \(host) was cancelled")
+        }
+        if let connection = error as? NIOConnectionError {
+            if connection.connectionErrors.isEmpty, connection.dnsAError != nil || connection.dnsAAAAError != nil {
+                return RequestFailure(kind: .network, message: "the name \(host) could not be resolved (DNS)")
+            }
+            if let first = connection.connectionErrors.first?.error { return classify(first, host: host, timeout: timeout) }
+        }
+        if error is SocketAddressError {
+            return RequestFailure(kind: .network, message: "the name \(host) could not be resolved (DNS)")
+        }
+        if let io = error as? IOError { return errno(io.errnoCode, host: host, timeout: timeout) }
+        if let channel = error as? ChannelError, case .connectTimeout = channel {
+            return .timedOut(host: host, after: timeout)
+        }
+        return RequestFailure(kind: .network, message: "the connection to \(host) failed (\(type(of: error)))")
+    }
+
+    static func errno(_ code: CInt, host: String, timeout: Duration) -> RequestFailure {
+        switch code {
+        case ECONNREFUSED: RequestFailure(kind: .network, message: "the connection to \(host) was refused")
+        case ECONNRESET, EPIPE: .reset(host: host)
+        case ENETUNREACH, EHOSTUNREACH: RequestFailure(kind: .network, message: "\(host) cannot be reached (no route)")
+        case ETIMEDOUT: .timedOut(host: host, after: timeout)
+        default: RequestFailure(kind: .network, message: "the connection to \(host) failed (\(String(cString: strerror(code))))")
+        }
+    }
+
+    /// A refused certificate (or any failed handshake) is `tls`: retrying cannot help.
+    static func tls(_ error: any Error, host: String) -> RequestFailure? {
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname || extra == .serverHostnameImpossibleToMatch {
+            return RequestFailure(kind: .tls, message: "the certificate of \(host) is for another host name; check --api-base")
+        }
+        guard let ssl = error as? NIOSSLError else { return nil }
+        if case .handshakeFailed(let boring) = ssl {
+            let reason = Self.reason(String(describing: boring))
+            if reason == "CERTIFICATE_VERIFY_FAILED" {
+                return RequestFailure(kind: .tls, message: "the certificate of \(host) is not trusted (an unknown authority, or expired); pass --ca-file if you use a private CA")
+            }
+            return RequestFailure(kind: .tls, message: "the TLS handshake with \(host) failed (\(reason ?? "no reason given"))")
+        }
+        return RequestFailure(kind: .tls, message: "the TLS connection to \(host) failed (\(ssl))")
+    }
+
+    /// `CERTIFICATE_VERIFY_FAILED` out of BoringSSL's `error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at …`.
+    static func reason(_ text: String) -> String? {
+        guard let range = text.range(of: "OPENSSL_internal:") else { return nil }
+        let rest = text[range.upperBound...]
+        return String(rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+    }
+}

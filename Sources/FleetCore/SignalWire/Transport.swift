@@ -1,0 +1,72 @@
+import Foundation
+
+public enum HTTPVerb: String, Sendable {
+    case get = "GET"
+    case put = "PUT"
+}
+
+/// One request for one project, as the transport sends it.
+public struct TransportRequest: Sendable {
+    public var method: HTTPVerb
+    public var url: String
+    /// The host it goes to, for messages.
+    public var host: String
+    public var authorization: String
+    public var body: Data?
+
+    public init(method: HTTPVerb, url: String, host: String, authorization: String, body: Data?) {
+        self.method = method
+        self.url = url
+        self.host = host
+        self.authorization = authorization
+        self.body = body
+    }
+}
+
+/// What came back, unclassified.
+public struct TransportResponse: Sendable {
+    public var status: Int
+    public var retryAfter: String?
+    /// The body, or nil when it was over `Transport.maxBodyBytes` (and was not read further).
+    public var body: Data?
+
+    public init(status: Int, retryAfter: String? = nil, body: Data?) {
+        self.status = status
+        self.retryAfter = retryAfter
+        self.body = body
+    }
+}
+
+/// "Send this request, get an answer or a failure": the seam between the executor and the
+/// network. `HTTPClientTransport` is the real one; the simulator has an in-process one for tests.
+/// A failure here is one of the kinds without an answer: `timeout`, `network` or `tls`.
+public protocol Transport: Sendable {
+    /// One exchange, bounded by `timeout` from its start to the last byte of the body.
+    func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure>
+}
+
+public enum TransportLimits {
+    /// Response bodies are read up to this size.
+    public static let maxBodyBytes = 1 << 20
+}
+
+/// How to build a transport for an execution.
+public struct TransportOptions: Sendable, Equatable {
+    /// Requests in flight at most: the connection pool per host is sized to it.
+    public var concurrency: Int
+    /// A certificate or bundle to trust besides the system's roots.
+    public var caFile: String?
+    /// Offer only HTTP/1.1 (no HTTP/2 through ALPN).
+    public var http1Only: Bool
+
+    public init(concurrency: Int, caFile: String? = nil, http1Only: Bool = false) {
+        self.concurrency = concurrency
+        self.caFile = caFile
+        self.http1Only = http1Only
+    }
+}
+
+/// Builds a transport for the length of a body and tears it down after.
+public protocol TransportProvider: Sendable {
+    func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T
+}

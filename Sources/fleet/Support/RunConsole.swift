@@ -1,0 +1,87 @@
+import FleetCore
+import Foundation
+
+/// What rollout, retry and rollback share on the console: the pre-flight line and confirmation,
+/// Ctrl-C and the progress line while they execute, and the report and exit status at the end.
+enum RunConsole {
+    /// Confirms, executes with Ctrl-C handling and the progress line, and reports: rollout,
+    /// retry and rollback once their run is prepared.
+    static func run(_ prepared: PreparedRun, session: FleetSession, flags: ExecutionFlags, label: String, resume: String,
+                    database: DatabaseOption, context: CommandContext) async throws -> ExitStatus {
+        try confirm(prepared.preflight, yes: flags.yes, context: context)
+        let hint = database.hint(context)
+        let outcome = try await execute(session, context: context, quiet: flags.quiet, label: label, resumeHint: hint(resume)) {
+            try await session.execute(prepared)
+        }
+        return try report(outcome, database: session.database, context: context, hint: hint, json: flags.json)
+    }
+
+    /// Says what is about to happen; on a terminal asks to go on unless `yes`.
+    static func confirm(_ preflight: Preflight, yes: Bool, context: CommandContext) throws {
+        if !preflight.skipped.isEmpty {
+            context.console.err("fleet: skipping \(preflight.skipped.count) \(preflight.skipped.count == 1 ? "project" : "projects") disabled since the run: "
+                                + preflight.skipped.prefix(5).map(\.heading).joined(separator: ", ") + (preflight.skipped.count > 5 ? ", …" : ""))
+        }
+        context.console.err("fleet: \(preflight.line)")
+        guard context.console.interactive && !yes else { return }
+        context.console.errRaw("Go on? [y/N] ")
+        let answer = context.console.answer()?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard answer == "y" || answer == "yes" else {
+            throw FleetError("nothing was sent and nothing recorded (not confirmed); add --yes to go on without asking.", status: .failure)
+        }
+    }
+
+    /// Runs `body` with Ctrl-C handling and the progress line.
+    static func execute<T: Sendable>(_ session: FleetSession, context: CommandContext, quiet: Bool, label: String, resumeHint: String,
+                                     _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let interrupts = context.handlesSignals ? InterruptHandler(stop: session.stop, console: context.console, resumeHint: resumeHint) : nil
+        defer { interrupts?.cancel() }
+        let outcome = Outcome<T>()
+        let work: @Sendable () async -> Void = {
+            do { outcome.set(.success(try await body())) } catch { outcome.set(.failure(error)) }
+        }
+        if quiet {
+            await work()
+        } else {
+            await ProgressLine.run(session.progress, label: label, context: context, until: work)
+        }
+        return try outcome.get()
+    }
+
+    /// Prints the run's report (and its rollback's), says how to go on, and gives the exit status.
+    static func report(_ outcome: RunOutcome, database: FleetDatabase, context: CommandContext, hint: CommandHint, json: Bool) throws -> ExitStatus {
+        let clean = try report(runID: outcome.runID, end: outcome.end, database: database, context: context, hint: hint, json: json)
+        if let rollback = outcome.rollback {
+            if !json { context.console.out("") }
+            _ = try report(runID: rollback.runID, end: rollback.end, database: database, context: context, hint: hint, json: json)
+        }
+        return clean ? .success : .failure
+    }
+
+    private static func report(runID: Int64, end: ExecutionEnd, database: FleetDatabase, context: CommandContext, hint: CommandHint,
+                               json: Bool) throws -> Bool {
+        let report = try StatusReport.load(try database.requireRun(runID), from: database, now: context.clock.date())
+        if json {
+            context.console.out(report.json())
+        } else {
+            context.console.out(report.text(hint: hint))
+            context.console.out("\ndetails: \(hint("status \(runID)"))")
+        }
+        switch end {
+        case .interrupted:
+            context.console.err("fleet: run \(runID) was interrupted; \(report.counts.pending) projects were left pending. Finish it with `\(hint("retry \(runID)"))`.")
+        case .halted(let reason):
+            context.console.err("fleet: run \(runID) halted by \(reason.escapingControlCharacters); \(report.counts.pending) projects were left pending. Check the report, then `\(hint("retry \(runID)"))`.")
+        case .finished:
+            break
+        }
+        return end == .finished && report.counts.allGood
+    }
+
+    private final class Outcome<T: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: Result<T, any Error>?
+        func set(_ value: Result<T, any Error>) { lock.withLock { stored = value } }
+        func get() throws -> T { try lock.withLock { stored! }.get() }
+    }
+}

@@ -1,0 +1,40 @@
+import FleetCore
+import FleetSimulator
+import FleetTestSupport
+import Foundation
+@testable import fleet
+
+/// What a command run in-process printed and returned.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var output: String { stdout + stderr }
+}
+
+/// Runs fleet's commands in this process, as typed, with their output captured: a console that
+/// is not a terminal, an environment of its own, and the transport, clock and stop signal given.
+struct CommandLine: Sendable {
+    var environment: [String: String] = [:]
+    var transports: any TransportProvider = HTTPTransportProvider()
+    var clock: any FleetClock = SystemClock()
+    var stop = StopSignal()
+    /// The answer typed at a confirmation; nil for a console that is not interactive.
+    var answer: String?
+
+    /// Commands straight into `simulator`, on its clock.
+    init(simulator: SignalWireSimulator) {
+        transports = SimulatorTransportProvider(simulator: simulator)
+        clock = simulator.clock
+    }
+
+    init() {}
+
+    func run(_ arguments: [String]) async -> CommandResult {
+        let output = CapturedOutput()
+        let context = CommandContext(console: output.console(interactive: answer != nil, answer: { [answer] in answer }), environment: environment,
+                                     clock: clock, stop: stop, transports: transports, random: { 0.5 }, handlesSignals: false)
+        let status = await CommandRunner.run(arguments, in: context)
+        return CommandResult(status: status, stdout: output.stdout, stderr: output.stderr)
+    }
+}

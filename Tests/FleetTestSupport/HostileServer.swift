@@ -1,0 +1,137 @@
+import FleetCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import FleetSimulator
+import Synchronization
+
+/// A server that does what SignalWire never should, to prove nothing a server does can hang
+/// fleet, crash it, falsify its record or leak a token. The behaviour is chosen by the space
+/// name in the path (`/stall/api/relay/rest/sip_profile`), so one server serves every case and
+/// fleet's own URL building picks the case.
+public final class HostileServer: Sendable {
+    public enum Behaviour: String, CaseIterable, Sendable {
+        /// Headers, then the body never comes.
+        case stall
+        /// A chunked body that never ends.
+        case endless
+        /// One byte of body every 200 ms.
+        case drip
+        /// 429 with a Retry-After fleet must not trust: the header value is in `retryAfterValues`.
+        case retryinf, retryhuge, retrydigits, retrynegative, retrygarbage, retrydate
+        /// 422 whose detail echoes the credentials: plain, as the Basic header, as base64 of id:token,
+        /// and long enough that a cut before scrubbing would keep a piece of the token.
+        case echo
+        /// 503 with a body over 1 MiB.
+        case bigerror
+        /// 200 with `{}`, with `[]`, and with a profile lacking default_codecs.
+        case emptyobject, notobject, nocodecs
+        /// PUT answered 200 rather than 201.
+        case put200
+        /// The connection closed before any answer.
+        case reset
+    }
+
+    public static let retryAfterValues: [Behaviour: String] = [
+        .retryinf: "inf", .retryhuge: "1e20", .retrydigits: "99999999999999999999", .retrynegative: "-5", .retrygarbage: "soon",
+        .retrydate: "Wed, 21 Oct 2015 07:28:00 GMT",
+    ]
+
+    private let requests = Mutex<[String: Int]>([:])
+
+    public init() {}
+
+    /// Requests each behaviour got.
+    public func count(_ behaviour: Behaviour) -> Int { requests.withLock { $0[behaviour.rawValue] ?? 0 } }
+
+    /// Serves on a free port of 127.0.0.1 for the length of `body`, which gets the --api-base.
+    public func run<T: Sendable>(_ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
+        let router = Router(context: ChannelRequestContext.self)
+        router.on("/:space/api/relay/rest/sip_profile", method: .get) { request, context in try await self.answer(request, context) }
+        router.on("/:space/api/relay/rest/sip_profile", method: .put) { request, context in try await self.answer(request, context) }
+        return try await Self.serve(router) { port in try await body("http://127.0.0.1:\(port)/{space}/api/relay/rest") }
+    }
+
+    /// Serves `router` on a free port of 127.0.0.1, quietly, for the length of `body`.
+    public static func serve<Context: RequestContext, T: Sendable>(_ router: Router<Context>, _ body: @Sendable (Int) async throws -> T) async throws -> T
+        where Context.Source == ApplicationRequestContextSource {
+        var quiet = Logger(label: "test-server")
+        quiet.logLevel = .critical
+        let logger = quiet, responder = router.buildResponder()
+        return try await LoopbackServer.withRunning({ onReady in
+            try await Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                                  onServerRunning: { await onReady($0.localAddress?.port ?? 0) }, logger: logger).run()
+        }, body)
+    }
+
+    private func answer(_ request: Request, _ context: ChannelRequestContext) async throws -> Response {
+        let name = context.parameters.get("space") ?? ""
+        requests.withLock { $0[name, default: 0] += 1 }
+        guard let behaviour = Behaviour(rawValue: name) else { return Response(status: .notFound) }
+        let authorization = request.headers[.authorization] ?? ""
+        switch behaviour {
+        case .stall:
+            return Response(status: .ok, headers: [.contentLength: "500"], body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "{"))
+                try await Task.sleep(for: .seconds(3600))
+            })
+        case .endless:
+            return Response(status: .ok, body: ResponseBody { writer in
+                while true {
+                    try await writer.write(ByteBuffer(string: String(repeating: " ", count: 100)))
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            })
+        case .drip:
+            return Response(status: .ok, body: ResponseBody { writer in
+                while true {
+                    try await writer.write(ByteBuffer(string: " "))
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            })
+        case .retryinf, .retryhuge, .retrydigits, .retrynegative, .retrygarbage, .retrydate:
+            var headers: HTTPFields = [.contentType: "application/json"]
+            headers[.retryAfter] = Self.retryAfterValues[behaviour]
+            return Response(status: .tooManyRequests, headers: headers, body: .init(byteBuffer: ByteBuffer(string: #"{"errors":[]}"#)))
+        case .echo:
+            return json(.unprocessableContent, Self.echo(authorization))
+        case .bigerror:
+            return json(.serviceUnavailable, String(repeating: "x", count: (1 << 20) + 10))
+        case .emptyobject:
+            return json(.ok, "{}")
+        case .notobject:
+            return json(.ok, "[]")
+        case .nocodecs:
+            return json(.ok, #"{"domain_identifier": "x", "default_ciphers": [], "default_encryption": "optional", "default_send_as": null}"#)
+        case .put200:
+            let body = request.method == .put ? try await request.body.collect(upTo: 1 << 20) : ByteBuffer(string: SipProfile(
+                domainIdentifier: "x", defaultCodecs: ["PCMU"], defaultCiphers: ["AES_CM_128_HMAC_SHA1_80"], defaultEncryption: "optional").jsonString())
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+        case .reset:
+            try? await context.channel.close()
+            return Response(status: .ok)
+        }
+    }
+
+    private func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A 422 body whose details carry the credentials in every form, the last one after 480
+    /// characters of padding so that a cut at 500 would land inside it.
+    static func echo(_ authorization: String) -> String {
+        let basic = authorization.dropFirst("Basic ".count)
+        let decoded = Data(base64Encoded: String(basic)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let token = decoded.split(separator: ":", maxSplits: 1).last.map(String.init) ?? ""
+        let details = [
+            "the header was \(authorization)",
+            "credentials \(decoded) are not valid",
+            "token=\(token)",
+            "encoded \(Data(token.utf8).base64EncodedString()) and url-safe \(Data(("x" + token).utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-"))",
+            String(repeating: "p", count: 480) + " token " + token,
+        ]
+        let items = details.map { #"{"detail": "\#($0)", "status": "422", "title": "Invalid", "code": "invalid"}"# }
+        return #"{"errors": ["# + items.joined(separator: ",") + "]}"
+    }
+}
