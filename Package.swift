@@ -63,6 +63,7 @@ let package = Package(
                 "FleetSimulator",
                 "FleetSamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .target(

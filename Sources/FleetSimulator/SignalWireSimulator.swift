@@ -29,6 +29,7 @@ public final class SignalWireSimulator: Sendable {
 
     private struct State {
         var accounts: [String: [String: String]]
+        var revoked: Set<String>
         var profiles: [String: SipProfile] = [:]
         var statistics = Statistics()
         /// (space, second) → requests in that second, for --rate-limit.
@@ -48,7 +49,7 @@ public final class SignalWireSimulator: Sendable {
                 clock: any FleetClock = SystemClock()) throws {
         self.configuration = configuration
         self.clock = clock
-        state = Mutex(State(accounts: accounts.tokens))
+        state = Mutex(State(accounts: accounts.tokens, revoked: configuration.revoked))
         log = try logPath.map(RequestLog.init(path:))
     }
 
@@ -80,6 +81,20 @@ public final class SignalWireSimulator: Sendable {
             }
             if reached { continuation.resume() }
         }
+    }
+
+    /// Changes which projects' credentials are always refused.
+    public func setRevoked(_ projectIDs: Set<String>) {
+        state.withLock { $0.revoked = projectIDs }
+    }
+
+    /// Releases every `waitForRequests` still waiting.
+    public func cancelWaiters() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            defer { state.waiters.removeAll() }
+            return state.waiters.map(\.continuation)
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     public func setToken(_ token: String, space: String, projectID: String) {
@@ -165,8 +180,7 @@ public final class SignalWireSimulator: Sendable {
                          headers: ["Retry-After": retryAfter])
         }
         guard let projectID, let token = Self.password(authorization),
-              state.withLock({ $0.accounts[space]?[projectID] }) == token,
-              !configuration.revoked.contains(projectID) else {
+              state.withLock({ $0.accounts[space]?[projectID] == token && !$0.revoked.contains(projectID) }) else {
             return Reply(status: 401, body: Self.json(["error": "Unauthorized"]))
         }
         if number <= configuration.failFirst {

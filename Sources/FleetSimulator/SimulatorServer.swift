@@ -34,9 +34,10 @@ public struct SimulatorServer: Sendable {
             logger: logger)
     }
 
-    /// Runs the simulator for the length of `body`, which gets the `--api-base` to use.
-    public func withRunning<T: Sendable>(_ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
-        try await LoopbackServer.withRunning({ onReady in try await run(onReady: onReady) }) { port in
+    /// Runs the simulator (on `port`, 0 for a free one) for the length of `body`, which gets the
+    /// `--api-base` to use.
+    public func withRunning<T: Sendable>(port: Int = 0, _ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
+        try await LoopbackServer.withRunning({ onReady in try await run(port: port, onReady: onReady) }) { port in
             try await body("http://127.0.0.1:\(port)/{space}/api/relay/rest")
         }
     }
@@ -89,12 +90,15 @@ public enum LoopbackServer {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
+                defer { continuation.finish() }
                 try await serve { port in continuation.yield(port) }
-                continuation.finish()
                 return nil
             }
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw FleetError.internal("the local server did not start.") }
+            guard let port = await iterator.next() else {
+                try await group.next()
+                throw FleetError.internal("the local server did not start.")
+            }
             let result = try await body(port)
             group.cancelAll()
             return result

@@ -31,6 +31,13 @@ import Testing
             try Int.fetchOne(db, sql: "SELECT count(*) FROM attempts WHERE error_kind IN ('server', 'network', 'rate_limited')")!
         }
         #expect(transient > 0, "the demo's faults should have been absorbed by retries")
+
+        // And the command its last line suggests works when pasted
+        let suggested = try #require(result.stdout.split(separator: "`").dropLast().last.map(String.init))
+        #expect(suggested == "fleet runs --db \(db)")
+        let runs = try await FleetBinary.run(Array(suggested.split(separator: " ").dropFirst().map(String.init)))
+        #expect(runs.status == 0)
+        #expect(runs.stdout.contains("rollout"))
         let tokens = try String(contentsOfFile: repositoryRoot + "/samples/projects.csv", encoding: .utf8)
             .split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] }
         #expect(tokens.allSatisfy { !result.output.contains($0) })

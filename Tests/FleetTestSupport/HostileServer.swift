@@ -38,12 +38,24 @@ public final class HostileServer: Sendable {
         .retrydate: "Wed, 21 Oct 2015 07:28:00 GMT",
     ]
 
-    private let requests = Mutex<[String: Int]>([:])
+    private let requests = Mutex<(counts: [String: Int], total: Int, waiters: [(Int, CheckedContinuation<Void, Never>)])>(([:], 0, []))
 
     public init() {}
 
     /// Requests each behaviour got.
-    public func count(_ behaviour: Behaviour) -> Int { requests.withLock { $0[behaviour.rawValue] ?? 0 } }
+    public func count(_ behaviour: Behaviour) -> Int { requests.withLock { $0.counts[behaviour.rawValue] ?? 0 } }
+
+    /// Returns once the server has received `count` requests in all.
+    public func waitForRequests(_ count: Int) async {
+        await withCheckedContinuation { continuation in
+            let reached = requests.withLock { state -> Bool in
+                if state.total >= count { return true }
+                state.waiters.append((count, continuation))
+                return false
+            }
+            if reached { continuation.resume() }
+        }
+    }
 
     /// Serves on a free port of 127.0.0.1 for the length of `body`, which gets the --api-base.
     public func run<T: Sendable>(_ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
@@ -67,7 +79,14 @@ public final class HostileServer: Sendable {
 
     private func answer(_ request: Request, _ context: ChannelRequestContext) async throws -> Response {
         let name = context.parameters.get("space") ?? ""
-        requests.withLock { $0[name, default: 0] += 1 }
+        let reached = requests.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.counts[name, default: 0] += 1
+            state.total += 1
+            let total = state.total
+            defer { state.waiters.removeAll { $0.0 <= total } }
+            return state.waiters.filter { $0.0 <= total }.map(\.1)
+        }
+        for waiter in reached { waiter.resume() }
         guard let behaviour = Behaviour(rawValue: name) else { return Response(status: .notFound) }
         let authorization = request.headers[.authorization] ?? ""
         switch behaviour {

@@ -1,5 +1,6 @@
 import FleetCore
 import GRDB
+import Synchronization
 import GRDB
 import FleetSimulator
 import Foundation
@@ -107,11 +108,18 @@ public enum FleetBinary {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
     }()
 
-    /// Starts `fleet` with `arguments`; the caller waits for it.
-    public static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> (Process, Pipe, Pipe) {
+    /// Starts `fleet` with `arguments` (as another user when `asUser` is given, through setpriv);
+    /// the caller waits for it.
+    public static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+                             asUser: uid_t? = nil) throws -> (Process, Pipe, Pipe) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
+        if let asUser {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(asUser)", "--regid=\(asUser)", "--clear-groups", path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "FLEET_DB")
         env.removeValue(forKey: "FLEET_API_BASE")
@@ -128,9 +136,37 @@ public enum FleetBinary {
     }
 
     /// Runs `fleet` to its end.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) async throws -> ProcessResult {
-        let (process, out, err) = try start(arguments, environment: environment, directory: directory)
+    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+                           asUser: uid_t? = nil) async throws -> ProcessResult {
+        let (process, out, err) = try start(arguments, environment: environment, directory: directory, asUser: asUser)
         return await collect(process, out, err)
+    }
+
+    /// Returns once `simulator` has received `count` requests in all, or the process has exited
+    /// (it may have finished its work with fewer): where a test kills a process mid-run.
+    /// (Not a task group: the group would wait for the exit too, which comes only once the
+    /// caller kills the process.)
+    public static func wait(for count: Int, at simulator: SignalWireSimulator, orExitOf process: Process) async {
+        let first = Mutex(true)
+        let claim: @Sendable () -> Bool = { first.withLock { unclaimed in defer { unclaimed = false }; return unclaimed } }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread {
+                process.waitUntilExit()
+                if claim() {
+                    simulator.cancelWaiters()
+                    continuation.resume()
+                }
+            }.start()
+            Task {
+                await simulator.waitForRequests(count)
+                if claim() { continuation.resume() }
+            }
+        }
+    }
+
+    /// Waits for the process to exit, off Swift's cooperative pool.
+    public static func waitForExit(_ process: Process) async {
+        await offPool { process.waitUntilExit() }
     }
 
     /// Reads both pipes to their end and waits for the exit. The blocking reads run on GCD's
@@ -156,9 +192,11 @@ public enum FleetBinary {
         }
     }
 
+    /// On a thread of its own: GCD's global queues are as wide as the cores, and blocking them
+    /// starves Swift's concurrency, which shares their threads.
     private static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
+            Thread { continuation.resume(returning: work()) }.start()
         }
     }
 }
@@ -254,4 +292,29 @@ public func testOptions(_ change: (inout ExecutionOptions) -> Void = { _ in }) -
     options.rate = 10_000
     change(&options)
     return options
+}
+
+/// Sends each request to the simulator of its URL's host and port, in-process: two "APIs" that
+/// a test can tell apart by what each received.
+public struct RoutingTransportProvider: TransportProvider {
+    public let routes: [String: SignalWireSimulator]
+
+    public init(_ routes: [String: SignalWireSimulator]) {
+        self.routes = routes
+    }
+
+    public func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T {
+        try await body(Router(routes: routes))
+    }
+
+    struct Router: Transport {
+        let routes: [String: SignalWireSimulator]
+
+        func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure> {
+            guard let simulator = routes[request.host] else {
+                return .failure(RequestFailure(kind: .network, message: "the connection to \(request.host) was refused"))
+            }
+            return await SimulatorTransport(simulator: simulator).send(request, timeout: timeout)
+        }
+    }
 }

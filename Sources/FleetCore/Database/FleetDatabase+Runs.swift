@@ -179,7 +179,7 @@ extension FleetDatabase {
         let stamp = Self.timestamp(now)
         try writer.write { db in
             let update = try db.cachedStatement(sql: """
-                UPDATE tasks SET error_kind = 'unreachable', error = ?, updated_at = ? WHERE id = ? AND state = 'pending'
+                UPDATE tasks SET state = 'pending', error_kind = 'unreachable', error = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'running')
                 """)
             for (taskID, reason) in reasons { try update.execute(arguments: [reason, stamp, taskID]) }
         }
@@ -206,12 +206,12 @@ extension FleetDatabase {
     public func requireRun(_ id: Int64?) throws -> Run {
         if let id {
             guard let run = try run(id) else {
-                throw FleetError("there is no run \(id) in \(path); `fleet runs` lists them.", status: .usage)
+                throw FleetError("there is no run \(id) in \(path); `\(hint("runs"))` lists them.", status: .usage)
             }
             return run
         }
         guard let run = try writer.read({ db in try Run.order(Run.Columns.id.desc).fetchOne(db) }) else {
-            throw FleetError("there are no runs in \(path) yet; start one with `fleet rollout TEMPLATE.json`.", status: .usage)
+            throw FleetError("there are no runs in \(path) yet; start one with `\(hint("rollout TEMPLATE.json"))`.", status: .usage)
         }
         return run
     }

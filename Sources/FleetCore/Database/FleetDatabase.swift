@@ -28,10 +28,7 @@ public final class FleetDatabase: Sendable {
         do {
             if access == .read {
                 if state == .needsMigration { throw Self.needsUpgrade(path) }
-                var configuration = Configuration()
-                configuration.readonly = true
-                configuration.busyMode = .timeout(10)
-                writer = try DatabaseQueue(path: path, configuration: configuration)
+                writer = try Self.openReadOnly(path)
             } else {
                 let pool = try DatabasePool(path: path, configuration: Self.writeConfiguration)
                 try Self.migrator.migrate(pool)
@@ -64,13 +61,29 @@ public final class FleetDatabase: Sendable {
 
     enum FileState: Equatable { case empty, current, needsMigration }
 
-    /// Looks at an existing file through a read-only connection, which changes nothing in it.
-    private static func inspect(_ path: String) throws -> FileState {
+    /// A read-only connection. A WAL file needs its -shm beside it; when this user cannot create
+    /// one (a read-only folder), the file is opened as immutable, which reads it without locks:
+    /// right for a file nobody is writing, which is the only kind such a user can have.
+    private static func openReadOnly(_ path: String) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.readonly = true
-        let tables: [String], applied: [String]
+        configuration.busyMode = .timeout(10)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
+            _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+            return queue
+        } catch let error as DatabaseError where [.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode) {
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            let encoded = absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#"))) ?? absolute
+            return try DatabaseQueue(path: "file:\(encoded)?immutable=1", configuration: configuration)
+        }
+    }
+
+    /// Looks at an existing file through a read-only connection, which changes nothing in it.
+    private static func inspect(_ path: String) throws -> FileState {
+        let tables: [String], applied: [String]
+        do {
+            let queue = try openReadOnly(path)
             (tables, applied) = try queue.read { db in
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
                 let applied = tables.contains("grdb_migrations") ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
@@ -94,8 +107,7 @@ public final class FleetDatabase: Sendable {
     }
 
     private static func missing(_ path: String) -> FleetError {
-        let db = path == "fleet.db" ? "" : " --db \(ShellWord.quote(path))"
-        return .usage("there is no fleet database at \(path); create one by importing an inventory: `fleet import FILE.csv\(db)`.")
+        .usage("there is no fleet database at \(path); create one by importing an inventory: `\(CommandHint(database: path)("import FILE.csv"))`.")
     }
 
     private static func needsUpgrade(_ path: String) -> FleetError {
@@ -125,7 +137,7 @@ public final class FleetDatabase: Sendable {
 
     /// A database error as one sentence: the disk and the file's own troubles are I/O errors
     /// (exit 74); anything else is a bug.
-    static func failure(_ error: DatabaseError, path: String, doing what: String) -> FleetError {
+    public static func failure(_ error: DatabaseError, path: String, doing what: String) -> FleetError {
         switch error.resultCode {
         case .SQLITE_FULL:
             .io("cannot \(what) \(path): the disk is full. Free some space and run the command again.")
@@ -143,9 +155,12 @@ public final class FleetDatabase: Sendable {
     /// A failure while the executor records results: the run stops and `fleet retry` finishes it.
     func writeFailure(_ error: any Error, doing what: String) -> FleetError {
         var failure = (error as? DatabaseError).map { Self.failure($0, path: path, doing: what) } ?? .internal("cannot \(what) in \(path): \(error).")
-        failure.message += " The run stops; `fleet retry` finishes it once the database can be written."
+        failure.message += " The run stops; `\(hint("retry"))` finishes it once the database can be written."
         return failure
     }
+
+    /// Next-step command lines for this database.
+    public var hint: CommandHint { CommandHint(database: path) }
 
     /// The time as stored in every `*_at` column: ISO 8601 UTC with milliseconds
     /// (`2026-11-30T04:34:10.123Z`). Formatted by hand: the executor writes several per task, and

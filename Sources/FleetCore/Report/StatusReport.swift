@@ -62,15 +62,18 @@ public struct StatusReport: Sendable {
         return lines
     }
 
-    /// Spaces that were throttled or stopped, with their final rate.
+    /// Spaces that were throttled, with their final rate, and spaces the circuit breaker stopped,
+    /// grouped by reason.
     private func spaceLines() -> [String] {
-        let notable = spaces.filter { $0.throttled > 0 || $0.stopped != nil }
-        guard !notable.isEmpty else { return [] }
-        return ["", "spaces:"] + notable.map { space in
-            var line = "  \(space.space): rate \(Self.rate(space.rate))/s, \(space.throttled) answered 429"
-            if let stopped = space.stopped { line += "; stopped: \(stopped.escapingControlCharacters)" }
-            return line
+        let throttled = spaces.filter { $0.throttled > 0 }.map { "  \($0.space): \($0.throttled) answered 429, rate at the end \(Self.rate($0.rate))/s" }
+        let stopped = Dictionary(grouping: spaces.filter { $0.stopped != nil }, by: { $0.stopped! })
+        let stops = stopped.keys.sorted().map { reason -> String in
+            let names = stopped[reason]!.map(\.space)
+            let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", … (\(names.count) spaces)" : "")
+            return "  stopped \(shown): \(reason.escapingControlCharacters)"
         }
+        guard !throttled.isEmpty || !stops.isEmpty else { return [] }
+        return ["", "spaces:"] + throttled + stops
     }
 
     private func waveLines() -> [String] {

@@ -45,7 +45,7 @@ struct CircuitBreaker: Sendable {
             spaceState.tried += 1
             if kind == .unauthorized { spaceState.refused += 1 }
             if spaceState.stopped == nil, spaceState.tried >= Self.window, spaceState.refused == spaceState.tried {
-                spaceState.stopped = "space \(space): all \(spaceState.tried) projects tried were refused (401/403); check the tokens"
+                spaceState.stopped = "all \(spaceState.tried) projects tried in \(space) were refused (401/403); check the tokens"
                 return spaceState.stopped
             }
         }

@@ -46,8 +46,8 @@ public struct FleetSession: Sendable {
     func selectedProjects(_ selection: Selection) throws -> [Project] {
         let projects = try database.projects(selection)
         if projects.isEmpty {
-            let what = selection.isEmpty ? "there are no enabled projects in \(database.path); import some with `fleet import FILE.csv`"
-                                         : "no enabled project matches the selection; `fleet projects` lists the inventory"
+            let what = selection.isEmpty ? "there are no enabled projects in \(database.path); import some with `\(database.hint("import FILE.csv"))`"
+                                         : "no enabled project matches the selection; `\(database.hint("projects"))` lists the inventory"
             throw FleetError(what + ".", status: .usage)
         }
         return Self.interleavedBySpace(projects)

@@ -34,10 +34,10 @@ public struct ShellGate: GateRunner {
     }
 
     public func run(_ command: String, environment: [String: String], timeout: Duration) async -> GateResult {
+        // A thread of its own: the gate blocks while it runs, and GCD's global queues are as wide
+        // as the cores and shared with Swift's concurrency.
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: runBlocking(command, environment: environment, timeout: timeout))
-            }
+            Thread { continuation.resume(returning: runBlocking(command, environment: environment, timeout: timeout)) }.start()
         }
     }
 

@@ -25,19 +25,22 @@ struct RateController: Sendable {
         updatedAt = now
     }
 
-    /// Takes a token if one is there.
+    /// Takes a token if one is there (a token short by a rounding error counts as there, so a
+    /// wake-up at the computed moment always finds it).
     mutating func take(at now: Duration) -> Bool {
         refill(now)
-        guard tokens >= 1 else { return false }
-        tokens -= 1
+        guard tokens >= 1 - Self.epsilon else { return false }
+        tokens = max(0, tokens - 1)
         return true
     }
 
-    /// When the next token is due (now, if one is there).
+    /// When the next token is due (now, if one is there), at least a microsecond away otherwise.
     mutating func nextToken(after now: Duration) -> Duration {
         refill(now)
-        return tokens >= 1 ? now : now + .seconds((1 - tokens) / rate)
+        return tokens >= 1 - Self.epsilon ? now : now + max(.microseconds(1), .seconds((1 - tokens) / rate))
     }
+
+    private static let epsilon = 1e-9
 
     mutating func observe(_ observation: Observation, now: Duration) {
         if observation.failure?.kind == .rateLimited { throttled += 1 }

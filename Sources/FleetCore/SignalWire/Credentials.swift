@@ -19,7 +19,7 @@ public struct Credentials: Sendable {
     /// control characters escaped, and then cut to `limit` characters.
     public func scrub(_ text: String, limit: Int = 500) -> String {
         let safe = scrubber.scrub(text).escapingControlCharacters
-        return safe.count > limit ? String(safe.prefix(limit)) + "…" : safe
+        return safe.utf8.count > limit && safe.count > limit ? String(safe.prefix(limit)) + "…" : safe
     }
 
     /// A profile's JSON as received, with any echo of the token masked (it is stored and shown).

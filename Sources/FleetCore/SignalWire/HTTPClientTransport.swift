@@ -10,7 +10,8 @@ import NIOSSL
 /// read up to 1 MiB, the deadline covers the whole exchange including the body, and TLS
 /// verification is always on (`--ca-file` adds a trust root; nothing switches it off). The pool
 /// keeps up to `concurrency` HTTP/1.1 connections per host; HTTP/2, when ALPN offers it, carries
-/// every stream to a host on one connection.
+/// every stream to a host on one connection. A connection that cannot be made fails its request
+/// at once (no retry inside the pool): fleet's retry policy and circuit breaker decide.
 public struct HTTPClientTransport: Transport {
     let client: HTTPClient
 
@@ -82,6 +83,9 @@ public struct HTTPTransportProvider: TransportProvider {
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, options.concurrency))
+        // fleet retries with its own backoff and stops an unreachable host with its circuit
+        // breaker: a refused connection must fail its request now, not at the request's deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.httpVersion = options.http1Only ? .http1Only : .automatic
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification

@@ -8,9 +8,12 @@ import Foundation
 ///
 /// Scrub before truncating: a cut through the token would leave a fragment behind.
 struct TokenScrubber: Sendable {
-    /// Every form's fragments of `gram` characters, by rolling hash, with the alphabet of the
-    /// run a finding is widened to.
-    private let grams: [UInt64: [(bytes: [UInt8], alphabet: Alphabet)]]
+    /// The forms the token may come in, with the alphabet of the run a finding is widened to.
+    private let forms: [(bytes: [UInt8], alphabet: Alphabet)]
+    /// Every form's fragments of `gram` characters: (rolling hash, form, offset, next in its slot).
+    private let grams: [(hash: UInt64, form: Int, offset: Int, next: Int)]
+    /// Hash slot → the last fragment in it (-1: none), so most positions of a text cost one lookup.
+    private let table: [Int]
     private let gram: Int
     /// base^(gram − 1), to roll the hash one byte on.
     private let power: UInt64
@@ -33,58 +36,103 @@ struct TokenScrubber: Sendable {
     init(token: String) {
         mask = TokenVault.mask(token)
         let plain = Array(token.utf8)
-        var forms: [([UInt8], Alphabet)] = plain.isEmpty ? [] : [(plain, .token)]
+        var forms: [(bytes: [UInt8], alphabet: Alphabet)] = plain.isEmpty ? [] : [(plain, .token)]
         for core in Self.base64Cores(of: plain) {
-            forms.append((Array(core.utf8), .base64))
-            let url = core.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            if url != core { forms.append((Array(url.utf8), .base64URL)) }
+            forms.append((core, .base64))
+            let url = core.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 }
+            if url != core { forms.append((url, .base64URL)) }
         }
-        gram = min(16, forms.map(\.0.count).min() ?? 16)
+        self.forms = forms
+        gram = min(16, forms.map(\.bytes.count).min() ?? 16)
         power = (0..<max(0, gram - 1)).reduce(1) { power, _ in power &* Self.base }
-        var grams: [UInt64: [(bytes: [UInt8], alphabet: Alphabet)]] = [:]
-        for (bytes, alphabet) in forms where bytes.count >= gram && gram > 0 {
-            for start in 0...(bytes.count - gram) {
-                let piece = Array(bytes[start..<(start + gram)])
-                grams[Self.hash(piece[...]), default: []].append((piece, alphabet))
+        (grams, table) = Self.index(forms, gram: gram, power: power)
+    }
+
+    /// Every fragment of every form, and an open-addressing table from hash to the first of them.
+    private static func index(_ forms: [(bytes: [UInt8], alphabet: Alphabet)], gram: Int, power: UInt64)
+        -> (grams: [(hash: UInt64, form: Int, offset: Int, next: Int)], table: [Int]) {
+        var grams: [(hash: UInt64, form: Int, offset: Int, next: Int)] = []
+        grams.reserveCapacity(forms.reduce(0) { $0 + $1.bytes.count })
+        var table = [Int](repeating: -1, count: tableSize)
+        for (index, form) in forms.enumerated() where form.bytes.count >= gram && gram > 0 {
+            var hash = Self.hash(form.bytes[0..<gram])
+            for start in 0...(form.bytes.count - gram) {
+                if start > 0 { hash = (hash &- UInt64(form.bytes[start - 1]) &* power) &* Self.base &+ UInt64(form.bytes[start + gram - 1]) }
+                let slot = Int(hash & UInt64(tableSize - 1))
+                grams.append((hash, index, start, table[slot]))
+                table[slot] = grams.count - 1
             }
         }
-        self.grams = grams
+        return (grams, table)
     }
+
+    private static let tableSize = 1024
 
     /// The part of base64(prefix + token) that depends on the token alone, for a prefix of 0, 1
     /// and 2 bytes: any base64 text that encodes the token contains one of these.
-    static func base64Cores(of token: [UInt8]) -> [String] {
+    static func base64Cores(of token: [UInt8]) -> [[UInt8]] {
         guard !token.isEmpty else { return [] }
         return (0..<3).compactMap { offset in
-            let encoded = Array((Data(repeating: 0, count: offset) + Data(token)).base64EncodedString().utf8)
+            let encoded = base64([UInt8](repeating: 0, count: offset) + token)
             let first = (8 * offset + 5) / 6
             let end = 8 * (offset + token.count) / 6
-            return first < end ? String(decoding: encoded[first..<end], as: UTF8.self) : nil
+            return first < end ? Array(encoded[first..<end]) : nil
         }
+    }
+
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Standard base64 without padding (the cores never reach it).
+    static func base64(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index < bytes.count {
+            let chunk = (UInt32(bytes[index]) << 16) | (index + 1 < bytes.count ? UInt32(bytes[index + 1]) << 8 : 0)
+                | (index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0)
+            let characters = min(4, (bytes.count - index) * 8 / 6 + 1)
+            for shift in [18, 12, 6, 0].prefix(characters) { out.append(alphabet[Int((chunk >> UInt32(shift)) & 63)]) }
+            index += 3
+        }
+        return out
     }
 
     func scrub(_ text: String) -> String {
         guard gram > 0 else { return text }
         let bytes = Array(text.utf8)
-        guard bytes.count >= gram else { return text }
         var spans: [Range<Int>] = []
-        var hash = Self.hash(bytes[0..<gram])
         var start = 0
-        while true {
-            if let candidates = grams[hash] {
-                for candidate in candidates where bytes[start..<(start + gram)].elementsEqual(candidate.bytes) {
-                    spans.append(widen(start..<(start + gram), in: bytes, alphabet: candidate.alphabet))
-                    break
-                }
+        var hash = bytes.count >= gram ? Self.hash(bytes[0..<gram]) : 0
+        while start + gram <= bytes.count {
+            if let span = match(at: start, hash: hash, in: bytes) {
+                spans.append(span)
+                // The whole run is masked: go on with the fragments that reach past it.
+                start = max(start + 1, span.upperBound - gram + 1)
+                if start + gram <= bytes.count { hash = Self.hash(bytes[start..<(start + gram)]) }
+                continue
             }
             let next = start + gram
-            guard next < bytes.count else { break }
-            hash = (hash &- UInt64(bytes[start]) &* power) &* Self.base &+ UInt64(bytes[next])
+            if next < bytes.count { hash = (hash &- UInt64(bytes[start]) &* power) &* Self.base &+ UInt64(bytes[next]) }
             start += 1
         }
         guard !spans.isEmpty else { return text }
         return replace(merged(spans), in: bytes)
     }
+
+    /// The run to mask when the fragment at `start` (whose hash is `hash`) belongs to a form.
+    private func match(at start: Int, hash: UInt64, in bytes: [UInt8]) -> Range<Int>? {
+        var candidate = table[Int(hash & UInt64(Self.tableSize - 1))]
+        while candidate >= 0 {
+            let entry = grams[candidate]
+            let form = forms[entry.form]
+            if entry.hash == hash, bytes[start..<(start + gram)].elementsEqual(form.bytes[entry.offset..<(entry.offset + gram)]) {
+                return widen(start..<(start + gram), in: bytes, alphabet: form.alphabet)
+            }
+            candidate = entry.next
+        }
+        return nil
+    }
+
 
     private func widen(_ span: Range<Int>, in bytes: [UInt8], alphabet: Alphabet) -> Range<Int> {
         var lower = span.lowerBound, upper = span.upperBound

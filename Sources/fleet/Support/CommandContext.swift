@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetCore
 import Foundation
+import GRDB
 
 /// What a command needs from the world, given rather than reached for: where it prints, the
 /// environment, the clock, how it reaches the API, the operator's stop signal, the gate runner.
@@ -54,6 +55,10 @@ enum CommandRunner {
             for line in error.details { context.console.err(line) }
             context.console.err("fleet: " + error.message)
             return error.status
+        } catch let error as DatabaseError {
+            let failure = FleetDatabase.failure(error, path: "the database", doing: "use")
+            context.console.err("fleet: " + failure.message)
+            return failure.status
         } catch is CancellationError {
             context.console.err("fleet: cancelled.")
             return .failure

@@ -1,0 +1,114 @@
+import FleetCore
+import FleetSimulator
+import FleetTestSupport
+import Foundation
+import GRDB
+import Testing
+
+/// What only a process can show: closed pipes, signals against a stalling server, two processes
+/// on the same projects, and a database this user can only read.
+@Suite struct ProcessHardeningTests {
+    @Test func aClosedStdoutAndStderrNeitherCrashNorStopARun() async throws {
+        let projects = TestProject.make(60)
+        let fixture = try Fixture(projects: projects)
+        let template = try fixture.directory.write("profile.json", secureTemplate)
+        var faults = SimulatorConfiguration()
+        faults.latency = .milliseconds(5)
+        try await withSimulator(projects, faults) { simulator, apiBase in
+            // Given a rollout whose stdout and stderr are pipes nobody reads (`2>&1 >/dev/null | true`)
+            let (process, out, err) = try FleetBinary.start(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase])
+            try out.fileHandleForReading.close()
+            try err.fileHandleForReading.close()
+            await FleetBinary.waitForExit(process)
+
+            // Then it ran to the end, exit 0, every project done
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 0)
+            #expect(try fixture.database.taskStates(run: 1) == ["succeeded": 60])
+            #expect(projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
+
+            // And a report piped into a reader that stops at once (`fleet status | head -1`) ends cleanly
+            let (status, statusOut, statusErr) = try FleetBinary.start(["status", "--db", fixture.database.path])
+            try statusOut.fileHandleForReading.close()
+            await FleetBinary.waitForExit(status)
+            _ = statusErr
+            #expect(status.terminationReason == .exit)
+            #expect(status.terminationStatus == 0)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func sigtermStopsARunWhoseServerStallsEveryBody() async throws {
+        let server = HostileServer()
+        try await server.run { apiBase in
+            let projects = TestProject.make(3, spaces: 1).map { var project = $0; project.space = "stall"; return project }
+            let fixture = try Fixture(projects: projects)
+            let template = try fixture.directory.write("profile.json", secureTemplate)
+
+            // Given a rollout stuck in bodies that never end
+            let (process, out, err) = try FleetBinary.start(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase,
+                                                             "--timeout", "2", "--quiet"])
+            await server.waitForRequests(3)
+
+            // When it gets SIGTERM once
+            kill(process.processIdentifier, SIGTERM)
+            let result = await FleetBinary.collect(process, out, err)
+
+            // Then the requests in flight end at their deadline, the run is interrupted, exit 1
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("fleet: run 1 was interrupted;"))
+            #expect(try fixture.database.scalar("SELECT state FROM runs") == "interrupted")
+            #expect(try fixture.database.scalar("SELECT count(*) FROM attempts WHERE error_kind = 'timeout' AND http_status IS NULL") == 3)
+        }
+    }
+
+    @Test func aProjectIsNeverInTwoExecutingRuns() async throws {
+        let projects = TestProject.make(6)
+        let fixture = try Fixture(projects: projects)
+        let template = try fixture.directory.write("profile.json", secureTemplate)
+        try await withSimulator(projects, TestProject.hanging) { simulator, apiBase in
+            // Given run 1 executing in another process
+            let (process, out, err) = try FleetBinary.start(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet"])
+            await FleetBinary.wait(for: 6, at: simulator, orExitOf: process)
+
+            // When a second rollout of some of the same projects starts
+            let second = try await FleetBinary.run(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet",
+                                                    "--space", projects[1].space])
+            kill(process.processIdentifier, SIGKILL)
+            _ = await FleetBinary.collect(process, out, err)
+
+            // Then it is refused, names run 1, and records nothing of its own
+            #expect(second.status == 1)
+            #expect(second.stderr.contains("is in run 1, which another fleet process is executing; a project is never in two executing runs at once."))
+            #expect(try fixture.database.scalar("SELECT count(*) FROM runs") == 1)
+        }
+    }
+
+    @Test(.enabled(if: getuid() == 0, "needs root to run fleet as another user"))
+    func aDatabaseThisUserCanOnlyReadServesEveryReadingCommand() async throws {
+        // Given a database in a folder of root's that `nobody` may read but not write
+        let projects = TestProject.make(4)
+        let fixture = try Fixture(projects: projects)
+        try await withSimulator(projects) { _, apiBase in
+            let template = try fixture.directory.write("profile.json", secureTemplate)
+            #expect(try await FleetBinary.run(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet"]).status == 0)
+        }
+        chmod(fixture.directory.path, 0o755)
+        chmod(fixture.database.path, 0o644)
+        try await fixture.database.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try fixture.database.writer.close()
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: fixture.database.path + suffix) }
+        let before = try Data(contentsOf: URL(fileURLWithPath: fixture.database.path))
+
+        // When status, runs and projects run as `nobody`
+        var results: [ProcessResult] = []
+        for arguments in [["status"], ["status", "--json"], ["runs"], ["projects"]] {
+            results.append(try await FleetBinary.run(arguments + ["--db", fixture.database.path], asUser: 65534))
+        }
+
+        // Then each works, and the file is as it was
+        #expect(results.map(\.status) == [0, 0, 0, 0], "\(results.map(\.stderr))")
+        #expect(results[3].stdout.contains("4 projects"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.database.path)) == before)
+    }
+}
