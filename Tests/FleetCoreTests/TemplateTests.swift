@@ -1,4 +1,4 @@
-import FleetCore
+@testable import FleetCore
 import FleetTestSupport
 import Foundation
 import Testing
@@ -93,6 +93,16 @@ import Testing
         #expect(policy.delay(after: RequestFailure(kind: .rateLimited, message: "", retryAfter: .seconds(7)), attempt: 1, unit: 0.1) == .seconds(7))
         #expect(policy.delay(after: RequestFailure(kind: .unauthorized, message: ""), attempt: 1, unit: 1) == nil)
         #expect(policy.delay(after: RequestFailure(kind: .validation, message: ""), attempt: 1, unit: 1) == nil)
+    }
+
+    @Test func aRateSpacesRequestsAfterItsBurstAndTakesATokenWhenOneIsDue() {
+        var rate = RateController(ceiling: 10, now: .zero)
+        let taken = [rate.take(at: .zero), rate.take(at: .zero)]
+        let next = rate.nextToken(after: .zero)
+        let later = [rate.take(at: .milliseconds(100)), rate.take(at: .milliseconds(300)), rate.take(at: .milliseconds(300))]
+        #expect(taken == [true, false])
+        #expect(next == .milliseconds(100))
+        #expect(later == [true, true, false], "a burst of 1 at 10/s")
     }
 
     @Test func apiBaseAllowsPlainHTTPOnlyOnLoopback() throws {
