@@ -25,6 +25,10 @@ public final class SignalWireSimulator: Sendable {
         public var peakInFlight = 0
         /// space → arrival times since the simulator started.
         public var arrivals: [String: [Duration]] = [:]
+        /// Connections accepted (over TLS, one handshake each).
+        public var connections = 0
+        /// Requests by the protocol that carried them: "HTTP/2" or "HTTP/1.1".
+        public var protocols: [String: Int] = [:]
     }
 
     private struct State {
@@ -81,6 +85,14 @@ public final class SignalWireSimulator: Sendable {
             }
             if reached { continuation.resume() }
         }
+    }
+
+    func countConnection() {
+        state.withLock { $0.statistics.connections += 1 }
+    }
+
+    func countRequest(protocol name: String) {
+        state.withLock { $0.statistics.protocols[name, default: 0] += 1 }
     }
 
     /// Changes which projects' credentials are always refused.

@@ -1,18 +1,28 @@
 import FleetCore
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
+import HummingbirdTLS
 import Logging
 import NIOCore
 
-/// Puts a `SignalWireSimulator` on HTTP with Hummingbird, on 127.0.0.1.
+/// Puts a `SignalWireSimulator` on HTTP with Hummingbird, on 127.0.0.1: plain HTTP/1.1, or HTTPS
+/// with HTTP/2 and HTTP/1.1 offered by ALPN (or HTTP/1.1 only). It counts the connections it
+/// accepts (with TLS, one handshake each) and which protocol served each request.
 /// Routes: `/{space}/api/relay/rest/sip_profile`, and `/api/relay/rest/sip_profile` with the
 /// space taken from the first label of the Host header (`acme.signalwire.com` → `acme`).
 public struct SimulatorServer: Sendable {
     public let simulator: SignalWireSimulator
+    public let tls: SimulatorTLS?
 
-    public init(simulator: SignalWireSimulator) {
+    public init(simulator: SignalWireSimulator, tls: SimulatorTLS? = nil) {
         self.simulator = simulator
+        self.tls = tls
     }
+
+    /// `https` with TLS, `http` without.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     /// Serves until the calling task is cancelled; `onReady` gets the bound port.
     public func run(host: String = "127.0.0.1", port: Int = 0, onReady: @escaping @Sendable (Int) async -> Void) async throws {
@@ -24,21 +34,37 @@ public struct SimulatorServer: Sendable {
         try await application(host: host, port: port, onReady: onReady).runService()
     }
 
-    private func application(host: String, port: Int, onReady: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+    private func application(host: String, port: Int, onReady: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
         var logger = Logger(label: "fleet.simulator")
         logger.logLevel = .critical
         return Application(
             responder: Responder(simulator: simulator),
+            server: try serverBuilder(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) },
             logger: logger)
+    }
+
+    /// The child channel for each connection, wrapped so each connection is counted.
+    private func serverBuilder() throws -> HTTPServerBuilder {
+        let configuration = try tls?.serverConfiguration()
+        let http1Only = tls?.http1Only ?? true
+        let simulator = self.simulator
+        return HTTPServerBuilder { responder in
+            let count: @Sendable () -> Void = { simulator.countConnection() }
+            guard let configuration else { return CountingChannel(base: HTTP1Channel(responder: responder), onConnection: count) }
+            if http1Only {
+                return CountingChannel(base: try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: configuration), onConnection: count)
+            }
+            return CountingChannel(base: try HTTP2UpgradeChannel(tlsConfiguration: configuration, responder: responder), onConnection: count)
+        }
     }
 
     /// Runs the simulator (on `port`, 0 for a free one) for the length of `body`, which gets the
     /// `--api-base` to use.
     public func withRunning<T: Sendable>(port: Int = 0, _ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
         try await LoopbackServer.withRunning({ onReady in try await run(port: port, onReady: onReady) }) { port in
-            try await body("http://127.0.0.1:\(port)/{space}/api/relay/rest")
+            try await body("\(scheme)://127.0.0.1:\(port)/{space}/api/relay/rest")
         }
     }
 
@@ -50,6 +76,8 @@ public struct SimulatorServer: Sendable {
                 return response(.init(status: 404, body: SignalWireSimulator.json(["error": "Not Found"])))
             }
             let body = try await request.body.collect(upTo: TransportLimits.maxBodyBytes)
+            // An HTTP/2 stream's channel belongs to its connection, which belongs to the server.
+            simulator.countRequest(protocol: context.channel.parent?.parent == nil ? "HTTP/1.1" : "HTTP/2")
             let reply = await simulator.respond(
                 method: request.method.rawValue, space: space, authorization: request.headers[.authorization],
                 body: Data(body.readableBytesView))
@@ -66,6 +94,22 @@ public struct SimulatorServer: Sendable {
             return Response(status: .init(code: reply.status), headers: headers,
                             body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
         }
+    }
+}
+
+/// A server child channel that reports each connection it sets up.
+struct CountingChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+    let base: Base
+    let onConnection: @Sendable () -> Void
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        onConnection()
+        return base.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
     }
 }
 

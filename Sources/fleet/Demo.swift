@@ -8,7 +8,9 @@ struct Demo: FleetCommand {
     static let configuration = CommandConfiguration(
         abstract: "The whole story on a built-in simulator: import, plan, rollout with faults, status, retry.",
         discussion: """
-            Starts a simulated SignalWire on 127.0.0.1 with transient faults (500s, dropped \
+            Starts a simulated SignalWire on 127.0.0.1, over HTTPS with HTTP/2 and a certificate \
+            of its own (which fleet trusts with --ca-file, as it would a corporate authority), with \
+            transient faults (500s, dropped \
             connections, 429s, a 503 for each project's first request) and two project tokens that \
             are out of date, then runs, one after the other, the commands an operator would type: \
             import the 40 sample projects, plan, roll out samples/profile.json, read the status, \
@@ -40,10 +42,13 @@ struct Demo: FleetCommand {
         for row in try InventoryFile.load(path: samples + "corrected-tokens.csv").rows { accounts.tokens[row.space, default: [:]][row.projectID] = row.token }
         let simulator = try SignalWireSimulator(accounts: accounts, configuration: Self.faults)
         let (projectCount, spaceCount) = (accounts.projectCount, accounts.tokens.count)
-        let ok = try await SimulatorServer(simulator: simulator).withRunning { apiBase in
+        let authority = folder + "/simulator-ca.pem"
+        let tls = try SimulatorTLS.generated(authorityFile: authority)
+        let ok = try await SimulatorServer(simulator: simulator, tls: tls).withRunning { apiBase in
             context.console.out("""
-                fleet demo: \(projectCount) projects in \(spaceCount) spaces, rolled out to a simulated SignalWire at \
-                \(apiBase.replacingOccurrences(of: "/{space}/api/relay/rest", with: "")).
+                fleet demo: \(projectCount) projects in \(spaceCount) spaces, rolled out over HTTPS (HTTP/2) to a simulated SignalWire at \
+                \(apiBase.replacingOccurrences(of: "/{space}/api/relay/rest", with: "")), whose certificate fleet trusts through \
+                --ca-file (verification is never off).
                 It answers like the real API, plus faults: 8% of requests fail with 500, 3% lose their \
                 connection, more than 40 requests a second in a space get 429, each project's first request \
                 gets 503, and two projects' tokens in the inventory are out of date.
@@ -52,7 +57,7 @@ struct Demo: FleetCommand {
             var last: Int32 = 0
             for step in Self.steps(samples: samples) {
                 context.console.out("\n$ fleet \(step.shown)")
-                let api = ["plan", "rollout", "retry"].contains(step.arguments[0]) ? ["--api-base", apiBase] : []
+                let api = ["plan", "rollout", "retry"].contains(step.arguments[0]) ? ["--api-base", apiBase, "--ca-file", authority] : []
                 last = await CommandRunner.run(step.arguments + ["--db", path] + api, in: context)
             }
             return last == 0

@@ -13,6 +13,12 @@ struct Simulate: FleetCommand {
             inventory. PUT bodies are validated as the SignalWire API does (422 with details). Serves \
             until Ctrl-C.
 
+            With --tls it serves HTTPS, HTTP/2 and HTTP/1.1 offered by ALPN (--http1-only: HTTP/1.1), \
+            with a certificate for 127.0.0.1, ::1 and localhost made at start by an authority of its \
+            own, whose certificate it writes to --ca-out (default: a new temporary file) and names in \
+            its first lines: give that file to fleet's --ca-file. --cert and --key serve your own \
+            certificate (chain) and key instead.
+
             Faults: --latency MS on every answer; --fail-rate P answers 500; --rate-limit N answers \
             429 with Retry-After past N requests per second per space; --drop-rate P closes the \
             connection without answering; --slow-rate P answers after --slow-delay seconds; \
@@ -21,6 +27,7 @@ struct Simulate: FleetCommand {
 
             Example:
               $ fleet simulate --port 8080 --accounts projects.csv --latency 20 --fail-rate 0.05
+              $ fleet simulate --port 8443 --accounts projects.csv --tls --ca-out simulator-ca.pem
               $ fleet rollout profile.json --api-base 'http://127.0.0.1:8080/{space}/api/relay/rest'
             """)
 
@@ -62,6 +69,21 @@ struct Simulate: FleetCommand {
     @Option(help: ArgumentHelp("Write one JSON line per request (method, space, project id, status, duration; never a token).", valueName: "file"))
     var log: String?
 
+    @Flag(help: "Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a certificate made at start.")
+    var tls = false
+
+    @Flag(name: .customLong("http1-only"), help: "With --tls, offer HTTP/1.1 only.")
+    var http1Only = false
+
+    @Option(name: .customLong("ca-out"), help: ArgumentHelp("With --tls, where to write the authority's certificate (default: a new temporary file).", valueName: "file"))
+    var caOut: String?
+
+    @Option(help: ArgumentHelp("With --tls, serve this certificate (chain, PEM) instead of a generated one.", valueName: "file"))
+    var cert: String?
+
+    @Option(help: ArgumentHelp("With --cert, its private key (PEM).", valueName: "file"))
+    var key: String?
+
     func validate() throws {
         for (name, value) in [("--fail-rate", failRate), ("--drop-rate", dropRate), ("--slow-rate", slowRate)] where !(0...1).contains(value) {
             throw ValidationError("\(name) is a probability between 0 and 1.")
@@ -71,6 +93,15 @@ struct Simulate: FleetCommand {
         if !(0...1000).contains(failFirst) { throw ValidationError("--fail-first must be between 0 and 1000.") }
         if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be at least 1.") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535.") }
+        if (http1Only || caOut != nil || cert != nil) && !tls { throw ValidationError("--http1-only, --ca-out and --cert go with --tls.") }
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
+    }
+
+    func tlsConfiguration() throws -> SimulatorTLS? {
+        guard tls else { return nil }
+        if let cert, let key { return try SimulatorTLS.files(certificate: cert, key: key, http1Only: http1Only) }
+        let authority = try caOut ?? TemporaryFolder.make(prefix: "fleet-simulator") + "/authority.pem"
+        return try SimulatorTLS.generated(authorityFile: authority, http1Only: http1Only)
     }
 
     func configuration() throws -> SimulatorConfiguration {
@@ -91,9 +122,14 @@ struct Simulate: FleetCommand {
         let accounts = try accounts.map(SimulatorAccounts.fromCSV(path:))
             ?? SimulatorAccounts.fromDatabase(database.open(.read, context), vault: TokenVault.fromEnvironment(context.environment))
         let simulator = try SignalWireSimulator(accounts: accounts, configuration: configuration(), logPath: log)
-        try await SimulatorServer(simulator: simulator).runUntilSignalled(port: port) { port in
-            context.console.out("simulating the SignalWire SIP-profile API for \(accounts.projectCount) projects in \(accounts.tokens.count) spaces on 127.0.0.1:\(port)")
-            context.console.out("use: --api-base 'http://127.0.0.1:\(port)/{space}/api/relay/rest'   (Ctrl-C stops)")
+        let tls = try tlsConfiguration()
+        let server = SimulatorServer(simulator: simulator, tls: tls)
+        try await server.runUntilSignalled(port: port) { port in
+            let serving = tls.map { $0.http1Only ? " (HTTPS, HTTP/1.1)" : " (HTTPS, HTTP/2 and HTTP/1.1)" } ?? ""
+            context.console.out("simulating the SignalWire SIP-profile API for \(accounts.projectCount) projects in \(accounts.tokens.count) spaces on 127.0.0.1:\(port)\(serving)")
+            if let authority = tls?.authorityFile { context.console.out("its certificate authority is in \(authority)") }
+            let trust = tls?.authorityFile.map { " --ca-file \(ShellWord.quote($0))" } ?? ""
+            context.console.out("use: --api-base '\(server.scheme)://127.0.0.1:\(port)/{space}/api/relay/rest'\(trust)   (Ctrl-C stops)")
         }
         context.console.err("fleet: simulator stopped.")
         return .success

@@ -34,7 +34,7 @@ struct CircuitBreaker: Sendable {
         let kind = observation.failure?.kind
         hostState.consecutiveFailures = kind == .network || kind == .timeout ? hostState.consecutiveFailures + 1 : 0
         if hostState.stopped == nil, let failure = observation.failure, failure.kind == .tls {
-            hostState.stopped = "\(host): \(failure.message)"
+            hostState.stopped = failure.message
             return hostState.stopped
         }
         if hostState.stopped == nil, !hostState.answered, hostState.consecutiveFailures >= Self.window, let failure = observation.failure {

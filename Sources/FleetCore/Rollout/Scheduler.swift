@@ -102,7 +102,7 @@ struct Scheduler {
             startReady(&group)
             armTimer(&group)
             if inFlight == 0 && !(mayStart && lanes.contains(where: isOpen)) {
-                if mayStart && lanes.contains(where: \.hasWork) { haltReason = breakerHalt() }
+                if mayStart && (lanes.contains(where: \.hasWork) || allStopped) { haltReason = breakerHalt() }
                 break
             }
             guard let event = try await group.next() else { break }
@@ -212,9 +212,15 @@ struct Scheduler {
         }
     }
 
-    /// Every lane with work left was stopped by the circuit breaker.
+    /// The circuit breaker stopped every space of the batch.
+    private var allStopped: Bool {
+        !lanes.isEmpty && lanes.allSatisfy { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }
+    }
+
+    /// Every lane with work left (or every lane) was stopped by the circuit breaker.
     private func breakerHalt() -> String {
-        let reasons = Set(lanes.filter(\.hasWork).compactMap { spaces.breaker.stopped(space: $0.space, host: $0.host) })
+        let stopped = lanes.contains(where: \.hasWork) ? lanes.filter(\.hasWork) : lanes
+        let reasons = Set(stopped.compactMap { spaces.breaker.stopped(space: $0.space, host: $0.host) })
         return "the circuit breaker: " + reasons.sorted().joined(separator: "; ")
     }
 
