@@ -48,12 +48,18 @@ public struct SimulatorAccounts: Sendable {
 
     public init(_ tokens: [String: [String: String]] = [:]) { self.tokens = tokens }
 
-    /// From an inventory CSV, read with the same parser as `fleet import`.
-    public static func fromCSV(path: String) throws -> SimulatorAccounts {
-        let file = try InventoryFile.load(path: path)
+    /// From inventory CSVs, read with the same parser as `fleet import`; a later file's token for
+    /// a project replaces an earlier one's (a token rotated in SignalWire).
+    public static func fromCSV(paths: [String]) throws -> SimulatorAccounts {
         var accounts = SimulatorAccounts()
-        for row in file.rows { accounts.tokens[row.space, default: [:]][row.projectID] = row.token }
+        for path in paths {
+            for row in try InventoryFile.load(path: path).rows { accounts.tokens[row.space, default: [:]][row.projectID] = row.token }
+        }
         return accounts
+    }
+
+    public static func fromCSV(path: String) throws -> SimulatorAccounts {
+        try fromCSV(paths: [path])
     }
 
     /// From a fleet database, opening sealed tokens with `vault`.

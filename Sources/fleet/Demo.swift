@@ -38,8 +38,7 @@ struct Demo: FleetCommand {
         for (name, text) in FleetSamples.files {
             try Data(text.utf8).write(to: URL(fileURLWithPath: samples + name))
         }
-        var accounts = try SimulatorAccounts.fromCSV(path: samples + "projects.csv")
-        for row in try InventoryFile.load(path: samples + "corrected-tokens.csv").rows { accounts.tokens[row.space, default: [:]][row.projectID] = row.token }
+        let accounts = try SimulatorAccounts.fromCSV(paths: [samples + "projects.csv", samples + "corrected-tokens.csv"])
         let simulator = try SignalWireSimulator(accounts: accounts, configuration: Self.faults)
         let (projectCount, spaceCount) = (accounts.projectCount, accounts.tokens.count)
         let authority = folder + "/simulator-ca.pem"

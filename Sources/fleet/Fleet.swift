@@ -26,6 +26,6 @@ struct Fleet: AsyncParsableCommand {
         version: version,
         subcommands: [
             Import.self, Projects.self, TemplateCommand.self, Plan.self, Rollout.self, Status.self, Runs.self,
-            Retry.self, Rollback.self, Simulate.self, Demo.self,
+            Retry.self, Rollback.self, Verify.self, History.self, Simulate.self, Demo.self,
         ])
 }

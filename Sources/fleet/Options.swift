@@ -51,8 +51,10 @@ struct APIOptions: ParsableArguments {
         return (try APIBase(APIBase.defaultTemplate), false)
     }
 
-    func session(_ database: FleetDatabase, _ context: CommandContext, progress: RunProgress = RunProgress()) throws -> FleetSession {
-        let (base, given) = try resolved(context)
+    /// A session on the API base in effect, or on `apiBase` (a saved plan's) when given.
+    func session(_ database: FleetDatabase, _ context: CommandContext, apiBase: APIBase? = nil, progress: RunProgress = RunProgress()) throws -> FleetSession {
+        var (base, given) = try resolved(context)
+        if let apiBase { (base, given) = (apiBase, true) }
         let caFile = caFile ?? context.variable("FLEET_CA_FILE")
         if let caFile { _ = try CertificateAuthorityFile.load(caFile) }
         return FleetSession(database: database, apiBase: base, apiBaseGiven: given, vault: try TokenVault.fromEnvironment(context.environment),

@@ -6,13 +6,17 @@ struct Plan: FleetCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read every selected profile (GET only) and report what a rollout would change.",
         discussion: """
-            Renders the template for every selected project (any problem stops it before a request), \
-            reads each current profile and prints, per project that would change, field: old → new. \
-            Nothing is written, to SignalWire or to the database. Exit 0 when every profile could be \
-            read, whatever would change.
+            Renders the template for every selected project (any problem stops it before a request) \
+            and reads each current profile. Nothing is written, to SignalWire or to the database. When \
+            more than 20 projects would change, it prints a summary: each field change once, with how \
+            many projects it affects and in which spaces (--detail lists every project). --out saves \
+            the plan (what each project's profile was and what would be written, with its SHA-256) for \
+            `fleet rollout --plan`, which writes exactly that. Exit 0 when every profile could be read, \
+            whatever would change.
 
             Example:
               $ fleet plan profile.json --space acme
+              $ fleet plan profile.json --out plan.json
               $ fleet plan profile.json --json
             """)
 
@@ -34,6 +38,12 @@ struct Plan: FleetCommand {
     @Option(help: ArgumentHelp("Seconds one request may take (default 30).", valueName: "s"))
     var timeout: Double = ExecutionOptions().timeoutSeconds
 
+    @Flag(help: "List every project that would change, whatever their number.")
+    var detail = false
+
+    @Option(help: ArgumentHelp("Save the plan to this file, for `fleet rollout --plan`.", valueName: "plan.json"))
+    var out: String?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -42,23 +52,6 @@ struct Plan: FleetCommand {
 
     func validate() throws {
         try ExecutionFlags.checkRequestOptions(concurrency: concurrency, rate: rate, timeout: timeout)
-    }
-
-    struct JSONReport: Encodable {
-        struct Entry: Encodable {
-            var space: String
-            var project_id: String
-            var label: String
-            var changes: [FieldChange]
-            var error_kind: String?
-            var error: String?
-        }
-        var template_sha256: String
-        var selected: Int
-        var would_change: Int
-        var unchanged: Int
-        var failed: Int
-        var projects: [Entry]
     }
 
     func execute(in context: CommandContext) async throws -> ExitStatus {
@@ -70,35 +63,38 @@ struct Plan: FleetCommand {
         let entries = try await RunConsole.execute(session, context: context, quiet: quiet || json, label: "plan", resumeHint: "fleet plan") {
             try await session.plan(template, selection: selection, options: planOptions)
         }
-        var report = JSONReport(template_sha256: template.sha256, selected: entries.count, would_change: 0, unchanged: 0, failed: 0, projects: [])
-        var text: [String] = []
-        for entry in entries {
-            let project = entry.project
-            switch entry.outcome {
-            case .planned(let current, let desired) where current.changes(to: desired).isEmpty:
-                report.unchanged += 1
-            case .planned(let current, let desired):
-                let changes = current.changes(to: desired)
-                report.would_change += 1
-                report.projects.append(.init(space: project.space, project_id: project.projectID, label: project.label, changes: changes))
-                text.append(project.heading)
-                text += changes.map { "    " + $0.text.escapingControlCharacters }
-            case .failed(let failure):
-                report.failed += 1
-                report.projects.append(.init(space: project.space, project_id: project.projectID, label: project.label, changes: [],
-                                             error_kind: failure.kind.rawValue, error: failure.message))
-                text.append("\(project.heading)\n    cannot read: \(failure.kind): \(failure.message)")
-            default:
-                report.failed += 1
-                text.append("\(project.heading)\n    not read: interrupted")
+        let report = PlanReport(entries)
+        let saved = out.map { _ in session.planFile(template, entries: entries) }
+        if let out, let saved {
+            do {
+                try Data(saved.text.utf8).write(to: URL(fileURLWithPath: out))
+            } catch {
+                throw FleetError.io("cannot write the plan to \(out): \(error.localizedDescription)")
             }
         }
         if json {
-            context.console.out(ReportJSON.encode(report))
+            context.console.out(report.json(templateSHA256: template.sha256, apiBase: session.apiBase))
         } else {
-            if !text.isEmpty { context.console.out(text.joined(separator: "\n") + "\n") }
-            context.console.out("plan for \(template.name): \(report.selected) projects selected, \(report.would_change) would change, \(report.unchanged) unchanged, \(report.failed) could not be read")
+            print(report, template: template, saved: saved, context: context)
         }
-        return report.failed == 0 ? .success : .failure
+        return report.counts.failed == 0 ? .success : .failure
+    }
+
+    private func print(_ report: PlanReport, template: Template, saved: PlanFile?, context: CommandContext) {
+        let counts = report.counts
+        if detail || counts.changing <= 20 {
+            let lines = report.detail()
+            if !lines.isEmpty { context.console.out(lines.joined(separator: "\n") + "\n") }
+        } else {
+            context.console.out("would change (each change, with its projects per space):")
+            context.console.out(report.summary().joined(separator: "\n"))
+            if !report.failures.isEmpty { context.console.out("\n" + report.failureLines().joined(separator: "\n")) }
+            context.console.out("(`--detail` lists every project)\n")
+        }
+        context.console.out("plan for \(template.name): \(counts.selected) projects selected, \(counts.changing) would change, \(counts.unchanged) unchanged, \(counts.failed) could not be read")
+        if let out, let saved {
+            let hint = database.hint(context)("rollout --plan \(ShellWord.quote(out))")
+            context.console.out("saved to \(out) (sha256 \(saved.sha256.prefix(12))); apply exactly this plan within 24 hours with `\(hint)`")
+        }
     }
 }

@@ -12,7 +12,9 @@ struct Rollout: FleetCommand {
             the profile, merge the template over it, skip it if nothing changes (unless --force), PUT \
             the whole merged profile, and check the answer. The profile before and after is stored, so \
             `fleet rollback RUN` can undo the run. Tasks take the spaces in turn, and each space has \
-            its own adaptive rate, never above --rate.
+            its own adaptive rate, never above --rate. With --plan, it writes exactly the bodies of a \
+            plan saved by `fleet plan --out` to its projects; a project whose live profile changed \
+            since the plan is not written and fails as conflict.
 
             Failures of kind rate_limited, server, timeout and network are retried with exponential \
             backoff and full jitter (Retry-After wins); the others fail at once. A space whose host \
@@ -25,14 +27,18 @@ struct Rollout: FleetCommand {
             Example:
               $ fleet rollout profile.json --tag prod --concurrency 32 --canary 10 --max-failures 5%
               $ fleet rollout profile.json --waves 10,10%,50%,100% --bake 10m --gate ./check-calls.sh --rollback-on-halt --yes
+              $ fleet rollout --plan plan.json
             """)
 
     @OptionGroup var database: DatabaseOption
 
     @OptionGroup var api: APIOptions
 
-    @Argument(help: ArgumentHelp("The template.", valueName: "template.json"))
-    var template: String
+    @Argument(help: ArgumentHelp("The template (or --plan).", valueName: "template.json"))
+    var template: String?
+
+    @Option(help: ArgumentHelp("Apply exactly a plan saved by `fleet plan --out` (less than 24 hours old).", valueName: "plan.json"))
+    var plan: String?
 
     @OptionGroup var selection: SelectionOptions
 
@@ -41,13 +47,28 @@ struct Rollout: FleetCommand {
     @Flag(name: .customLong("dry-run"), help: "Render and validate every body; send nothing, record nothing.")
     var dryRun = false
 
+    func validate() throws {
+        if (template == nil) == (plan == nil) { throw ValidationError("give a template, or --plan PLAN.json, but not both.") }
+        if plan != nil && !selection.selection.isEmpty { throw ValidationError("a plan names its projects; --space, --tag and --project go with a template.") }
+    }
+
     func execute(in context: CommandContext) async throws -> ExitStatus {
-        let template = try Template.load(path: template)
         let database = try database.open(.write, context)
-        let session = try api.session(database, context)
-        let prepared = try session.prepareRollout(template, selection: selection.selection, options: execution.options())
+        let prepared: PreparedRun, session: FleetSession
+        if let plan {
+            let given = try api.resolved(context)
+            let file = try PlanFile.load(path: plan, apiBase: given.given ? given.base : nil, now: context.clock.date())
+            session = try api.session(database, context, apiBase: try APIBase(file.body.api_base))
+            prepared = try session.prepareRollout(plan: file, options: execution.options())
+        } else {
+            let template = try Template.load(path: template!)
+            session = try api.session(database, context)
+            prepared = try session.prepareRollout(template, selection: selection.selection, options: execution.options())
+        }
         if dryRun {
-            context.console.out("dry run: \(template.name) renders to a valid body for all \(prepared.preflight.projects) selected projects; nothing was sent.")
+            let what = template.map { "\($0) renders to a valid body for all \(prepared.preflight.projects) selected projects" }
+                ?? "the plan would write \(prepared.preflight.projects) projects"
+            context.console.out("dry run: \(what); nothing was sent.")
             return .success
         }
         return try await RunConsole.run(prepared, session: session, flags: execution, label: "rollout", resume: "retry", database: self.database, context: context)

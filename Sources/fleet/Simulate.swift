@@ -9,7 +9,8 @@ struct Simulate: FleetCommand {
         discussion: """
             Serves GET and PUT /{space}/api/relay/rest/sip_profile (and /api/relay/rest/sip_profile \
             with the space taken from the Host header) on 127.0.0.1, with Basic auth checked against \
-            the accounts of --accounts FILE.csv (an inventory CSV) or, without it, of the --db \
+            the accounts of --accounts FILE.csv (an inventory CSV; repeat it, and a later file's token \
+            for a project replaces an earlier one's, as a token rotated in SignalWire) or, without it, of the --db \
             inventory. PUT bodies are validated as the SignalWire API does (422 with details). Serves \
             until Ctrl-C.
 
@@ -37,7 +38,7 @@ struct Simulate: FleetCommand {
     var port: Int = 8080
 
     @Option(help: ArgumentHelp("An inventory CSV whose tokens the simulator accepts (default: the --db inventory).", valueName: "file.csv"))
-    var accounts: String?
+    var accounts: [String] = []
 
     @Option(help: ArgumentHelp("Milliseconds added to every answer.", valueName: "ms"))
     var latency: Double = 0
@@ -119,8 +120,8 @@ struct Simulate: FleetCommand {
     }
 
     func execute(in context: CommandContext) async throws -> ExitStatus {
-        let accounts = try accounts.map(SimulatorAccounts.fromCSV(path:))
-            ?? SimulatorAccounts.fromDatabase(database.open(.read, context), vault: TokenVault.fromEnvironment(context.environment))
+        let accounts = try accounts.isEmpty ? SimulatorAccounts.fromDatabase(database.open(.read, context), vault: TokenVault.fromEnvironment(context.environment))
+            : SimulatorAccounts.fromCSV(paths: accounts)
         let simulator = try SignalWireSimulator(accounts: accounts, configuration: configuration(), logPath: log)
         let tls = try tlsConfiguration()
         let server = SimulatorServer(simulator: simulator, tls: tls)

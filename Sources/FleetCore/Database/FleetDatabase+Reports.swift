@@ -161,3 +161,70 @@ extension FleetDatabase {
         }
     }
 }
+
+/// One run's part in a project's story, for `fleet history`.
+public struct ProjectHistoryEntry: Sendable {
+    public var run: Run
+    public var runState: RunState
+    public var task: RunTask
+    public var attempts: [AttemptRow]
+    public var before: String?
+    public var after: String?
+}
+
+extension FleetDatabase {
+    /// Every profile `runID` left in place, by project: the "after" the API answered, or for a task
+    /// with the exact body to write (a rollback, a saved plan) and no "after", that body.
+    public func writtenProfiles(of runID: Int64) throws -> [(project: Project, profile: SipProfile)] {
+        try writer.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(Project.columns), coalesce(a.profile, t.desired) AS written
+                FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
+                LEFT JOIN snapshots a ON a.task_id = t.id AND a.kind = 'after'
+                WHERE t.run_id = ? AND t.state = 'succeeded' AND coalesce(a.profile, t.desired) IS NOT NULL ORDER BY t.position
+                """, arguments: [runID])
+            return try rows.compactMap { row in
+                guard let profile = SipProfile.decode(Data((row["written"] as String).utf8)) else { return nil }
+                return (try Project(row: row), profile)
+            }
+        }
+    }
+
+    /// The project a `fleet history` argument names: its UUID, `SPACE/UUID`, or a label only it has.
+    public func project(named name: String) throws -> Project {
+        let all = try projects(Selection(includeDisabled: true))
+        let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+        let matches: [Project]
+        if parts.count == 2, UUID(uuidString: parts[1]) != nil {
+            matches = all.filter { $0.space == parts[0].lowercased() && $0.projectID == parts[1].lowercased() }
+        } else if UUID(uuidString: name) != nil {
+            matches = all.filter { $0.projectID == name.lowercased() }
+        } else {
+            matches = all.filter { $0.label == name }
+        }
+        guard matches.count == 1 else {
+            if matches.isEmpty { throw FleetError.usage("no project in \(path) has the id or label \(name); `\(hint("projects"))` lists them.") }
+            let spaces = matches.map { "\($0.space)/\($0.projectID)" }.joined(separator: ", ")
+            throw FleetError.usage("\(name) names \(matches.count) projects (\(spaces)); give one as SPACE/UUID.")
+        }
+        return matches[0]
+    }
+
+    /// Every run that had a task for `project`, oldest first, with its attempts and snapshots.
+    public func history(of project: Project) throws -> [ProjectHistoryEntry] {
+        let (tasks, runs) = try writer.read { db in
+            let tasks = try RunTask.filter(RunTask.Columns.projectRef == project.id).order(RunTask.Columns.runID).fetchAll(db)
+            let runs = try Run.filter(tasks.map(\.runID).contains(Run.Columns.id)).fetchAll(db)
+            return (tasks, Dictionary(uniqueKeysWithValues: runs.map { ($0.id, $0) }))
+        }
+        return try tasks.map { task in
+            try writer.read { db in
+                let attempts = try AttemptRow.filter(AttemptRow.Columns.taskID == task.id).order(AttemptRow.Columns.number).fetchAll(db)
+                let snapshots = try Snapshot.filter(Snapshot.Columns.taskID == task.id).fetchAll(db)
+                let run = runs[task.runID]!
+                return ProjectHistoryEntry(run: run, runState: effectiveState(of: run), task: task, attempts: attempts,
+                                           before: snapshots.first { $0.kind == .before }?.profile, after: snapshots.first { $0.kind == .after }?.profile)
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// `fleet history`: one project's runs, attempts and profiles.
+public enum HistoryReport {
+    public static func text(_ project: Project, _ entries: [ProjectHistoryEntry]) -> [String] {
+        var lines = ["project \(project.heading) (\(project.enabled ? "enabled" : "disabled")\(project.tags.isEmpty ? "" : ", tags " + project.tags.joined(separator: ";")))"]
+        if entries.isEmpty { return lines + ["no run has touched it yet"] }
+        for entry in entries {
+            let what = entry.run.rollbackOf.map { "rollback of run \($0)" } ?? "rollout of \(entry.run.templateName.escapingControlCharacters)"
+            let task = entry.task
+            var summary = "run \(entry.run.id): \(what), \(entry.runState); the project \(task.state.rawValue) after \(task.attempts) \(task.attempts == 1 ? "attempt" : "attempts")"
+            if let kind = task.errorKind { summary += " (\(kind): \((task.error ?? "").escapingControlCharacters))" }
+            lines += ["", summary]
+            for attempt in entry.attempts {
+                let status = attempt.httpStatus.map(String.init) ?? "—"
+                let failure = attempt.errorKind.map { "  \($0): \((attempt.message ?? "").escapingControlCharacters)" } ?? ""
+                lines.append("  \(attempt.number) \(attempt.method) \(attempt.startedAt) \(status) \(Int(attempt.durationMs.rounded())) ms\(failure)")
+            }
+            if let before = entry.before { lines.append("  before: \(profileText(before))") }
+            if let after = entry.after { lines.append("  after:  \(profileText(after))") }
+        }
+        return lines
+    }
+
+    /// A stored profile as one line of its writable fields.
+    static func profileText(_ json: String) -> String {
+        guard let profile = SipProfile.decode(Data(json.utf8)) else { return json.escapingControlCharacters }
+        return ProfilePatch.fieldOrder.map { "\($0) \(profile.value(of: $0).shortText)" }.joined(separator: ", ").escapingControlCharacters
+    }
+
+    public static func json(_ project: Project, _ entries: [ProjectHistoryEntry]) -> String {
+        struct Attempt: Encodable {
+            var number: Int
+            var method: String
+            var started_at: String
+            var duration_ms: Double
+            @NullEncoded var http_status: Int?
+            @NullEncoded var error_kind: String?
+            @NullEncoded var message: String?
+        }
+        struct Entry: Encodable {
+            var run: Int64
+            var kind: String
+            var template_name: String
+            var run_state: String
+            var status: String
+            var wave: Int
+            @NullEncoded var error_kind: String?
+            @NullEncoded var error: String?
+            var attempts: [Attempt]
+            @NullEncoded var before: JSONValue?
+            @NullEncoded var after: JSONValue?
+        }
+        struct Body: Encodable {
+            var space: String
+            var project_id: String
+            var label: String
+            var runs: [Entry]
+        }
+        let runs = entries.map { entry in
+            Entry(run: entry.run.id, kind: entry.run.kind.rawValue, template_name: entry.run.templateName, run_state: entry.runState.rawValue,
+                  status: entry.task.state.rawValue, wave: entry.task.wave, error_kind: entry.task.errorKind?.rawValue, error: entry.task.error,
+                  attempts: entry.attempts.map { Attempt(number: $0.number, method: $0.method, started_at: $0.startedAt, duration_ms: $0.durationMs,
+                                                         http_status: $0.httpStatus, error_kind: $0.errorKind?.rawValue, message: $0.message) },
+                  before: entry.before.flatMap { JSONValue.parse(Data($0.utf8)) }, after: entry.after.flatMap { JSONValue.parse(Data($0.utf8)) })
+        }
+        return ReportJSON.encode(Body(space: project.space, project_id: project.projectID, label: project.label, runs: runs))
+    }
+}

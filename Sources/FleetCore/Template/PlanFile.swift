@@ -1,0 +1,78 @@
+import Crypto
+import Foundation
+
+/// A saved plan (`fleet plan --out`): what a rollout would write, project by project, with what
+/// it read, so `fleet rollout --plan` writes exactly what was reviewed. Its SHA-256 covers
+/// everything in it, so an edited plan is refused; so is one over 24 hours old, or one made
+/// against another API base.
+public struct PlanFile: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable, Codable {
+        public var space: String
+        public var project_id: String
+        public var label: String
+        /// The profile the plan read.
+        public var read: SipProfile
+        /// The whole writable profile the rollout would write.
+        public var write: SipProfile
+    }
+
+    /// Everything the SHA-256 covers.
+    public struct Body: Sendable, Equatable, Codable {
+        public var fleet_plan = 1
+        public var created_at: String
+        public var api_base: String
+        public var template_name: String
+        public var template: String
+        public var template_sha256: String
+        public var projects: [Entry]
+    }
+
+    public var body: Body
+    public var sha256: String
+
+    public static let maxAge: TimeInterval = 24 * 3600
+
+    public init(body: Body) {
+        self.body = body
+        sha256 = Self.digest(body)
+    }
+
+    static func digest(_ body: Body) -> String {
+        SHA256.hash(data: Data(canonical(body).utf8)).hex
+    }
+
+    /// The body as the file holds it: keys sorted, one line, so its digest is stable.
+    static func canonical(_ body: Body) -> String {
+        ReportJSON.encode(body)
+    }
+
+    /// The file's text: the body's fields and its `sha256`.
+    public var text: String {
+        let canonical = Self.canonical(body)
+        return String(canonical.dropLast()) + ",\"sha256\":\"\(sha256)\"}\n"
+    }
+
+    /// Reads and checks a plan file: its digest and its age, and that an API base given (by flag
+    /// or environment) is the one the plan was made against; without one, the plan's is used.
+    public static func load(path: String, apiBase given: APIBase?, now: Date) throws -> PlanFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FleetError("cannot read the plan \(path): check that the file exists and is readable.")
+        }
+        struct Stored: Decodable { var sha256: String }
+        guard let stored = try? JSONDecoder().decode(Stored.self, from: data), let body = try? JSONDecoder().decode(Body.self, from: data) else {
+            throw FleetError("\(path) is not a fleet plan; make one with `fleet plan TEMPLATE.json --out \(path)`.")
+        }
+        let plan = PlanFile(body: body)
+        guard plan.sha256 == stored.sha256 else {
+            throw FleetError("\(path) was changed after fleet wrote it (its SHA-256 does not match); a plan is applied only as it was reviewed. Make a new one with `fleet plan TEMPLATE.json --out \(path)`.")
+        }
+        guard let created = FleetDatabase.date(from: body.created_at), now.timeIntervalSince(created) <= maxAge else {
+            throw FleetError("\(path) was made at \(body.created_at), over 24 hours ago; profiles may have changed since. Make a new plan with `fleet plan TEMPLATE.json --out \(path)`.")
+        }
+        if let given, body.api_base != given.template {
+            throw FleetError("\(path) was made against \(body.api_base), but --api-base or FLEET_API_BASE says \(given.template); unset it (or give the plan's), or make a new plan.",
+                             status: .usage)
+        }
+        return plan
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import FleetCore
+
+struct Verify: FleetCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check (GET only) that the profiles a run wrote are still in place.",
+        discussion: """
+            Reads the live profile of every project RUN (default: the latest) wrote, against RUN's \
+            own API base, and reports each one whose live profile no longer equals what RUN left \
+            there, field by field: someone edited it in the dashboard, a script reset it. Records \
+            nothing. Exit 0 when nothing drifted and every profile could be read, 1 otherwise.
+
+            Example:
+              $ fleet verify
+              $ fleet verify 12 --json
+            """)
+
+    @OptionGroup var database: DatabaseOption
+
+    @OptionGroup var api: APIOptions
+
+    @Argument(help: ArgumentHelp("The run id (default: the latest run).", valueName: "run"))
+    var run: Int64?
+
+    @Option(help: ArgumentHelp("Requests in flight at most (default 16).", valueName: "n"))
+    var concurrency: Int = ExecutionOptions().concurrency
+
+    @Option(help: ArgumentHelp("Requests per second per space at most (default 50).", valueName: "r"))
+    var rate: Double = ExecutionOptions().rate
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    @Flag(help: "No progress line on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        try ExecutionFlags.checkRequestOptions(concurrency: concurrency, rate: rate, timeout: nil)
+    }
+
+    func execute(in context: CommandContext) async throws -> ExitStatus {
+        let session = try api.session(try database.open(.read, context), context)
+        var options = ExecutionOptions()
+        (options.concurrency, options.rate) = (concurrency, rate)
+        let (target, requested) = (run, options)
+        let (run, entries) = try await RunConsole.execute(session, context: context, quiet: quiet || json, label: "verify", resumeHint: "fleet verify") {
+            try await session.verify(target, options: requested)
+        }
+        let report = PlanReport(entries)
+        if json {
+            context.console.out(report.json(templateSHA256: nil, apiBase: try APIBase(run.apiBase ?? session.apiBase.template)))
+        } else {
+            let lines = report.detail { "\($0.field): written \($0.new.shortText), now \($0.old.shortText)" }
+            if !lines.isEmpty { context.console.out(lines.joined(separator: "\n") + "\n") }
+            context.console.out("verify run \(run.id): \(report.counts.selected) projects it wrote, \(report.counts.changing) drifted, \(report.counts.failed) could not be read")
+        }
+        return report.counts.changing == 0 && report.counts.failed == 0 ? .success : .failure
+    }
+}
