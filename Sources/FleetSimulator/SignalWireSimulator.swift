@@ -38,6 +38,10 @@ public final class SignalWireSimulator: Sendable {
         var statistics = Statistics()
         /// (space, second) → requests in that second, for --rate-limit.
         var window: [String: (second: Int64, count: Int)] = [:]
+        /// space → the times of the writes accepted within the write limit's window.
+        var writes: [String: [Duration]] = [:]
+        /// 429s answered, for the benchmarks.
+        var throttled = 0
         /// Tests waiting for the total number of requests to reach a count.
         var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
@@ -60,6 +64,9 @@ public final class SignalWireSimulator: Sendable {
     // MARK: What tests read and set
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// 429 answers given.
+    public var throttled: Int { state.withLock { $0.throttled } }
 
     public func requests(project: String, method: String) -> Int {
         state.withLock { $0.statistics.requests[project]?[method] ?? 0 }
@@ -204,8 +211,11 @@ public final class SignalWireSimulator: Sendable {
         var reply: Reply
         if method == "GET" {
             reply = Reply(status: 200, body: profile(space: space, projectID: projectID).jsonData())
+        } else if let limited = overWriteLimit(space: space) {
+            return limited
         } else {
             reply = put(body, space: space, projectID: projectID)
+            if reply.status == 201 { state.withLock { $0.writes[space, default: []].append(clock.now()) } }
         }
         if chance(configuration.dropRate, projectID, number, salt: 2) {
             reply.drop = true
@@ -234,6 +244,23 @@ public final class SignalWireSimulator: Sendable {
             return profile
         }
         return Reply(status: 201, body: stored.jsonData())
+    }
+
+    /// A 429 when `space` has had its writes of the window, else nil.
+    private func overWriteLimit(space: String) -> Reply? {
+        guard let limit = configuration.writeLimit else { return nil }
+        let now = clock.now()
+        let oldest = state.withLock { state -> Duration? in
+            var writes = state.writes[space] ?? []
+            writes.removeAll { $0 <= now - limit.window }
+            state.writes[space] = writes
+            return writes.count >= limit.count ? writes.first : nil
+        }
+        guard let oldest else { return nil }
+        let wait = Int(((oldest + limit.window - now).seconds).rounded(.up))
+        return Reply(status: 429, body: Self.errors(status: 429, title: "Too Many Requests", code: "rate_limit_exceeded",
+                                                    detail: "Write limit of \(limit.count) per \(limit.window.seconds) s exceeded for this space."),
+                     headers: configuration.retryAfter ? ["Retry-After": String(max(1, wait))] : [:])
     }
 
     /// nil when the request is within the limit, else the Retry-After value in seconds.

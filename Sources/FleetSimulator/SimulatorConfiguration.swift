@@ -11,6 +11,10 @@ public struct SimulatorConfiguration: Sendable {
     public var failRate: Double = 0
     /// Requests per second per space past which the answer is 429 with Retry-After.
     public var rateLimit: Int?
+    /// SignalWire-like write limit: at most `count` PUTs per `window` per space (a sliding window);
+    /// past it, 429 `rate_limit_exceeded`, with Retry-After unless `retryAfter` is false.
+    public var writeLimit: (count: Int, window: Duration)?
+    public var retryAfter = true
     /// Share of requests whose connection is closed without an answer (a PUT is applied first).
     public var dropRate: Double = 0
     /// Share of requests answered only after `slowDelay` (longer than a client's timeout).
@@ -23,6 +27,15 @@ public struct SimulatorConfiguration: Sendable {
     public var seed: UInt64 = 1
 
     public init() {}
+
+    /// Parses `--write-limit N/S`: N writes per S seconds.
+    public static func writeLimit(_ text: String) -> (count: Int, window: Duration)? {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let count = Int(parts[0]), count >= 1, let seconds = Double(parts[1]), seconds.isFinite, seconds > 0, seconds <= 3600 else {
+            return nil
+        }
+        return (count, .milliseconds(Int64(seconds * 1000)))
+    }
 
     /// Reads `--revoked FILE`: one project id per line (a CSV with a project_id column also works).
     public static func revokedProjects(path: String) throws -> Set<String> {

@@ -23,6 +23,8 @@ struct Simulate: FleetCommand {
             Faults: --latency MS on every answer; --fail-rate P answers 500; --rate-limit N answers \
             429 with Retry-After past N requests per second per space; --drop-rate P closes the \
             connection without answering; --slow-rate P answers after --slow-delay seconds; \
+            --write-limit N/S answers 429 rate_limit_exceeded past N PUTs in any S seconds in a space, \
+            as SignalWire limits writes (with Retry-After unless --no-retry-after); \
             --fail-first K answers each project's first K requests 503; --revoked FILE refuses the \
             listed project ids. --seed makes the faults reproducible.
 
@@ -48,6 +50,12 @@ struct Simulate: FleetCommand {
 
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per second per space before 429.", valueName: "n"))
     var rateLimit: Int?
+
+    @Option(name: .customLong("write-limit"), help: ArgumentHelp("At most N PUTs per S seconds per space (a sliding window), then 429 rate_limit_exceeded.", valueName: "n/s"))
+    var writeLimit: String?
+
+    @Flag(name: .customLong("no-retry-after"), help: "Answer --write-limit's 429s without Retry-After.")
+    var noRetryAfter = false
 
     @Option(name: .customLong("drop-rate"), help: ArgumentHelp("Share of requests whose connection is closed unanswered.", valueName: "p"))
     var dropRate: Double = 0
@@ -93,6 +101,9 @@ struct Simulate: FleetCommand {
         if !(0...3600).contains(slowDelay) { throw ValidationError("--slow-delay must be between 0 and 3600 seconds.") }
         if !(0...1000).contains(failFirst) { throw ValidationError("--fail-first must be between 0 and 1000.") }
         if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be at least 1.") }
+        if let writeLimit, SimulatorConfiguration.writeLimit(writeLimit) == nil {
+            throw ValidationError("--write-limit must be N/S: at most N writes per S seconds (at most 3600), such as 200/10.")
+        }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535.") }
         if (http1Only || caOut != nil || cert != nil) && !tls { throw ValidationError("--http1-only, --ca-out and --cert go with --tls.") }
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
@@ -110,6 +121,8 @@ struct Simulate: FleetCommand {
         configuration.latency = .milliseconds(Int64(latency))
         configuration.failRate = failRate
         configuration.rateLimit = rateLimit
+        configuration.writeLimit = writeLimit.flatMap(SimulatorConfiguration.writeLimit)
+        configuration.retryAfter = !noRetryAfter
         configuration.dropRate = dropRate
         configuration.slowRate = slowRate
         configuration.slowDelay = .milliseconds(Int64(slowDelay * 1000))

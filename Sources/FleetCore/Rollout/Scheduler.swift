@@ -11,7 +11,8 @@ struct Scheduler {
         /// Cut off by cancellation (a second Ctrl-C) before it could be recorded.
         case abandoned
         case recordFailed(FleetError)
-        case timer
+        /// A timer armed for this moment went off.
+        case timer(Duration)
         case stopRequested
     }
 
@@ -67,8 +68,11 @@ struct Scheduler {
     var failures = 0
     var haltReason: String?
     var recordFailure: FleetError?
-    var timerDue: Duration?
+    /// When the timers still pending go off: a new one is armed only before all of them.
+    var timers: [Duration] = []
     var sequence = 0
+    /// Spaces waiting out a throttle, as last counted.
+    var pausedSpaces = 0
 
     init(executor: Executor, work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: SpaceBook) {
         self.executor = executor
@@ -143,15 +147,15 @@ struct Scheduler {
         let now = executor.clock.now()
         var wake: Duration?
         for lane in lanes where isOpen(lane) {
-            guard let ready = lane.readyAt(now) else { continue }
-            let due = max(ready, spaces.rates[lane.space]!.nextToken(after: now))
+            guard let ready = lane.readyAt(now), let token = spaces.rates[lane.space]!.nextToken(after: now) else { continue }
+            let due = max(ready, token)
             wake = min(wake ?? due, due)
         }
-        guard let wake, wake > now, timerDue.map({ wake < $0 }) ?? true else { return }
-        timerDue = wake
+        guard let wake, wake > now, timers.allSatisfy({ wake < $0 }) else { return }
+        timers.append(wake)
         group.addTask { [clock = executor.clock] in
             try? await clock.sleep(for: wake - now)
-            return .timer
+            return .timer(wake)
         }
     }
 
@@ -166,8 +170,8 @@ struct Scheduler {
         case .recordFailed(let error):
             inFlight -= 1
             recordFailure = error
-        case .timer:
-            timerDue = nil
+        case .timer(let due):
+            timers.removeAll { $0 == due }
         case .stopRequested:
             break
         }
@@ -177,6 +181,10 @@ struct Scheduler {
         let space = work[observation.index].project.space
         let now = executor.clock.now()
         spaces.rates[space]!.observe(observation, now: now)
+        if observation.failure?.kind == .rateLimited || pausedSpaces > 0 {
+            pausedSpaces = lanes.filter { spaces.rates[$0.space]!.isPaused(at: now) }.count
+            executor.progress.update { [pausedSpaces] in $0.pausedSpaces = pausedSpaces }
+        }
         if spaces.breaker.observe(observation, space: space, host: spaces.hosts[space]!) != nil {
             executor.progress.update { $0.stoppedSpaces = lanes.filter { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }.count }
         }
