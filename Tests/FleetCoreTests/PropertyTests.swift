@@ -127,7 +127,7 @@ import Testing
     @Test func aTokenIsNeverLeftInAScrubbedMessageInAnyForm() {
         var random = SeededRandom(seed: 6)
         let alphabet = "abcdefABCDEF0123456789xyzXYZ-_+/=.~"
-        for _ in 0..<Self.cases {
+        for _ in 0..<(Self.cases / 2) {
             let token = random.pick(["PT", "", "sk_"]) + random.string(Int.random(in: 10...64, using: &random), from: alphabet)
             let credentials = Credentials(projectID: "11111111-2222-4333-8444-555555555555", token: token)
             let pad = random.string(Int.random(in: 0...2, using: &random), from: "ab")

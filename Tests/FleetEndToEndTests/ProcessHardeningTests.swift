@@ -47,7 +47,7 @@ import Testing
 
             // Given a rollout stuck in bodies that never end
             let (process, out, err) = try FleetBinary.start(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase,
-                                                             "--timeout", "2", "--quiet"])
+                                                             "--timeout", "1", "--quiet"])
             await server.waitForRequests(3)
 
             // When it gets SIGTERM once

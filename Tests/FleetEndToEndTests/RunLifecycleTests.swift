@@ -43,7 +43,7 @@ import Testing
 
     @Test(arguments: [(3, 11)])
     func killedAtAnyMomentARunIsReportedInterruptedAndFinishedByRetry(killAt: Int, seed: UInt64) async throws {
-        let projects = TestProject.make(150)
+        let projects = TestProject.make(80)
         let fixture = try Fixture(projects: projects)
         var faults = SimulatorConfiguration()
         faults.latency = .milliseconds(4)
@@ -65,9 +65,9 @@ import Testing
             let run = try #require(status["run"] as? [String: Any])
             let counts = try #require(status["counts"] as? [String: Int])
             #expect(run["state"] as? String == "interrupted")
-            #expect(counts["total"] == 150)
+            #expect(counts["total"] == 80)
             #expect(counts["running"] == 0)
-            #expect(counts["succeeded", default: 0] + counts["unchanged", default: 0] + counts["failed", default: 0] + counts["pending", default: 0] == 150)
+            #expect(counts["succeeded", default: 0] + counts["unchanged", default: 0] + counts["failed", default: 0] + counts["pending", default: 0] == 80)
             #expect(try await setup.integrity() == "ok")
 
             // When it is retried, it finishes: exit 0, every profile right, the database sound
@@ -78,11 +78,11 @@ import Testing
             }
             #expect(try await setup.integrity() == "ok")
             let after = try await setup.status()
-            #expect((after["counts"] as? [String: Int])?["succeeded"] == 150, "a task whose PUT landed before the kill still ends succeeded")
+            #expect((after["counts"] as? [String: Int])?["succeeded"] == 80, "a task whose PUT landed before the kill still ends succeeded")
 
             // And every "before" is the original profile, even where the kill hid whether a PUT landed
             let befores = try await fixture.database.writer.read { db in try String.fetchAll(db, sql: "SELECT profile FROM snapshots WHERE kind = 'before'") }
-            #expect(befores.count == 150)
+            #expect(befores.count == 80)
             let originals = Set(projects.map { SignalWireSimulator.initialProfile(space: $0.space, projectID: $0.projectID).jsonString() })
             #expect(befores.allSatisfy { originals.contains($0) })
         }
@@ -92,7 +92,7 @@ import Testing
     /// retry, then every task final once, nothing written again after fleet recorded its write,
     /// every profile right and the database sound.
     @Test func aShortSoakOfKillsAndRetriesUnderMixedFaultsEndsRight() async throws {
-        let projects = TestProject.make(240)
+        let projects = TestProject.make(120)
         let fixture = try Fixture(projects: projects)
         var faults = SimulatorConfiguration()
         (faults.latency, faults.failRate, faults.dropRate, faults.failFirst, faults.slowRate, faults.slowDelay, faults.seed) =
@@ -102,9 +102,9 @@ import Testing
             let options = ["--concurrency", "16", "--rate", "10000", "--max-attempts", "12", "--timeout", "0.5", "--quiet"]
             var random = SeededRandom(seed: 5)
             var command = ["rollout", setup.template]
-            for _ in 0..<4 {
+            for _ in 0..<3 {
                 let (process, out, err) = try setup.start(command + options)
-                await FleetBinary.wait(for: simulator.statistics.total + Int.random(in: 20...160, using: &random), at: simulator, orExitOf: process)
+                await FleetBinary.wait(for: simulator.statistics.total + Int.random(in: 20...90, using: &random), at: simulator, orExitOf: process)
                 kill(process.processIdentifier, SIGKILL)
                 _ = await FleetBinary.collect(process, out, err)
                 command = ["retry"]
@@ -112,8 +112,8 @@ import Testing
             let last = try await setup.fleet(["retry"] + options)
 
             #expect(last.status == 0, "\(last.output)")
-            #expect(try fixture.database.taskStates(run: 1) == ["succeeded": 240])
-            #expect(try fixture.database.scalar("SELECT count(*) FROM executions WHERE run_id = 1") == 5)
+            #expect(try fixture.database.taskStates(run: 1) == ["succeeded": 120])
+            #expect(try fixture.database.scalar("SELECT count(*) FROM executions WHERE run_id = 1") == 4)
             #expect(try fixture.database.scalar("""
                 SELECT count(*) FROM (SELECT task_id FROM attempts WHERE method = 'PUT' AND http_status IN (200, 201) GROUP BY task_id HAVING count(*) > 1)
                 """) == 0)

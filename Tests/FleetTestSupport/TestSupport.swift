@@ -131,7 +131,10 @@ public enum FleetBinary {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
+        let exit = ExitSignal()
+        process.terminationHandler = { _ in exit.fire() }
         try process.run()
+        exits.withLock { $0[process.processIdentifier] = exit }
         return (process, out, err)
     }
 
@@ -150,13 +153,13 @@ public enum FleetBinary {
         let first = Mutex(true)
         let claim: @Sendable () -> Bool = { first.withLock { unclaimed in defer { unclaimed = false }; return unclaimed } }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread {
-                process.waitUntilExit()
+            Task {
+                await waitForExit(process)
                 if claim() {
                     simulator.cancelWaiters()
                     continuation.resume()
                 }
-            }.start()
+            }
             Task {
                 await simulator.waitForRequests(count)
                 if claim() { continuation.resume() }
@@ -165,9 +168,14 @@ public enum FleetBinary {
     }
 
     /// Waits for the process to exit, off Swift's cooperative pool.
+    /// (Foundation's `waitUntilExit` spins a run loop on Linux, a core at 100% per waiter; the
+    /// termination handler, called once the status is recorded, costs nothing.)
     public static func waitForExit(_ process: Process) async {
-        await offPool { process.waitUntilExit() }
+        await exits.withLock { $0[process.processIdentifier] }?.wait()
     }
+
+    /// By process id; a new process with a recycled id replaces the old entry.
+    private static let exits = Mutex<[Int32: ExitSignal]>([:])
 
     /// Reads both pipes to their end and waits for the exit. The blocking reads run on GCD's
     /// threads, never on Swift's cooperative pool, where they would starve the in-process simulator.
@@ -175,7 +183,7 @@ public enum FleetBinary {
         async let stdout = offPool { out.fileHandleForReading.readDataToEndOfFile() }
         async let stderr = offPool { err.fileHandleForReading.readDataToEndOfFile() }
         let (o, e) = await (stdout, stderr)
-        await offPool { process.waitUntilExit() }
+        await waitForExit(process)
         return ProcessResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
@@ -315,6 +323,31 @@ public struct RoutingTransportProvider: TransportProvider {
                 return .failure(RequestFailure(kind: .network, message: "the connection to \(request.host) was refused"))
             }
             return await SimulatorTransport(simulator: simulator).send(request, timeout: timeout)
+        }
+    }
+}
+
+/// Fires once, when a process ends; any number of tasks wait for it.
+final class ExitSignal: Sendable {
+    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func fire() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.fired = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                if state.fired { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
         }
     }
 }
