@@ -81,6 +81,16 @@ import Testing
         }
         #expect(result.stdout.contains("conflict: changed since the plan: default_codecs: [PCMU, PCMA] → [PCMA] (3 projects)"))
         #expect(try setup.fixture.database.requireRun(1).planSHA256?.count == 64)
+
+        // And the way on it prints plans exactly those 3 anew, and that plan applies
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("changed since the plan") })
+        let replan = line[line.range(of: ": fleet ")!.upperBound...].replacingOccurrences(of: "replan.json", with: setup.fixture.directory.file("replan.json"))
+        let words = replan.split(separator: " ").map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "'")) }
+        let planned = await setup.fleet.run(words)
+        #expect(planned.stdout.contains("3 projects selected, 3 would change"), "\(planned.output)")
+        let applied = await setup.fleet.run(["rollout", "--plan", setup.fixture.directory.file("replan.json"), "--db", setup.db, "--quiet"])
+        #expect(applied.status == 0)
+        for project in projects { #expect(setup.simulator.profile(space: project.space, projectID: project.projectID) == project.secureProfile) }
     }
 
     @Test func anEditedAnOldOrAnotherAPIsPlanIsRefused() async throws {

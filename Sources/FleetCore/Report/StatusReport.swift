@@ -39,7 +39,19 @@ public struct StatusReport: Sendable {
             lines += ["", "rerun what did not succeed: \(hint("retry \(run.id)"))"]
             if counts.failed > 0 && counts.pending > 0 { lines.append("only the tasks never carried to an end: \(hint("retry \(run.id) --pending"))") }
         }
+        lines += replanHint(hint)
         return lines.joined(separator: "\n")
+    }
+
+    /// A project changed since its plan conflicts again on retry until its profile is back to
+    /// what the plan read, so the way on is a new plan of those projects.
+    private func replanHint(_ hint: CommandHint) -> [String] {
+        let conflicts = projects.filter { $0.status == .failed && $0.errorKind == .conflict }
+        guard !conflicts.isEmpty, state != .running, run.rollbackOf == nil else { return [] }
+        var words = "plan \(ShellWord.quote(run.templateName))"
+        if conflicts.count <= 10 { words += conflicts.map { " --project \($0.projectID)" }.joined() }
+        if let apiBase = run.apiBase, apiBase != APIBase.defaultTemplate { words += " --api-base \(ShellWord.quote(apiBase))" }
+        return ["changed since the plan (a retry conflicts again while they stay so); plan them anew: " + hint(words + " --out replan.json")]
     }
 
     private func header() -> [String] {
