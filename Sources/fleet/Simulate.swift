@@ -145,7 +145,9 @@ struct Simulate: FleetCommand {
             let trust = tls?.authorityFile.map { " --ca-file \(ShellWord.quote($0))" } ?? ""
             context.console.out("use: --api-base '\(server.scheme)://127.0.0.1:\(port)/{space}/api/relay/rest'\(trust)   (Ctrl-C stops)")
         }
-        context.console.err("fleet: simulator stopped.")
+        let seen = simulator.statistics
+        let protocols = seen.protocols.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        context.console.err("fleet: simulator stopped after \(seen.total) requests (\(protocols.isEmpty ? "none" : protocols)) on \(seen.connections) connections; \(simulator.throttled) answered 429.")
         return .success
     }
 }

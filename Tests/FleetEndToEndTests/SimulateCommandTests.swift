@@ -25,7 +25,8 @@ import Testing
         // Then the rollout succeeded, the simulator shut down cleanly, and its log names requests, not tokens
         #expect(rollout.status == 0, "\(rollout.output)")
         #expect(stopped.status == 0)
-        #expect(stopped.stderr.contains("fleet: simulator stopped."))
+        #expect(stopped.stderr.contains("fleet: simulator stopped after 6 requests (6 HTTP/1.1) on "), "\(stopped.stderr)")
+        #expect(stopped.stderr.hasSuffix(" connections; 0 answered 429.\n"))
         let log = try String(contentsOfFile: directory.file("log.jsonl"), encoding: .utf8)
         #expect(log.split(separator: "\n").count == 6)
         #expect(projects.allSatisfy { !log.contains($0.token) && log.contains($0.projectID) })
