@@ -184,6 +184,19 @@ import Testing
         #expect(status.stderr == "fleet: there is no fleet database at \(directory.file("fleet.db")); create one by importing an inventory: `fleet import FILE.csv --db \(directory.file("fleet.db"))`.\n")
     }
 
+    @Test func aDatabaseOthersCanReadIsNamedWithTheFix() async throws {
+        // Given an inventory whose file was made readable by every user
+        let setup = try Setup(TestProject.make(2))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: setup.db)
+
+        let result = await CommandLine().run(["projects", "--db", setup.db])
+
+        #expect(result.status == 0)
+        #expect(result.stderr == "fleet: warning: \(setup.db) holds API tokens and can be read by other users; `chmod 600 \(setup.db)` keeps them private.\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: setup.db)
+        #expect(await CommandLine().run(["projects", "--db", setup.db]).stderr == "")
+    }
+
     @Test func aFullDiskIsAnIOErrorInOneSentence() async throws {
         let directory = try TemporaryDirectory()
         let csv = try directory.write("p.csv", TestProject.csv(TestProject.make(2)))
