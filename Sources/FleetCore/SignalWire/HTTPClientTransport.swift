@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// The real transport: one async-http-client `HTTPClient` per execution, always shut down.
 /// Redirects are never followed (Authorization goes only to the space's own host), bodies are
@@ -14,6 +15,9 @@ import NIOSSL
 /// at once (no retry inside the pool): fleet's retry policy and circuit breaker decide.
 public struct HTTPClientTransport: Transport {
     let client: HTTPClient
+    /// The loop the client's connections and the execution's tasks share.
+    let loop: any EventLoop
+    let executor: EventLoopTaskExecutor
 
     public func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure> {
         var outgoing = HTTPClientRequest(url: request.url)
@@ -26,36 +30,43 @@ public struct HTTPClientTransport: Transport {
             outgoing.body = .bytes(ByteBuffer(bytes: body))
         }
         let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.seconds * 1e9))
-        do {
+        // The exchange, body included, is a task of its own that a timer on the loop cancels at
+        // the deadline (a server that stalls mid-body, or sends a byte a second). A cancelled
+        // NIO timer is gone at once, where a cancelled Task.sleep would hold its task until the
+        // deadline.
+        let exchange = Task(executorPreference: executor) { [client] in
             let response = try await client.execute(outgoing, deadline: deadline)
-            let body = try await Self.collect(response.body, before: deadline)
-            return .success(TransportResponse(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: body))
-        } catch {
+            let body: Data?
+            do {
+                body = Data(try await response.body.collect(upTo: TransportLimits.maxBodyBytes).readableBytesView)
+            } catch is NIOTooManyBytesError {
+                body = nil
+            }
+            return TransportResponse(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: body)
+        }
+        let expired = DeadlineFlag()
+        let timer = loop.scheduleTask(deadline: deadline) {
+            expired.fire()
+            exchange.cancel()
+        }
+        let result = await withTaskCancellationHandler { await exchange.result } onCancel: { exchange.cancel() }
+        timer.cancel()
+        switch result {
+        case .success(let response):
+            return .success(response)
+        case .failure where expired.fired:
+            return .failure(.timedOut(host: request.host, after: timeout))
+        case .failure(let error):
             return .failure(TransportErrors.classify(error, host: request.host, timeout: timeout))
         }
     }
+}
 
-    /// The whole body, or nil when it is over the limit; throws `deadlineExceeded` if it has not
-    /// all arrived by `deadline` (a server that stalls mid-body, or sends a byte a second).
-    static func collect(_ body: HTTPClientResponse.Body, before deadline: NIODeadline) async throws -> Data? {
-        try await withThrowingTaskGroup(of: Data??.self) { group in
-            group.addTask {
-                do {
-                    return .some(Data(try await body.collect(upTo: TransportLimits.maxBodyBytes).readableBytesView))
-                } catch is NIOTooManyBytesError {
-                    return .some(nil)
-                }
-            }
-            group.addTask {
-                let left = deadline - NIODeadline.now()
-                try await Task.sleep(for: .nanoseconds(max(0, left.nanoseconds)))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard case .some(.some(let data)) = try await group.next() else { throw HTTPClientError.deadlineExceeded }
-            return data
-        }
-    }
+/// Whether a request's deadline went off.
+private final class DeadlineFlag: Sendable {
+    private let state = Atomic(false)
+    var fired: Bool { state.load(ordering: .acquiring) }
+    func fire() { state.store(true, ordering: .releasing) }
 }
 
 /// Builds an `HTTPClientTransport` per execution, on one event loop that the execution's tasks
@@ -67,8 +78,9 @@ public struct HTTPTransportProvider: TransportProvider {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let client = HTTPClient(eventLoopGroupProvider: .shared(loop), configuration: try Self.configuration(options))
         do {
-            let result = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
-                try await body(HTTPClientTransport(client: client))
+            let executor = EventLoopTaskExecutor(loop)
+            let result = try await withTaskExecutorPreference(executor) {
+                try await body(HTTPClientTransport(client: client, loop: loop, executor: executor))
             }
             try await client.shutdown()
             return result

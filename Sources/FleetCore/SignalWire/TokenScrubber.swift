@@ -9,18 +9,18 @@ import Foundation
 /// Scrub before truncating: a cut through the token would leave a fragment behind.
 struct TokenScrubber: Sendable {
     /// The forms the token may come in, with the alphabet of the run a finding is widened to.
+    /// Only these are kept (a few hundred bytes a project); the fragments are matched by
+    /// indexing the text, which is short, at each scrub.
     private let forms: [(bytes: [UInt8], alphabet: Alphabet)]
-    /// Every form's fragments of `gram` characters: (rolling hash, form, offset, next in its slot).
-    private let grams: [(hash: UInt64, form: Int, offset: Int, next: Int)]
-    /// Hash slot → the last fragment in it (-1: none), so most positions of a text cost one lookup.
-    private let table: [Int]
     private let gram: Int
     /// base^(gram − 1), to roll the hash one byte on.
     private let power: UInt64
     private let mask: String
 
-    enum Alphabet: Sendable {
+    enum Alphabet: Int, Sendable {
         case token, base64, base64URL
+
+        var bit: UInt8 { 1 << UInt8(rawValue) }
 
         func contains(_ byte: UInt8) -> Bool {
             switch byte {
@@ -45,28 +45,7 @@ struct TokenScrubber: Sendable {
         self.forms = forms
         gram = min(16, forms.map(\.bytes.count).min() ?? 16)
         power = (0..<max(0, gram - 1)).reduce(1) { power, _ in power &* Self.base }
-        (grams, table) = Self.index(forms, gram: gram, power: power)
     }
-
-    /// Every fragment of every form, and an open-addressing table from hash to the first of them.
-    private static func index(_ forms: [(bytes: [UInt8], alphabet: Alphabet)], gram: Int, power: UInt64)
-        -> (grams: [(hash: UInt64, form: Int, offset: Int, next: Int)], table: [Int]) {
-        var grams: [(hash: UInt64, form: Int, offset: Int, next: Int)] = []
-        grams.reserveCapacity(forms.reduce(0) { $0 + $1.bytes.count })
-        var table = [Int](repeating: -1, count: tableSize)
-        for (index, form) in forms.enumerated() where form.bytes.count >= gram && gram > 0 {
-            var hash = Self.hash(form.bytes[0..<gram])
-            for start in 0...(form.bytes.count - gram) {
-                if start > 0 { hash = (hash &- UInt64(form.bytes[start - 1]) &* power) &* Self.base &+ UInt64(form.bytes[start + gram - 1]) }
-                let slot = Int(hash & UInt64(tableSize - 1))
-                grams.append((hash, index, start, table[slot]))
-                table[slot] = grams.count - 1
-            }
-        }
-        return (grams, table)
-    }
-
-    private static let tableSize = 1024
 
     /// The part of base64(prefix + token) that depends on the token alone, for a prefix of 0, 1
     /// and 2 bytes: any base64 text that encodes the token contains one of these.
@@ -98,41 +77,68 @@ struct TokenScrubber: Sendable {
     }
 
     func scrub(_ text: String) -> String {
-        guard gram > 0 else { return text }
         let bytes = Array(text.utf8)
+        guard gram > 0, bytes.count >= gram else { return text }
+        let index = TextIndex(bytes, gram: gram, power: power)
+        // Per position, the alphabets whose run through it is already masked: a run is widened
+        // once, however often the token repeats in it.
+        var covered = [UInt8](repeating: 0, count: bytes.count)
         var spans: [Range<Int>] = []
-        var start = 0
-        var hash = bytes.count >= gram ? Self.hash(bytes[0..<gram]) : 0
-        while start + gram <= bytes.count {
-            if let span = match(at: start, hash: hash, in: bytes) {
-                spans.append(span)
-                // The whole run is masked: go on with the fragments that reach past it.
-                start = max(start + 1, span.upperBound - gram + 1)
-                if start + gram <= bytes.count { hash = Self.hash(bytes[start..<(start + gram)]) }
-                continue
+        for form in forms where form.bytes.count >= gram {
+            var hash = Self.hash(form.bytes[0..<gram])
+            for offset in 0...(form.bytes.count - gram) {
+                if offset > 0 { hash = Self.roll(hash, out: form.bytes[offset - 1], in: form.bytes[offset + gram - 1], power: power) }
+                for start in index.positions(of: hash) where covered[start] & form.alphabet.bit == 0
+                    && bytes[start..<(start + gram)].elementsEqual(form.bytes[offset..<(offset + gram)]) {
+                    let span = widen(start..<(start + gram), in: bytes, alphabet: form.alphabet)
+                    for position in span { covered[position] |= form.alphabet.bit }
+                    spans.append(span)
+                }
             }
-            let next = start + gram
-            if next < bytes.count { hash = (hash &- UInt64(bytes[start]) &* power) &* Self.base &+ UInt64(bytes[next]) }
-            start += 1
         }
         guard !spans.isEmpty else { return text }
         return replace(merged(spans), in: bytes)
     }
 
-    /// The run to mask when the fragment at `start` (whose hash is `hash`) belongs to a form.
-    private func match(at start: Int, hash: UInt64, in bytes: [UInt8]) -> Range<Int>? {
-        var candidate = table[Int(hash & UInt64(Self.tableSize - 1))]
-        while candidate >= 0 {
-            let entry = grams[candidate]
-            let form = forms[entry.form]
-            if entry.hash == hash, bytes[start..<(start + gram)].elementsEqual(form.bytes[entry.offset..<(entry.offset + gram)]) {
-                return widen(start..<(start + gram), in: bytes, alphabet: form.alphabet)
-            }
-            candidate = entry.next
-        }
-        return nil
+    /// The hash of the fragment one byte on: `out` leaves it, `next` joins it.
+    fileprivate static func roll(_ hash: UInt64, out: UInt8, in next: UInt8, power: UInt64) -> UInt64 {
+        (hash &- UInt64(out) &* power) &* Self.base &+ UInt64(next)
     }
 
+    /// The text's fragments of `gram` bytes by rolling hash: an open-addressing table from a
+    /// hash's slot to the last position in it, positions chained.
+    private struct TextIndex {
+        var hashes: [UInt64]
+        var next: [Int]
+        var table: [Int]
+
+        init(_ bytes: [UInt8], gram: Int, power: UInt64) {
+            let count = bytes.count - gram + 1
+            var slots = 64
+            while slots < 2 * count { slots <<= 1 }
+            hashes = [UInt64](repeating: 0, count: count)
+            next = [Int](repeating: -1, count: count)
+            table = [Int](repeating: -1, count: slots)
+            var hash = TokenScrubber.hash(bytes[0..<gram])
+            for start in 0..<count {
+                if start > 0 { hash = TokenScrubber.roll(hash, out: bytes[start - 1], in: bytes[start + gram - 1], power: power) }
+                hashes[start] = hash
+                let slot = Int(hash & UInt64(slots - 1))
+                next[start] = table[slot]
+                table[slot] = start
+            }
+        }
+
+        func positions(of hash: UInt64) -> [Int] {
+            var found: [Int] = []
+            var candidate = table[Int(hash & UInt64(table.count - 1))]
+            while candidate >= 0 {
+                if hashes[candidate] == hash { found.append(candidate) }
+                candidate = next[candidate]
+            }
+            return found
+        }
+    }
 
     private func widen(_ span: Range<Int>, in bytes: [UInt8], alphabet: Alphabet) -> Range<Int> {
         var lower = span.lowerBound, upper = span.upperBound
@@ -168,9 +174,9 @@ struct TokenScrubber: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static let base: UInt64 = 1_000_003
+    fileprivate static let base: UInt64 = 1_000_003
 
-    private static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+    fileprivate static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
         bytes.reduce(0) { $0 &* base &+ UInt64($1) }
     }
 }
