@@ -28,12 +28,24 @@ for n in $SCALES; do [ "$n" -gt "$MAX" ] && MAX=$n; done
 python3 bench/make_inventory.py "$MAX" "$OUT/all.csv"
 subset() { head -n "$(( $1 + 1 ))" "$OUT/all.csv" > "$OUT/inventory-$1.csv"; echo "$OUT/inventory-$1.csv"; }
 
-"$FLEET" simulate --port 0 --accounts "$OUT/all.csv" --latency "$LATENCY_MS" > "$OUT/simulator.log" 2>&1 &
-SIMULATOR=$!
+# simulator MODE: a fresh simulator (tls: HTTPS with HTTP/2 and HTTP/1.1 by ALPN; http1: HTTPS,
+# HTTP/1.1 only; plain: HTTP) for the whole inventory; sets API_BASE, CA and SIMULATOR.
+simulator() {
+  local mode=$1 flags=()
+  case $mode in tls) flags=(--tls --ca-out "$OUT/ca.pem");; http1) flags=(--tls --http1-only --ca-out "$OUT/ca.pem");; esac
+  SIMULATOR_LOG="$OUT/simulator-$mode.log"
+  "$FLEET" simulate --port 0 --accounts "$OUT/all.csv" --latency "$LATENCY_MS" "${flags[@]}" > "$SIMULATOR_LOG" 2>&1 &
+  SIMULATOR=$!
+  for _ in $(seq 100); do grep -q "use: --api-base" "$SIMULATOR_LOG" && break; sleep 0.1; done
+  API_BASE=$(sed -n "s/^use: --api-base '\([^']*\)'.*/\1/p" "$SIMULATOR_LOG")
+  CA=""; [ "$mode" = plain ] || CA="$OUT/ca.pem"
+}
+# stop_simulator: stops it; sets SERVED to what it says it served (requests, protocols, connections).
+stop_simulator() {
+  kill -INT "$SIMULATOR"; wait "$SIMULATOR" 2>/dev/null || true
+  SERVED=$(sed -n 's/^fleet: simulator stopped after //p' "$SIMULATOR_LOG")
+}
 trap 'kill $SIMULATOR 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q "use: --api-base" "$OUT/simulator.log" && break; sleep 0.1; done
-PORT=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$OUT/simulator.log" | head -1)
-API_BASE="http://127.0.0.1:$PORT/{space}/api/relay/rest"
 cat > "$OUT/template.json" <<'JSON'
 {"default_encryption": "required", "default_codecs": ["OPUS", "G722", "PCMU"], "default_ciphers": ["AEAD_AES_256_GCM_8"]}
 JSON
@@ -52,8 +64,9 @@ fleet_rollout() {  # fleet_rollout N: a fresh database with N projects, then the
   local n=$1 db="$OUT/fleet-$1.db"
   rm -f "$db"*
   "$FLEET" import "$(subset "$n")" --db "$db" > /dev/null
-  measure "fleet-$n" "$FLEET" rollout "$OUT/template.json" --db "$db" --api-base "$API_BASE" \
-    --concurrency "$CONCURRENCY" --rate 1000000 --force --quiet
+  local trust=(); [ -n "$CA" ] && trust=(--ca-file "$CA")
+  measure "fleet-$n" "$FLEET" rollout "$OUT/template.json" --db "$db" --api-base "$API_BASE" "${trust[@]}" \
+    --concurrency "$CONCURRENCY" --rate 100000 --force --yes --quiet
 }
 
 ideal() { python3 -c "print(round($1 * 2 * $LATENCY_MS / 1000 / $CONCURRENCY, 2))"; }
@@ -64,12 +77,25 @@ wall, cpu, n, ideal = $WALL, $CPU, $2, $ideal
 print(f'| $1 | {wall:.2f} s | {cpu:.2f} s | $RSS MB | {2 * n / wall:,.0f} | {wall / ideal:.2f}× |')"
 }
 
-echo "comparison at N=$N (ideal $(ideal "$N") s)…" >&2
+echo "TLS and HTTP/2, TLS and HTTP/1.1, plain HTTP at N=$N…" >&2
+TLS_ROWS=""
+for mode in tls http1 plain; do
+  simulator "$mode"
+  fleet_rollout "$N"
+  stop_simulator
+  case $mode in tls) what="HTTPS, HTTP/2 by ALPN";; http1) what="HTTPS, HTTP/1.1 only";; plain) what="plain HTTP/1.1";; esac
+  TLS_ROWS+=$(python3 -c "
+wall, cpu, n, ideal = $WALL, $CPU, $N, $(ideal "$N")
+print(f'| $what | {wall:.2f} s | {wall / ideal:.2f}× | {cpu * 1000 / n:.3f} ms | $RSS MB | $SERVED |')")$'\n'
+done
+
+simulator tls
+echo "comparison at N=$N over TLS (ideal $(ideal "$N") s)…" >&2
 fleet_rollout "$N"; FLEET_ROW=$(row "fleet rollout" "$N")
 INVENTORY=$(subset "$N")
-measure "curl-$N" bash -c "tail -n +2 '$INVENTORY' | parallel -j$CONCURRENCY --colsep , bench/peer_curl.sh '$API_BASE' {1} {2} {3}"
+measure "curl-$N" bash -c "tail -n +2 '$INVENTORY' | parallel -j$CONCURRENCY --colsep , CURL_CA_BUNDLE='$CA' bench/peer_curl.sh '$API_BASE' {1} {2} {3}"
 CURL_ROW=$(row "GNU parallel -j$CONCURRENCY + curl" "$N")
-measure "aiohttp-$N" python3 bench/peer_aiohttp.py "$INVENTORY" "$API_BASE" "$CONCURRENCY"
+measure "aiohttp-$N" env SSL_CERT_FILE="$CA" python3 bench/peer_aiohttp.py "$INVENTORY" "$API_BASE" "$CONCURRENCY"
 AIOHTTP_ROW=$(row "Python asyncio + aiohttp" "$N")
 
 SCALE_ROWS=""
@@ -81,6 +107,7 @@ wall, cpu, n, ideal = $WALL, $CPU, $n, $(ideal "$n")
 print(f'| {n:,} | {wall:.2f} s | {wall / ideal:.2f}× | {cpu * 1000 / n:.3f} ms | $RSS MB |')")$'\n'
   LAST_DB="$OUT/fleet-$n.db"; LAST_N=$n
 done
+stop_simulator
 
 echo "import and status…" >&2
 rm -f "$OUT/import.db"*
@@ -100,12 +127,21 @@ $(uname -sr), $(swift --version 2>&1 | head -1). Reproduce with \`bench/run.sh\`
 parallel, curl and aiohttp if missing, builds release, and rewrites this file).
 
 The job: for each of N projects over 20 spaces, GET then PUT its SIP profile (\`--force\`), 64
-requests in flight, rate limit out of the way, against \`fleet simulate --latency $LATENCY_MS\` on the same
-machine (the simulator's CPU competes with the client's on the same $(nproc) cores). The ideal wall
+requests in flight, rate limit out of the way, against \`fleet simulate --tls --latency $LATENCY_MS\` (HTTPS, as
+production is; the peers trust its authority too) on the same machine (the simulator's CPU competes with the client's on the same $(nproc) cores). The ideal wall
 time is N × 2 requests × $LATENCY_MS ms / $CONCURRENCY. Wall, CPU (user + sys) and peak RSS come from GNU time;
 for GNU parallel the CPU includes every curl, and the peak RSS is that of its largest process.
 
-## fleet and its peers at N = $N (ideal $(ideal "$N") s)
+## HTTPS and HTTP/2, as in production (N = $N, ideal $(ideal "$N") s)
+
+| transport | wall | wall / ideal | CPU per project | peak RSS | the simulator served |
+| --- | --- | --- | --- | --- | --- |
+$TLS_ROWS
+On loopback every space shares 127.0.0.1, so fleet opens one pool for all 20 spaces; over
+HTTP/2 that is one connection (one handshake) carrying up to 64 streams, over HTTP/1.1 up to 64
+connections. In production each space is its own host: one connection per space over HTTP/2.
+
+## fleet and its peers at N = $N over HTTPS (ideal $(ideal "$N") s)
 
 | tool | wall | CPU | peak RSS | requests/s | wall / ideal |
 | --- | --- | --- | --- | --- | --- |
