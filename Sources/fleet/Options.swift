@@ -85,6 +85,28 @@ struct SelectionOptions: ParsableArguments {
 
 /// The execution options of rollout, retry and rollback. Unset options keep their defaults (for
 /// retry: the run's recorded options).
+/// How fast a command that only reads (plan, verify) may go.
+struct ReadOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Requests in flight at most (default 16).", valueName: "n"))
+    var concurrency: Int = ExecutionOptions().concurrency
+
+    @Option(help: ArgumentHelp("Requests per second per space at most (default 50).", valueName: "r"))
+    var rate: Double = ExecutionOptions().rate
+
+    @Option(help: ArgumentHelp("Seconds one request may take (default 30).", valueName: "s"))
+    var timeout: Double = ExecutionOptions().timeoutSeconds
+
+    func validate() throws {
+        try ExecutionFlags.checkRequestOptions(concurrency: concurrency, rate: rate, timeout: timeout)
+    }
+
+    var options: ExecutionOptions {
+        var options = ExecutionOptions()
+        (options.concurrency, options.rate, options.timeoutSeconds) = (concurrency, rate, timeout)
+        return options
+    }
+}
+
 struct ExecutionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Requests in flight at most, 1 to 1024 (default 16).", valueName: "n"))
     var concurrency: Int?

@@ -29,14 +29,7 @@ struct Plan: FleetCommand {
 
     @OptionGroup var selection: SelectionOptions
 
-    @Option(help: ArgumentHelp("Requests in flight at most (default 16).", valueName: "n"))
-    var concurrency: Int = ExecutionOptions().concurrency
-
-    @Option(help: ArgumentHelp("Requests per second per space at most (default 50).", valueName: "r"))
-    var rate: Double = ExecutionOptions().rate
-
-    @Option(help: ArgumentHelp("Seconds one request may take (default 30).", valueName: "s"))
-    var timeout: Double = ExecutionOptions().timeoutSeconds
+    @OptionGroup var read: ReadOptions
 
     @Flag(help: "List every project that would change, whatever their number.")
     var detail = false
@@ -50,16 +43,10 @@ struct Plan: FleetCommand {
     @Flag(help: "No progress line on stderr.")
     var quiet = false
 
-    func validate() throws {
-        try ExecutionFlags.checkRequestOptions(concurrency: concurrency, rate: rate, timeout: timeout)
-    }
-
     func execute(in context: CommandContext) async throws -> ExitStatus {
         let template = try Template.load(path: template)
         let session = try api.session(try database.open(.read, context), context)
-        var options = ExecutionOptions()
-        (options.concurrency, options.rate, options.timeoutSeconds) = (concurrency, rate, timeout)
-        let selection = selection.selection, planOptions = options
+        let selection = selection.selection, planOptions = read.options
         let entries = try await RunConsole.execute(session, context: context, quiet: quiet || json, label: "plan", resumeHint: "fleet plan") {
             try await session.plan(template, selection: selection, options: planOptions)
         }

@@ -22,11 +22,7 @@ struct Verify: FleetCommand {
     @Argument(help: ArgumentHelp("The run id (default: the latest run).", valueName: "run"))
     var run: Int64?
 
-    @Option(help: ArgumentHelp("Requests in flight at most (default 16).", valueName: "n"))
-    var concurrency: Int = ExecutionOptions().concurrency
-
-    @Option(help: ArgumentHelp("Requests per second per space at most (default 50).", valueName: "r"))
-    var rate: Double = ExecutionOptions().rate
+    @OptionGroup var read: ReadOptions
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -34,15 +30,9 @@ struct Verify: FleetCommand {
     @Flag(help: "No progress line on stderr.")
     var quiet = false
 
-    func validate() throws {
-        try ExecutionFlags.checkRequestOptions(concurrency: concurrency, rate: rate, timeout: nil)
-    }
-
     func execute(in context: CommandContext) async throws -> ExitStatus {
         let session = try api.session(try database.open(.read, context), context)
-        var options = ExecutionOptions()
-        (options.concurrency, options.rate) = (concurrency, rate)
-        let (target, requested) = (run, options)
+        let (target, requested) = (run, read.options)
         let (run, entries) = try await RunConsole.execute(session, context: context, quiet: quiet || json, label: "verify", resumeHint: "fleet verify") {
             try await session.verify(target, options: requested)
         }
