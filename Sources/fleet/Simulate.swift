@@ -147,7 +147,7 @@ struct Simulate: FleetCommand {
         }
         let seen = simulator.statistics
         let protocols = seen.protocols.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        context.console.err("fleet: simulator stopped after \(seen.total) requests (\(protocols.isEmpty ? "none" : protocols)) on \(seen.connections) connections; \(simulator.throttled) answered 429.")
+        context.console.err("fleet: simulator stopped after \(seen.total) requests (\(protocols.isEmpty ? "none" : protocols)) on \(seen.connections) connection\(seen.connections == 1 ? "" : "s"); \(simulator.throttled) answered 429.")
         return .success
     }
 }
