@@ -2,6 +2,7 @@ import FleetCore
 import FleetSimulator
 import FleetTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// The executor against the in-process simulator on virtual time: concurrency, rate, backoff,
@@ -37,6 +38,28 @@ import Testing
         let second = try await time.run { try await session.rollout(template, options: testOptions()) }
         #expect(try fixture.database.taskStates(run: second.runID) == ["unchanged": 30])
         #expect(projects.allSatisfy { simulator.requests(project: $0.projectID, method: "PUT") == 1 })
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aRequestThatBecomesDueWhileTheSchedulerLooksIsSentAndTheRunEnds() async throws {
+        // Given a clock that moves on every time it is read, as a busy machine's does between two
+        // looks, and a rate whose next token lands between them
+        for step in [7, 23, 41, 60, 95] {
+            let projects = TestProject.make(6, spaces: 1)
+            let fixture = try Fixture(projects: projects)
+            let clock = SlippingClock(step: .milliseconds(step))
+            let simulator = try fixture.simulator(clock: clock)
+            let session = try fixture.session(SimulatorTransportProvider(simulator: simulator), clock: clock)
+
+            // When it is rolled out one request at a time (nothing else in flight to wake the scheduler)
+            let outcome = try await withDeadline(.seconds(10)) {
+                try await session.rollout(template, options: testOptions { ($0.concurrency, $0.rate) = (1, 10) })
+            }
+
+            // Then it finishes rather than waiting for a wake-up that was never armed
+            #expect(outcome?.end == .finished, "step \(step) ms: the scheduler stopped waking up")
+            #expect(try fixture.database.taskStates(run: 1) == ["succeeded": 6])
+        }
     }
 
     @Test func aRolloutConvergesThroughTransientFaults() async throws {
@@ -296,5 +319,35 @@ import Testing
             SELECT s.name FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id ORDER BY t.position
             """)
         #expect(spaces == Array(repeating: ["space0", "space1", "space2"], count: 4).flatMap { $0 })
+    }
+}
+
+/// Moves on by `step` each time it is read; a sleep only yields (the reads carry time forward).
+final class SlippingClock: FleetClock {
+    private let ticks = Mutex<Int64>(0)
+    let step: Duration
+
+    init(step: Duration) { self.step = step }
+
+    func now() -> Duration { step * ticks.withLock { $0 += 1; return $0 } }
+
+    func date() -> Date { Date(timeIntervalSince1970: 1_800_000_000 + now().seconds) }
+
+    func sleep(for duration: Duration) async throws {
+        try Task.checkCancellation()
+        await Task.yield()
+    }
+}
+
+/// `body`'s result, or nil if it has not returned within `limit` of real time (it is cancelled).
+func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try? await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        return try await group.next() ?? nil
     }
 }

@@ -124,6 +124,30 @@ import Testing
         }
     }
 
+    @Test func aProfileIsWrittenAndReadAsFoundationsJSONCodersWouldButFaster() throws {
+        var random = SeededRandom(seed: 7)
+        let pieces = ["a", "OPUS", "/", "\"", "\\", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "\u{7F}", "é", "€", "😀", "\u{2028}", " ", "+1555"]
+        func text() -> String { (0..<Int.random(in: 0...4, using: &random)).map { _ in random.pick(pieces) }.joined() }
+        func optional<T>(_ make: () -> T) -> T? { Bool.random(using: &random) ? make() : nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for _ in 0..<Self.cases {
+            let profile = SipProfile(domain: optional(text), domainIdentifier: optional(text),
+                                     defaultCodecs: optional { (0..<Int.random(in: 0...3, using: &random)).map { _ in text() } },
+                                     defaultCiphers: optional { (0..<Int.random(in: 0...3, using: &random)).map { _ in text() } },
+                                     defaultEncryption: optional(text), defaultSendAs: optional(text))
+            let foundation = try encoder.encode(profile)
+            #expect(profile.jsonString() == String(decoding: foundation, as: UTF8.self))
+            let read = try #require(SipProfile.answer(foundation))
+            #expect(read.profile == (try JSONDecoder().decode(SipProfile.self, from: foundation)))
+            #expect(read.fields == Set((try JSONSerialization.jsonObject(with: foundation) as! [String: Any]).keys))
+        }
+        #expect(SipProfile.answer(Data(#"{"default_codecs": ["OPUS", 1]}"#.utf8)) == nil)
+        #expect(SipProfile.answer(Data(#"{"default_encryption": 1}"#.utf8)) == nil)
+        #expect(SipProfile.answer(Data(#"[]"#.utf8)) == nil)
+        #expect(SipProfile.answer(Data(#"{"default_send_as": null, "x": {}}"#.utf8))?.fields == ["default_send_as", "x"])
+    }
+
     @Test func aTokenIsNeverLeftInAScrubbedMessageInAnyForm() {
         var random = SeededRandom(seed: 6)
         let alphabet = "abcdefABCDEF0123456789xyzXYZ-_+/=.~"

@@ -104,7 +104,9 @@ struct Scheduler {
     mutating func loop(_ group: inout ThrowingTaskGroup<Event, any Error>) async throws {
         while true {
             startReady(&group)
-            armTimer(&group)
+            // Time passed since `startReady` looked: a request that became due meanwhile goes now
+            // (waiting on the group for it would wait forever when nothing is in flight).
+            if armTimer(&group) { continue }
             if inFlight == 0 && !(mayStart && lanes.contains(where: isOpen)) {
                 if mayStart && (lanes.contains(where: \.hasWork) || allStopped) { haltReason = breakerHalt() }
                 break
@@ -141,9 +143,10 @@ struct Scheduler {
         }
     }
 
-    /// Wakes the loop when the earliest waiting request can go: its retry is due and its space has a token.
-    private mutating func armTimer(_ group: inout ThrowingTaskGroup<Event, any Error>) {
-        guard mayStart, inFlight < concurrency else { return }
+    /// Wakes the loop when the earliest waiting request can go: its retry is due and its space has
+    /// a token. True when one can go already.
+    private mutating func armTimer(_ group: inout ThrowingTaskGroup<Event, any Error>) -> Bool {
+        guard mayStart, inFlight < concurrency else { return false }
         let now = executor.clock.now()
         var wake: Duration?
         for lane in lanes where isOpen(lane) {
@@ -151,12 +154,15 @@ struct Scheduler {
             let due = max(ready, token)
             wake = min(wake ?? due, due)
         }
-        guard let wake, wake > now, timers.allSatisfy({ wake < $0 }) else { return }
+        guard let wake else { return false }
+        if wake <= now { return true }
+        guard timers.allSatisfy({ wake < $0 }) else { return false }
         timers.append(wake)
         group.addTask { [clock = executor.clock] in
             try? await clock.sleep(for: wake - now)
             return .timer(wake)
         }
+        return false
     }
 
     private mutating func handle(_ event: Event) {

@@ -64,7 +64,7 @@ public struct SignalWireAPI: Sendable {
         guard let body = response.body else {
             return .failure(RequestFailure(kind: .protocol, httpStatus: status, message: "HTTP \(status) with a body over 1 MiB"))
         }
-        guard let decoded = try? JSONDecoder().decode(ProfileBody.self, from: body) else {
+        guard let decoded = SipProfile.answer(body) else {
             return .failure(RequestFailure(kind: .protocol, httpStatus: status, message: "HTTP \(status) with a body that is not a SIP profile (a JSON object of its fields)"))
         }
         let json = credentials.scrubProfile(String(decoding: body, as: UTF8.self))
@@ -89,24 +89,6 @@ public struct SignalWireAPI: Sendable {
         default:
             return RequestFailure(kind: .protocol, httpStatus: status, message: "unexpected HTTP \(status)")
         }
-    }
-}
-
-/// A profile answer decoded once, with the keys it had.
-struct ProfileBody: Decodable {
-    var profile: SipProfile
-    var fields: Set<String>
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    init(from decoder: any Decoder) throws {
-        fields = Set(try decoder.container(keyedBy: Key.self).allKeys.map(\.stringValue))
-        profile = try SipProfile(from: decoder)
     }
 }
 
