@@ -101,35 +101,13 @@ public struct SipProfile: Sendable, Equatable, Codable {
             if out.utf8.count > 1 { out += "," }
             out += "\"\(key.rawValue)\":" + value
         }
-        func list(_ items: [String]) -> String { "[" + items.map(Self.quoted).joined(separator: ",") + "]" }
-        if let defaultCiphers { field(.defaultCiphers, list(defaultCiphers)) }
-        if let defaultCodecs { field(.defaultCodecs, list(defaultCodecs)) }
-        if let defaultEncryption { field(.defaultEncryption, Self.quoted(defaultEncryption)) }
-        field(.defaultSendAs, defaultSendAs.map(Self.quoted) ?? "null")
-        if let domain { field(.domain, Self.quoted(domain)) }
-        if let domainIdentifier { field(.domainIdentifier, Self.quoted(domainIdentifier)) }
+        if let defaultCiphers { field(.defaultCiphers, JSONText.array(defaultCiphers)) }
+        if let defaultCodecs { field(.defaultCodecs, JSONText.array(defaultCodecs)) }
+        if let defaultEncryption { field(.defaultEncryption, JSONText.string(defaultEncryption)) }
+        field(.defaultSendAs, defaultSendAs.map(JSONText.string) ?? "null")
+        if let domain { field(.domain, JSONText.string(domain)) }
+        if let domainIdentifier { field(.domainIdentifier, JSONText.string(domainIdentifier)) }
         return out + "}"
-    }
-
-    /// A JSON string as `JSONEncoder` writes it: `"` and `\` escaped, control characters as
-    /// `\n`-style or `\u00XX` escapes, everything else (slashes, non-ASCII) as it is.
-    static func quoted(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return "\"" + text + "\"" }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     public static func decode(_ data: Data) -> SipProfile? {
