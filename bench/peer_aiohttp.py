@@ -25,13 +25,18 @@ async def one(session, semaphore, base, row):
             return response.status in (200, 201)
 
 
-async def main(path, base, concurrency):
+async def run_all(path, base, concurrency, project):
+    """Runs `project` for every row of the inventory, `concurrency` requests in flight."""
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     semaphore = asyncio.Semaphore(concurrency)
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
-        results = await asyncio.gather(*(one(session, semaphore, base, row) for row in rows))
+        return await asyncio.gather(*(project(session, semaphore, base, row) for row in rows))
+
+
+async def main(path, base, concurrency):
+    results = await run_all(path, base, concurrency, one)
     failed = results.count(False)
     if failed:
         print(f"{failed} projects failed", file=sys.stderr)

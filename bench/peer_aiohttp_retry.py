@@ -2,12 +2,11 @@
 64 (or N) requests in flight, a 429 retried after its Retry-After (1 s without one), up to 20
 times. Prints the failures and, on stdout, the number of 429s it was answered."""
 import asyncio
-import csv
 import sys
 
 import aiohttp
 
-from peer_aiohttp import BODY
+from peer_aiohttp import BODY, run_all
 
 THROTTLED = 0
 
@@ -36,12 +35,7 @@ async def one(session, semaphore, base, row):
 
 
 async def main(path, base, concurrency):
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    semaphore = asyncio.Semaphore(concurrency)
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        results = await asyncio.gather(*(one(session, semaphore, base, row) for row in rows))
+    results = await run_all(path, base, concurrency, one)
     print(f"{results.count(False)} failed, {THROTTLED} answered 429")
 
 

@@ -215,7 +215,7 @@ public final class SignalWireSimulator: Sendable {
             return limited
         } else {
             reply = put(body, space: space, projectID: projectID)
-            if reply.status == 201 { state.withLock { $0.writes[space, default: []].append(clock.now()) } }
+            if reply.status == 201, configuration.writeLimit != nil { state.withLock { $0.writes[space, default: []].append(clock.now()) } }
         }
         if chance(configuration.dropRate, projectID, number, salt: 2) {
             reply.drop = true

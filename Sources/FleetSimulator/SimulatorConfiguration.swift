@@ -71,10 +71,6 @@ public struct SimulatorAccounts: Sendable {
         return accounts
     }
 
-    public static func fromCSV(path: String) throws -> SimulatorAccounts {
-        try fromCSV(paths: [path])
-    }
-
     /// From a fleet database, opening sealed tokens with `vault`.
     public static func fromDatabase(_ database: FleetDatabase, vault: TokenVault) throws -> SimulatorAccounts {
         var accounts = SimulatorAccounts()

@@ -62,12 +62,12 @@ struct Plan: FleetCommand {
         if json {
             context.console.out(report.json(templateSHA256: template.sha256, apiBase: session.apiBase))
         } else {
-            print(report, template: template, saved: saved, context: context)
+            printText(report, template: template, saved: saved, context: context)
         }
         return report.counts.failed == 0 ? .success : .failure
     }
 
-    private func print(_ report: PlanReport, template: Template, saved: PlanFile?, context: CommandContext) {
+    private func printText(_ report: PlanReport, template: Template, saved: PlanFile?, context: CommandContext) {
         let counts = report.counts
         if detail || counts.changing <= 20 {
             let lines = report.detail()

@@ -212,19 +212,20 @@ extension FleetDatabase {
 
     /// Every run that had a task for `project`, oldest first, with its attempts and snapshots.
     public func history(of project: Project) throws -> [ProjectHistoryEntry] {
-        let (tasks, runs) = try writer.read { db in
+        let read = try writer.read { db in
             let tasks = try RunTask.filter(RunTask.Columns.projectRef == project.id).order(RunTask.Columns.runID).fetchAll(db)
-            let runs = try Run.filter(tasks.map(\.runID).contains(Run.Columns.id)).fetchAll(db)
-            return (tasks, Dictionary(uniqueKeysWithValues: runs.map { ($0.id, $0) }))
-        }
-        return try tasks.map { task in
-            try writer.read { db in
-                let attempts = try AttemptRow.filter(AttemptRow.Columns.taskID == task.id).order(AttemptRow.Columns.number).fetchAll(db)
-                let snapshots = try Snapshot.filter(Snapshot.Columns.taskID == task.id).fetchAll(db)
-                let run = runs[task.runID]!
-                return ProjectHistoryEntry(run: run, runState: effectiveState(of: run), task: task, attempts: attempts,
-                                           before: snapshots.first { $0.kind == .before }?.profile, after: snapshots.first { $0.kind == .after }?.profile)
+            let runs = Dictionary(uniqueKeysWithValues: try Run.filter(tasks.map(\.runID).contains(Run.Columns.id)).fetchAll(db).map { ($0.id, $0) })
+            return try tasks.map { task in
+                (run: runs[task.runID]!, task: task,
+                 attempts: try AttemptRow.filter(AttemptRow.Columns.taskID == task.id).order(AttemptRow.Columns.number).fetchAll(db),
+                 snapshots: try Snapshot.filter(Snapshot.Columns.taskID == task.id).fetchAll(db))
             }
+        }
+        // The run's effective state asks the run lock, outside the read.
+        return read.map { entry in
+            ProjectHistoryEntry(run: entry.run, runState: effectiveState(of: entry.run), task: entry.task, attempts: entry.attempts,
+                                before: entry.snapshots.first { $0.kind == .before }?.profile,
+                                after: entry.snapshots.first { $0.kind == .after }?.profile)
         }
     }
 }

@@ -103,10 +103,11 @@ struct Scheduler {
 
     mutating func loop(_ group: inout ThrowingTaskGroup<Event, any Error>) async throws {
         while true {
-            startReady(&group)
-            // Time passed since `startReady` looked: a request that became due meanwhile goes now
-            // (waiting on the group for it would wait forever when nothing is in flight).
-            if armTimer(&group) { continue }
+            // One reading of the clock for both: a request that `startReady` found not yet due is
+            // then due later than `now` for `armTimer` too, so its wake-up is always armed.
+            let now = executor.clock.now()
+            startReady(&group, now: now)
+            armTimer(&group, now: now)
             if inFlight == 0 && !(mayStart && lanes.contains(where: isOpen)) {
                 if mayStart && (lanes.contains(where: \.hasWork) || allStopped) { haltReason = breakerHalt() }
                 break
@@ -123,8 +124,7 @@ struct Scheduler {
         lane.hasWork && spaces.breaker.stopped(space: lane.space, host: lane.host) == nil
     }
 
-    private mutating func startReady(_ group: inout ThrowingTaskGroup<Event, any Error>) {
-        let now = executor.clock.now()
+    private mutating func startReady(_ group: inout ThrowingTaskGroup<Event, any Error>, now: Duration) {
         var idle = 0
         while mayStart && inFlight < concurrency && idle < lanes.count && !lanes.isEmpty {
             let position = turn % lanes.count
@@ -143,26 +143,21 @@ struct Scheduler {
         }
     }
 
-    /// Wakes the loop when the earliest waiting request can go: its retry is due and its space has
-    /// a token. True when one can go already.
-    private mutating func armTimer(_ group: inout ThrowingTaskGroup<Event, any Error>) -> Bool {
-        guard mayStart, inFlight < concurrency else { return false }
-        let now = executor.clock.now()
+    /// Wakes the loop when the earliest waiting request can go: its retry is due and its space has a token.
+    private mutating func armTimer(_ group: inout ThrowingTaskGroup<Event, any Error>, now: Duration) {
+        guard mayStart, inFlight < concurrency else { return }
         var wake: Duration?
         for lane in lanes where isOpen(lane) {
             guard let ready = lane.readyAt(now), let token = spaces.rates[lane.space]!.nextToken(after: now) else { continue }
             let due = max(ready, token)
             wake = min(wake ?? due, due)
         }
-        guard let wake else { return false }
-        if wake <= now { return true }
-        guard timers.allSatisfy({ wake < $0 }) else { return false }
+        guard let wake, timers.allSatisfy({ wake < $0 }) else { return }
         timers.append(wake)
         group.addTask { [clock = executor.clock] in
             try? await clock.sleep(for: wake - now)
             return .timer(wake)
         }
-        return false
     }
 
     private mutating func handle(_ event: Event) {
