@@ -160,7 +160,8 @@ public final class SignalWireSimulator: Sendable {
     /// Counts the request and decides its answer.
     public func receive(method: String, space: String?, authorization: String?, body: Data) -> Received {
         let arrived = clock.now()
-        let projectID = Self.username(authorization)
+        let credentials = Self.credentials(authorization)
+        let projectID = credentials?.user.lowercased()
         let (number, reached) = state.withLock { state -> (Int, [CheckedContinuation<Void, Never>]) in
             state.statistics.total += 1
             let total = state.statistics.total
@@ -174,7 +175,7 @@ public final class SignalWireSimulator: Sendable {
             return (state.statistics.requests[projectID]!.values.reduce(0, +), reached)
         }
         for waiter in reached { waiter.resume() }
-        let reply = decide(method: method, space: space, projectID: projectID, authorization: authorization, body: body, number: number)
+        let reply = decide(method: method, space: space, projectID: projectID, token: credentials?.password, body: body, number: number)
         return Received(reply: reply, wait: configuration.latency + reply.delay, method: method, space: space, projectID: projectID, arrived: arrived)
     }
 
@@ -188,7 +189,7 @@ public final class SignalWireSimulator: Sendable {
         return reply
     }
 
-    private func decide(method: String, space: String?, projectID: String?, authorization: String?, body: Data, number: Int) -> Reply {
+    private func decide(method: String, space: String?, projectID: String?, token: String?, body: Data, number: Int) -> Reply {
         guard method == "GET" || method == "PUT" else {
             return Reply(status: 405, body: Self.json(["error": "Method Not Allowed"]), headers: ["Allow": "GET, PUT"])
         }
@@ -198,7 +199,7 @@ public final class SignalWireSimulator: Sendable {
                                                         detail: "Rate limit of \(limit) requests per second exceeded for this space."),
                          headers: ["Retry-After": retryAfter])
         }
-        guard let projectID, let token = Self.password(authorization),
+        guard let projectID, let token,
               state.withLock({ $0.accounts[space]?[projectID] == token && !$0.revoked.contains(projectID) }) else {
             return Reply(status: 401, body: Self.json(["error": "Unauthorized"]))
         }
@@ -288,18 +289,13 @@ public final class SignalWireSimulator: Sendable {
         return Double(hash >> 11) / Double(1 << 53) < probability
     }
 
-    static func username(_ authorization: String?) -> String? {
-        credentials(authorization).map { $0.0.lowercased() }
-    }
-
-    static func password(_ authorization: String?) -> String? {
-        credentials(authorization)?.1
-    }
-
-    private static func credentials(_ authorization: String?) -> (String, String)? {
-        guard let authorization, authorization.lowercased().hasPrefix("basic "),
-              let data = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
+    /// The user and password of a `Basic` Authorization header (the scheme in any case).
+    static func credentials(_ authorization: String?) -> (user: String, password: String)? {
+        guard let authorization, authorization.utf8.count > 6,
+              authorization.utf8.prefix(6).elementsEqual("basic ".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
+        let encoded = authorization.utf8.dropFirst(6).drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let data = Data(base64Encoded: Data(encoded)),
+              let text = String(validating: data, as: UTF8.self), let colon = text.firstIndex(of: ":") else { return nil }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 

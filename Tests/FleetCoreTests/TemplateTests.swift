@@ -114,6 +114,10 @@ import Testing
         #expect(throws: FleetError.self) { try APIBase("http://{space}.signalwire.com/api/relay/rest") }
         #expect(throws: FleetError.self) { try APIBase("https://api.example.com/rest") }
         #expect(try APIBase("https://{space}.signalwire.com/api/relay/rest/").profileURL(space: "acme") == "https://acme.signalwire.com/api/relay/rest/sip_profile")
+        #expect(try APIBase("https://{space}.signalwire.com/api/relay/rest").host(space: "acme") == "acme.signalwire.com")
+        #expect(try APIBase("https://{space}.example.com:8443/api").host(space: "acme") == "acme.example.com:8443")
+        #expect(try APIBase("http://127.0.0.1:8080/{space}/api/relay/rest").host(space: "acme") == "127.0.0.1:8080")
+        #expect(try APIBase("http://127.0.0.1:8080/{space}/api/relay/rest").profileURL(space: "acme") == "http://127.0.0.1:8080/acme/api/relay/rest/sip_profile")
     }
 
     @Test func tokensAreMaskedAndSealedTokensOpenOnlyWithTheirKey() throws {

@@ -21,9 +21,25 @@ public struct Project: Sendable, Equatable, Codable, FetchableRecord {
         storedToken = row["token"]
         label = row["label"]
         enabled = row["enabled"]
-        let decoder = JSONDecoder()
-        tags = try decoder.decode([String].self, from: Data((row["tags"] as String).utf8))
-        variables = try decoder.decode([String: String].self, from: Data((row["variables"] as String).utf8))
+        tags = try Self.stored(row["tags"], column: "tags", projectID: projectID) { value in
+            guard case .array(let items) = value else { return nil }
+            let strings = items.compactMap { item -> String? in if case .string(let text) = item { text } else { nil } }
+            return strings.count == items.count ? strings : nil
+        }
+        variables = try Self.stored(row["variables"], column: "variables", projectID: projectID) { value in
+            guard case .object(let object) = value else { return nil }
+            let strings = object.compactMapValues { item -> String? in if case .string(let text) = item { text } else { nil } }
+            return strings.count == object.count ? strings : nil
+        }
+    }
+
+    /// A JSON column of the project's row read as `read` makes it (nil: not the expected shape).
+    /// Read with fleet's own JSON reader: a rollout reads every selected project at its start.
+    private static func stored<T>(_ text: String, column: String, projectID: String, _ read: (JSONValue) -> T?) throws -> T {
+        guard let value = try? JSONParser.parse(Data(text.utf8)), let result = read(value) else {
+            throw FleetError("the \(column) of project \(projectID) in the database are not what fleet wrote; re-import the project.")
+        }
+        return result
     }
 
     /// The columns `init(row:)` reads, for queries that join projects (`p`) and spaces (`s`).

@@ -9,6 +9,10 @@ public struct APIBase: Sendable, Equatable, CustomStringConvertible {
     public static let defaultTemplate = "https://{space}.signalwire.com/api/relay/rest"
     public let template: String
     public let isHTTPS: Bool
+    /// The template around `{space}`, for the profile URL and for the host: split once here,
+    /// since every request asks for both.
+    private let urlParts: [String]
+    private let hostParts: [String]
 
     private static let marker = "fleetspacemarker"
 
@@ -51,6 +55,9 @@ public struct APIBase: Sendable, Equatable, CustomStringConvertible {
             throw refuse("must be an https URL (or http on loopback)")
         }
         self.template = trimmed
+        urlParts = [parts[0], parts[1] + "/sip_profile"]
+        let hostName = components.host ?? host
+        hostParts = (components.port.map { "\(hostName):\($0)" } ?? hostName).components(separatedBy: Self.marker)
     }
 
     public static func isLoopback(_ host: String) -> Bool {
@@ -62,16 +69,16 @@ public struct APIBase: Sendable, Equatable, CustomStringConvertible {
 
     /// The SIP-profile URL of `space`.
     public func profileURL(space: String) -> String {
-        template.replacingOccurrences(of: "{space}", with: space) + "/sip_profile"
+        urlParts.joined(separator: space)
     }
 
     /// The host (and port, when given) that `space`'s requests go to, for messages and the
     /// circuit breaker: in production each space is its own host.
     public func host(space: String) -> String {
-        let url = template.replacingOccurrences(of: "{space}", with: space)
-        guard let components = URLComponents(string: url), let host = components.host else { return url }
-        return components.port.map { "\(host):\($0)" } ?? host
+        hostParts.joined(separator: space)
     }
 
     public var description: String { template }
+
+    public static func == (lhs: APIBase, rhs: APIBase) -> Bool { lhs.template == rhs.template }
 }

@@ -70,7 +70,7 @@ struct TokenScrubber: Sendable {
             let chunk = (UInt32(bytes[index]) << 16) | (index + 1 < bytes.count ? UInt32(bytes[index + 1]) << 8 : 0)
                 | (index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0)
             let characters = min(4, (bytes.count - index) * 8 / 6 + 1)
-            for shift in [18, 12, 6, 0].prefix(characters) { out.append(alphabet[Int((chunk >> UInt32(shift)) & 63)]) }
+            for character in 0..<characters { out.append(alphabet[Int((chunk >> UInt32(18 - 6 * character)) & 63)]) }
             index += 3
         }
         return out

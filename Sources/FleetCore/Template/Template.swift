@@ -9,6 +9,8 @@ public struct Template: Sendable {
     public var text: String
     public var sha256: String
     private var body: [String: JSONValue]
+    /// Without placeholders every project gets the same fields, rendered once.
+    private var hasPlaceholders: Bool
 
     /// Parses and checks everything that does not depend on a project: JSON syntax (a key given
     /// twice included), unknown keys, types, enum and E.164 values of strings without
@@ -36,6 +38,7 @@ public struct Template: Sendable {
                              details: problems.map { "\(name): \($0.escapingControlCharacters)" })
         }
         body = object
+        hasPlaceholders = Self.strings(in: value).contains { $0.contains("{{") }
     }
 
     public static func load(path: String) throws -> Template {
@@ -85,6 +88,9 @@ public struct Template: Sendable {
     /// Renders for every project, or throws one error with every problem once, with how many
     /// projects it affects and a few of them, so the report stays short at 10,000 projects.
     public func renderAll(_ projects: [Project]) throws -> [ProfilePatch] {
+        if !hasPlaceholders, let first = projects.first, case .success(let patch) = render(for: first) {
+            return Array(repeating: patch, count: projects.count)
+        }
         var patches: [ProfilePatch] = []
         var failures: [RenderError.Problem: [Project]] = [:]
         var order: [RenderError.Problem] = []
