@@ -105,6 +105,20 @@ import Testing
         #expect(later == [true, true, false], "a burst of 1 at 10/s")
     }
 
+    @Test func inSlowStartEachAnswerAddsOneRequestPerRoundTripUpToTheCeiling() {
+        func rate(after roundTrip: Duration, answers: Int = 1, ceiling: Double = 1000) -> Double {
+            var rate = RateController(ceiling: ceiling, now: .zero)
+            for _ in 0..<answers {
+                rate.observe(Observation(index: 0, sentAt: .seconds(1), status: 200, failure: nil, firstOfTask: true), now: .seconds(1) + roundTrip)
+            }
+            return rate.rate
+        }
+        #expect(rate(after: .milliseconds(20)) == 70, "20/s + 1 / 20 ms")
+        #expect(rate(after: .milliseconds(100)) == 30, "a slow space grows slowly")
+        #expect(rate(after: .milliseconds(1)) == 120, "at most 100/s an answer")
+        #expect(rate(after: .milliseconds(20), answers: 40, ceiling: 500) == 500, "never above --rate")
+    }
+
     @Test func apiBaseAllowsPlainHTTPOnlyOnLoopback() throws {
         #expect(throws: Never.self) { try APIBase("http://127.0.0.1:8080/{space}/api/relay/rest") }
         #expect(throws: Never.self) { try APIBase("http://localhost/{space}") }

@@ -3,9 +3,11 @@ import Foundation
 /// One space's request rate, adaptive and never above `ceiling` (`--rate`), in the manner of
 /// TCP's congestion control and the AWS SDKs' adaptive retry mode:
 ///
-/// - It starts carefully, at `initial`, and grows by `slowStartGain` requests/s for each answer
-///   that is not a 429 (slow start: the rate roughly doubles each time a rate's worth of answers
-///   comes back, so a fast space reaches its pace in a fraction of a second).
+/// - It starts carefully, at `initial`, and grows with each answer that is not a 429 by one
+///   request per round trip (1 / the answer's round-trip time, at most `maxSlowStartGain`): TCP's
+///   slow start in terms of a rate, so the rate doubles with each round trip of answers and a
+///   fast space reaches its pace within a few round trips, while a slow one grows no faster than
+///   it answers.
 /// - A 429 is a throttling event: the rate drops to `beta` × the rate the space was actually
 ///   sending at, once per event (answers to requests sent before the drop do not drop it again),
 ///   and the space pauses for the server's Retry-After, or without one for a cool-down that
@@ -20,7 +22,8 @@ import Foundation
 /// race for the same token.
 struct RateController: Sendable {
     static let initial = 20.0
-    static let slowStartGain = 8.0
+    /// Requests/s a single answer may add in slow start: the gain of a 10 ms round trip.
+    static let maxSlowStartGain = 100.0
     static let beta = 0.85
     static let cubic = 0.4
     static let minimum = 0.5
@@ -90,18 +93,18 @@ struct RateController: Sendable {
         if observation.failure?.kind == .rateLimited {
             throttle(observation, now: now)
         } else if observation.status != nil {
-            grow(now: now)
+            grow(now: now, roundTrip: now - observation.sentAt)
         } else if probeInFlight {
             // The probe got no answer at all: it tells nothing about the limit; let another go.
             probeInFlight = false
         }
     }
 
-    private mutating func grow(now: Duration) {
+    private mutating func grow(now: Duration, roundTrip: Duration) {
         (probing, probeInFlight, consecutiveThrottles) = (false, false, 0)
         if slowStart {
             // Growth comes with answers, so it is only as fast as the space is actually used.
-            rate = min(ceiling, rate + Self.slowStartGain)
+            rate = min(ceiling, rate + min(Self.maxSlowStartGain, 1 / max(roundTrip.seconds, 1e-6)))
             return
         }
         // CUBIC: W(t) = C (t − K)³ + W_max, K = ∛(W_max (1 − β) / C); growing with time, so
@@ -131,28 +134,29 @@ struct RateController: Sendable {
     private static let epsilon = 1e-9
 }
 
-/// Requests sent over the last whole second, in quarter-second buckets (the current quarter,
-/// still filling, is left out so it does not pull the rate down).
+/// Requests sent over the last half second, in quarter-second buckets (the current quarter,
+/// still filling, is left out so it does not pull the rate down). Half a second is recent enough
+/// that the rate a throttle cuts is the rate that met the limit, not the lower one of a second ago.
 struct SendMeter: Sendable {
-    private var buckets = [Int](repeating: 0, count: 5)
+    private var buckets = [0, 0, 0]
     private var current: Int64 = 0
 
     private mutating func advance(to now: Duration) {
         let bucket = Int64(now.seconds * 4)
         guard bucket > current else { return }
-        for step in 1...min(5, bucket - current) { buckets[Int((current + step) % 5)] = 0 }
+        for step in 1...min(3, bucket - current) { buckets[Int((current + step) % 3)] = 0 }
         current = bucket
     }
 
     mutating func count(at now: Duration) {
         advance(to: now)
-        buckets[Int(current % 5)] += 1
+        buckets[Int(current % 3)] += 1
     }
 
-    /// Requests per second over the four quarters before the current one.
+    /// Requests per second over the two quarters before the current one.
     mutating func rate(at now: Duration) -> Double {
         advance(to: now)
-        return Double(buckets.reduce(0, +) - buckets[Int(current % 5)])
+        return Double(buckets.reduce(0, +) - buckets[Int(current % 3)]) * 2
     }
 }
 
