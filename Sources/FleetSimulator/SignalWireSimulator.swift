@@ -42,8 +42,8 @@ public final class SignalWireSimulator: Sendable {
         var writes: [String: [Duration]] = [:]
         /// 429s answered, for the benchmarks.
         var throttled = 0
-        /// Tests waiting for the total number of requests to reach a count.
-        var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        /// What tests asked to happen when the total number of requests reaches a count.
+        var waiters: [(count: Int, action: @Sendable () -> Void)] = []
     }
 
     public let configuration: SimulatorConfiguration
@@ -84,14 +84,19 @@ public final class SignalWireSimulator: Sendable {
     /// Returns once the simulator has received `count` requests in all: how tests act at a given
     /// moment of a rollout without sleeping.
     public func waitForRequests(_ count: Int) async {
-        await withCheckedContinuation { continuation in
-            let reached = state.withLock { state -> Bool in
-                if state.statistics.total >= count { return true }
-                state.waiters.append((count, continuation))
-                return false
-            }
-            if reached { continuation.resume() }
+        await withCheckedContinuation { continuation in whenRequests(reach: count) { continuation.resume() } }
+    }
+
+    /// Runs `action` as the simulator receives its `count`th request (at once if it has), on the
+    /// thread that received it, before that request is answered: a test acts on the process
+    /// under test at that very moment, however busy its own tasks are. `cancelWaiters` runs it too.
+    public func whenRequests(reach count: Int, _ action: @escaping @Sendable () -> Void) {
+        let reached = state.withLock { state -> Bool in
+            if state.statistics.total >= count { return true }
+            state.waiters.append((count, action))
+            return false
         }
+        if reached { action() }
     }
 
     func countConnection() {
@@ -107,13 +112,13 @@ public final class SignalWireSimulator: Sendable {
         state.withLock { $0.revoked = projectIDs }
     }
 
-    /// Releases every `waitForRequests` still waiting.
+    /// Releases every `waitForRequests` (and `whenRequests`) still waiting.
     public func cancelWaiters() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [@Sendable () -> Void] in
             defer { state.waiters.removeAll() }
-            return state.waiters.map(\.continuation)
+            return state.waiters.map(\.action)
         }
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter() }
     }
 
     public func setToken(_ token: String, space: String, projectID: String) {
@@ -162,10 +167,10 @@ public final class SignalWireSimulator: Sendable {
         let arrived = clock.now()
         let credentials = Self.credentials(authorization)
         let projectID = credentials?.user.lowercased()
-        let (number, reached) = state.withLock { state -> (Int, [CheckedContinuation<Void, Never>]) in
+        let (number, reached) = state.withLock { state -> (Int, [@Sendable () -> Void]) in
             state.statistics.total += 1
             let total = state.statistics.total
-            let reached = state.waiters.filter { $0.count <= total }.map(\.continuation)
+            let reached = state.waiters.filter { $0.count <= total }.map(\.action)
             state.waiters.removeAll { $0.count <= total }
             state.statistics.inFlight += 1
             state.statistics.peakInFlight = max(state.statistics.peakInFlight, state.statistics.inFlight)
@@ -174,7 +179,7 @@ public final class SignalWireSimulator: Sendable {
             state.statistics.requests[projectID, default: [:]][method, default: 0] += 1
             return (state.statistics.requests[projectID]!.values.reduce(0, +), reached)
         }
-        for waiter in reached { waiter.resume() }
+        for waiter in reached { waiter() }
         let reply = decide(method: method, space: space, projectID: projectID, token: credentials?.password, body: body, number: number)
         return Received(reply: reply, wait: configuration.latency + reply.delay, method: method, space: space, projectID: projectID, arrived: arrived)
     }

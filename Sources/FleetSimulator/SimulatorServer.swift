@@ -1,17 +1,20 @@
 import FleetCore
 import Foundation
-import Hummingbird
-import HummingbirdCore
-import HummingbirdHTTP2
-import HummingbirdTLS
-import Logging
 import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+import NIOPosix
+import NIOSSL
+import NIOTLS
 
-/// Puts a `SignalWireSimulator` on HTTP with Hummingbird, on 127.0.0.1: plain HTTP/1.1, or HTTPS
+/// Puts a `SignalWireSimulator` on HTTP with SwiftNIO, on 127.0.0.1: plain HTTP/1.1, or HTTPS
 /// with HTTP/2 and HTTP/1.1 offered by ALPN (or HTTP/1.1 only). It counts the connections it
 /// accepts (with TLS, one handshake each) and which protocol served each request.
 /// Routes: `/{space}/api/relay/rest/sip_profile`, and `/api/relay/rest/sip_profile` with the
 /// space taken from the first label of the Host header (`acme.signalwire.com` → `acme`).
+///
+/// Each request is answered on its connection's event loop, its latency a timer there: the
+/// simulator shares the benchmark's machine with fleet, so it spends as little as it can.
 public struct SimulatorServer: Sendable {
     public let simulator: SignalWireSimulator
     public let tls: SimulatorTLS?
@@ -26,38 +29,28 @@ public struct SimulatorServer: Sendable {
 
     /// Serves until the calling task is cancelled; `onReady` gets the bound port.
     public func run(host: String = "127.0.0.1", port: Int = 0, onReady: @escaping @Sendable (Int) async -> Void) async throws {
-        try await application(host: host, port: port, onReady: onReady).run()
-    }
-
-    /// Serves until SIGINT or SIGTERM, then shuts down gracefully (Hummingbird's ServiceGroup).
-    public func runUntilSignalled(host: String = "127.0.0.1", port: Int, onReady: @escaping @Sendable (Int) async -> Void) async throws {
-        try await application(host: host, port: port, onReady: onReady).runService()
-    }
-
-    private func application(host: String, port: Int, onReady: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
-        var logger = Logger(label: "fleet.simulator")
-        logger.logLevel = .critical
-        return Application(
-            responder: Responder(simulator: simulator),
-            server: try serverBuilder(),
-            configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) },
-            logger: logger)
-    }
-
-    /// The child channel for each connection, wrapped so each connection is counted.
-    private func serverBuilder() throws -> HTTPServerBuilder {
-        let configuration = try tls?.serverConfiguration()
-        let http1Only = tls?.http1Only ?? true
-        let simulator = self.simulator
-        return HTTPServerBuilder { responder in
-            let count: @Sendable () -> Void = { simulator.countConnection() }
-            guard let configuration else { return CountingChannel(base: HTTP1Channel(responder: responder), onConnection: count) }
-            if http1Only {
-                return CountingChannel(base: try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: configuration), onConnection: count)
-            }
-            return CountingChannel(base: try HTTP2UpgradeChannel(tlsConfiguration: configuration, responder: responder), onConnection: count)
+        let channel = try await bind(host: host, port: port)
+        await onReady(channel.localAddress?.port ?? port)
+        try await withTaskCancellationHandler {
+            try await channel.closeFuture.get()
+        } onCancel: {
+            channel.close(promise: nil)
         }
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops accepting connections and returns.
+    public func runUntilSignalled(host: String = "127.0.0.1", port: Int, onReady: @escaping @Sendable (Int) async -> Void) async throws {
+        let channel = try await bind(host: host, port: port)
+        let sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { channel.close(promise: nil) }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+        await onReady(channel.localAddress?.port ?? port)
+        try await channel.closeFuture.get()
     }
 
     /// Runs the simulator (on `port`, 0 for a free one) for the length of `body`, which gets the
@@ -68,59 +61,124 @@ public struct SimulatorServer: Sendable {
         }
     }
 
-    struct Responder: HTTPResponder {
-        let simulator: SignalWireSimulator
+    /// The simulator's own event loops, apart from the ones fleet's HTTP client uses when both
+    /// run in one process (the demo, the tests): the server is not slowed by the client under test.
+    private static let loops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
 
-        func respond(to request: Request, context: ChannelRequestContext) async throws -> Response {
-            guard case .profile(let space) = SimulatorRoute(path: request.uri.path, authority: request.head.authority) else {
-                return response(.init(status: 404, body: SignalWireSimulator.json(["error": "Not Found"])))
-            }
-            let body = try await request.body.collect(upTo: TransportLimits.maxBodyBytes)
-            // An HTTP/2 stream's channel belongs to its connection, which belongs to the server.
-            simulator.countRequest(protocol: context.channel.parent?.parent == nil ? "HTTP/1.1" : "HTTP/2")
-            let reply = await simulator.respond(
-                method: request.method.rawValue, space: space, authorization: request.headers[.authorization],
-                body: Data(body.readableBytesView))
-            if reply.drop {
-                try? await context.channel.close()
-            }
-            return response(reply)
+    private func bind(host: String, port: Int) async throws -> any Channel {
+        let context = try tls.map { tls in
+            var configuration = try tls.serverConfiguration()
+            configuration.applicationProtocols = tls.http1Only ? ["http/1.1"] : ["h2", "http/1.1"]
+            return try NIOSSLContext(configuration: configuration)
         }
+        let simulator = self.simulator
+        return try await ServerBootstrap(group: Self.loops)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                simulator.countConnection()
+                return channel.eventLoop.makeCompletedFuture {
+                    try Self.configure(channel, tls: context, simulator: simulator)
+                }
+            }
+            .bind(host: host, port: port).get()
+    }
 
-        private func response(_ reply: SignalWireSimulator.Reply) -> Response {
-            var headers: HTTPFields = [.contentType: "application/json"]
-            if let retryAfter = reply.headers["Retry-After"] { headers[.retryAfter] = retryAfter }
-            if let allow = reply.headers["Allow"] { headers[.allow] = allow }
-            return Response(status: .init(code: reply.status), headers: headers,
-                            body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+    /// The connection's pipeline: TLS and ALPN when there is a context, then HTTP/1.1 or HTTP/2,
+    /// then a `SimulatorHandler` (for HTTP/2, one per stream).
+    private static func configure(_ channel: any Channel, tls context: NIOSSLContext?, simulator: SignalWireSimulator) throws {
+        let pipeline = channel.pipeline.syncOperations
+        func http1() throws {
+            try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+            try pipeline.addHandler(SimulatorHandler(simulator: simulator, protocolName: "HTTP/1.1"))
         }
+        guard let context else { return try http1() }
+        try pipeline.addHandler(NIOSSLServerHandler(context: context))
+        try pipeline.addHandler(ApplicationProtocolNegotiationHandler(alpnCompleteHandler: { result in
+            channel.eventLoop.makeCompletedFuture {
+                let pipeline = channel.pipeline.syncOperations
+                switch result {
+                case .negotiated("h2"):
+                    _ = try pipeline.configureHTTP2Pipeline(mode: .server, connectionConfiguration: .init(), streamConfiguration: .init(), inboundStreamInitializer: { stream in
+                        stream.eventLoop.makeCompletedFuture {
+                            try stream.pipeline.syncOperations.addHandlers([
+                                HTTP2FramePayloadToHTTP1ServerCodec(), SimulatorHandler(simulator: simulator, protocolName: "HTTP/2"),
+                            ])
+                        }
+                    })
+                default:
+                    try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                    try pipeline.addHandler(SimulatorHandler(simulator: simulator, protocolName: "HTTP/1.1"))
+                }
+            }
+        }))
     }
 }
 
-/// A server child channel that reports each connection it sets up.
-struct CountingChannel<Base: ServerChildChannel>: ServerChildChannel {
-    typealias Value = Base.Value
-    let base: Base
-    let onConnection: @Sendable () -> Void
+/// One connection's (or HTTP/2 stream's) requests: the head and body gathered, the answer
+/// decided by the simulator at once and written when its latency has passed, on the event loop.
+final class SimulatorHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        onConnection()
-        return base.setup(channel: channel, logger: logger)
+    private let simulator: SignalWireSimulator
+    private let protocolName: String
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var tooLarge = false
+
+    init(simulator: SignalWireSimulator, protocolName: String) {
+        self.simulator = simulator
+        self.protocolName = protocolName
     }
 
-    func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            (self.head, tooLarge) = (head, false)
+            body.clear()
+        case .body(var chunk):
+            if body.readableBytes + chunk.readableBytes > TransportLimits.maxBodyBytes { tooLarge = true } else { body.writeBuffer(&chunk) }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            answer(head, context: context)
+        }
     }
-}
 
-/// A request context that keeps the channel, so a handler can close the connection.
-public struct ChannelRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let channel: any Channel
+    private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
+        guard !tooLarge, case .profile(let space) = SimulatorRoute(path: path, authority: head.headers.first(name: "host")) else {
+            let reply = tooLarge ? SignalWireSimulator.Reply(status: 413, body: SignalWireSimulator.json(["error": "Payload Too Large"]))
+                : SignalWireSimulator.Reply(status: 404, body: SignalWireSimulator.json(["error": "Not Found"]))
+            return write(reply, keepAlive: head.isKeepAlive, context: context)
+        }
+        simulator.countRequest(protocol: protocolName)
+        let received = simulator.receive(method: head.method.rawValue, space: space, authorization: head.headers.first(name: "authorization"),
+                                         body: Data(body.readableBytesView))
+        let keepAlive = head.isKeepAlive
+        let respond = { [simulator] in
+            let reply = simulator.complete(received)
+            if reply.drop { return context.close(promise: nil) }
+            self.write(reply, keepAlive: keepAlive, context: context)
+        }
+        if received.wait > .zero {
+            let loop = context.eventLoop.assumeIsolated()
+            loop.scheduleTask(in: .nanoseconds(Int64(received.wait.seconds * 1e9)), respond)
+        } else {
+            respond()
+        }
+    }
 
-    public init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        channel = source.channel
+    private func write(_ reply: SignalWireSimulator.Reply, keepAlive: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(reply.body.count))])
+        for (name, value) in reply.headers.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: reply.status), headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: reply.body)))), promise: nil)
+        guard !keepAlive else { return context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 }
 

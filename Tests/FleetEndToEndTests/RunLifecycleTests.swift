@@ -3,6 +3,7 @@ import FleetSimulator
 import FleetTestSupport
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 /// rollout, status, retry and rollback through the built binary against the in-process simulator,
@@ -54,8 +55,7 @@ import Testing
 
             // Given a rollout killed with SIGKILL after `killAt` requests
             let (process, out, err) = try setup.start(["rollout", setup.template, "--concurrency", "8", "--rate", "10000", "--max-attempts", "10"])
-            await FleetBinary.wait(for: killAt, at: simulator, orExitOf: process)
-            kill(process.processIdentifier, SIGKILL)
+            await FleetBinary.wait(for: killAt, at: simulator, orExitOf: process) { kill(process.processIdentifier, SIGKILL) }
             let killed = await FleetBinary.collect(process, out, err)
             #expect(process.terminationReason == .uncaughtSignal)
             #expect(killed.status == SIGKILL)
@@ -104,8 +104,9 @@ import Testing
             var command = ["rollout", setup.template]
             for _ in 0..<3 {
                 let (process, out, err) = try setup.start(command + options)
-                await FleetBinary.wait(for: simulator.statistics.total + Int.random(in: 20...90, using: &random), at: simulator, orExitOf: process)
-                kill(process.processIdentifier, SIGKILL)
+                await FleetBinary.wait(for: simulator.statistics.total + Int.random(in: 20...90, using: &random), at: simulator, orExitOf: process) {
+                    kill(process.processIdentifier, SIGKILL)
+                }
                 _ = await FleetBinary.collect(process, out, err)
                 command = ["retry"]
             }
@@ -130,13 +131,14 @@ import Testing
         try await withSimulator(projects, faults) { simulator, apiBase in
             let setup = try Self.setup(fixture, apiBase)
             let (process, out, err) = try setup.start(["rollout", setup.template, "--concurrency", "4", "--quiet"])
-            await FleetBinary.wait(for: 20, at: simulator, orExitOf: process)
-
-            // When Ctrl-C is pressed once
-            let pressed = ContinuousClock.now
-            kill(process.processIdentifier, SIGINT)
+            // When Ctrl-C is pressed once, after 20 requests
+            let pressed = Mutex(ContinuousClock.now)
+            await FleetBinary.wait(for: 20, at: simulator, orExitOf: process) {
+                pressed.withLock { $0 = ContinuousClock.now }
+                kill(process.processIdentifier, SIGINT)
+            }
             let result = await FleetBinary.collect(process, out, err)
-            let took = ContinuousClock.now - pressed
+            let took = ContinuousClock.now - pressed.withLock { $0 }
 
             // Then fleet exits 1 soon, the run is interrupted, and it says how to go on
             #expect(result.status == 1)
@@ -163,12 +165,10 @@ import Testing
         try await withSimulator(projects, TestProject.hanging) { simulator, apiBase in
             let setup = try Self.setup(fixture, apiBase)
             let (process, out, err) = try setup.start(["rollout", setup.template, "--concurrency", "4", "--quiet"])
-            await FleetBinary.wait(for: 4, at: simulator, orExitOf: process)
+            await FleetBinary.wait(for: 4, at: simulator, orExitOf: process) { kill(process.processIdentifier, SIGINT) }
 
-            kill(process.processIdentifier, SIGINT)
-            let said = await FleetBinary.read(err, until: "Press Ctrl-C again")
+            let said = await FleetBinary.read(err, until: "Press Ctrl-C again") { kill(process.processIdentifier, SIGINT) }
             #expect(said.contains("fleet: stopping: no new tasks start; requests in flight finish."))
-            kill(process.processIdentifier, SIGINT)
             let result = await FleetBinary.collect(process, out, err)
 
             #expect(result.status == 1)

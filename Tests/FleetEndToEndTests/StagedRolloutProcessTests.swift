@@ -58,9 +58,8 @@ import Testing
         try await withSimulator(projects) { simulator, apiBase in
             let options = ["--db", fixture.database.path, "--api-base", apiBase, "--quiet"]
             let (process, out, err) = try FleetBinary.start(["rollout", template, "--waves", "5,100%", "--bake", "1s"] + options)
-            let said = await FleetBinary.read(err, until: "before the next wave.")
+            let said = await FleetBinary.read(err, until: "before the next wave.") { kill(process.processIdentifier, SIGINT) }
             #expect(said.contains("fleet: wave 1 done; baking until "))
-            kill(process.processIdentifier, SIGINT)
             let interrupted = await FleetBinary.collect(process, out, err)
             #expect(interrupted.status == 1)
             #expect(simulator.statistics.total == 10)

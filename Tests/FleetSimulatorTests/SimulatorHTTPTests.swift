@@ -200,7 +200,8 @@ import Testing
     @Test func slowRateAnswersAfterTheClientsTimeout() async throws {
         var configuration = SimulatorConfiguration()
         configuration.slowRate = 1
-        configuration.slowDelay = .milliseconds(600)
+        // Far beyond the client's 150 ms, so a loaded machine's late timer still fires first.
+        configuration.slowDelay = .seconds(5)
         try await withSimulator(Self.projects, configuration) { _, apiBase in
             await #expect(throws: HTTPClientError.deadlineExceeded) {
                 _ = try await Self.send(.GET, Self.url(apiBase, Self.projects[0]), project: Self.projects[0], timeout: .milliseconds(150))

@@ -154,3 +154,14 @@ public final class HostileServer: Sendable {
         return #"{"errors": ["# + items.joined(separator: ",") + "]}"
     }
 }
+
+/// A request context that keeps the channel, so a handler can close the connection.
+public struct ChannelRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}

@@ -149,7 +149,10 @@ public enum FleetBinary {
     /// (it may have finished its work with fewer): where a test kills a process mid-run.
     /// (Not a task group: the group would wait for the exit too, which comes only once the
     /// caller kills the process.)
-    public static func wait(for count: Int, at simulator: SignalWireSimulator, orExitOf process: Process) async {
+    /// `then` runs at the moment the count is reached (on the simulator's thread, not when this
+    /// task gets to run again), and not at all if the process exits first.
+    public static func wait(for count: Int, at simulator: SignalWireSimulator, orExitOf process: Process,
+                            then action: @escaping @Sendable () -> Void = {}) async {
         let first = Mutex(true)
         let claim: @Sendable () -> Bool = { first.withLock { unclaimed in defer { unclaimed = false }; return unclaimed } }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -160,9 +163,10 @@ public enum FleetBinary {
                     continuation.resume()
                 }
             }
-            Task {
-                await simulator.waitForRequests(count)
-                if claim() { continuation.resume() }
+            simulator.whenRequests(reach: count) {
+                guard claim() else { return }
+                action()
+                continuation.resume()
             }
         }
     }
@@ -187,15 +191,18 @@ public enum FleetBinary {
         return ProcessResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
-    /// Reads `pipe` until `text` has appeared (the child reached that point), and returns what was read.
-    public static func read(_ pipe: Pipe, until text: String) async -> String {
+    /// Reads `pipe` until `text` has appeared (the child reached that point), and returns what was
+    /// read. `then` runs as soon as the text is read, on the reading thread (not when this task
+    /// gets to run again), and not at all if the pipe ends first.
+    public static func read(_ pipe: Pipe, until text: String, then action: @escaping @Sendable () -> Void = {}) async -> String {
         await offPool {
             var seen = ""
             while !seen.contains(text) {
                 let data = pipe.fileHandleForReading.availableData
-                if data.isEmpty { break }
+                if data.isEmpty { return seen }
                 seen += String(decoding: data, as: UTF8.self)
             }
+            action()
             return seen
         }
     }

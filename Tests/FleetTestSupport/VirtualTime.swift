@@ -38,6 +38,9 @@ public final class VirtualClock: FleetClock {
         var sequence = 0
         /// Whether a serial executor drives the time; otherwise each sleep advances it.
         var driven = false
+        /// Waits for work outside the tasks (a database write on its own queue) under way: time
+        /// stands still until they are over.
+        var outside = 0
     }
 
     let state = Mutex(State())
@@ -84,10 +87,18 @@ public final class VirtualClock: FleetClock {
         }
     }
 
-    /// Moves time to the earliest sleep's end and wakes every sleeper due then; false when no one sleeps.
+    public func waitingOutside<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        state.withLock { $0.outside += 1 }
+        // Decremented by the task once it runs again: until then its wake-up is queued or on its way.
+        defer { state.withLock { $0.outside -= 1 } }
+        return try await work()
+    }
+
+    /// Moves time to the earliest sleep's end and wakes every sleeper due then; false when no one
+    /// sleeps, or when work outside the tasks is under way (its end will wake someone).
     func advance() -> Bool {
         let due = state.withLock { state -> [Sleeper] in
-            guard let first = state.sleepers.values.min(by: { ($0.due, $0.sequence) < ($1.due, $1.sequence) }) else { return [] }
+            guard state.outside == 0, let first = state.sleepers.values.min(by: { ($0.due, $0.sequence) < ($1.due, $1.sequence) }) else { return [] }
             state.now = max(state.now, first.due)
             let woken = state.sleepers.values.filter { $0.due <= state.now }.sorted { ($0.due, $0.sequence) < ($1.due, $1.sequence) }
             for sleeper in woken { state.sleepers.removeValue(forKey: sleeper.sequence) }

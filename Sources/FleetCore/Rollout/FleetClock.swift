@@ -9,6 +9,15 @@ public protocol FleetClock: Sendable {
     /// The wall-clock time, for the timestamps that are recorded and shown.
     func date() -> Date
     func sleep(for duration: Duration) async throws
+    /// Runs `work`, which waits for something outside Swift's tasks (a write on the database's
+    /// own queue): a virtual clock must not move on while it does, a real one has nothing to do.
+    func waitingOutside<T: Sendable>(_ work: () async throws -> T) async throws -> T
+}
+
+extension FleetClock {
+    public func waitingOutside<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        try await work()
+    }
 }
 
 /// The real clocks: monotonic for durations, the system's for dates.

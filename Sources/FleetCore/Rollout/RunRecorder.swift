@@ -74,7 +74,7 @@ public final class RunRecorder: Sendable {
         }
         var outcome = Wake.committed
         do {
-            try writeNow([own] + followers.map(\.updates))
+            try await writeNow([own] + followers.map(\.updates))
         } catch {
             outcome = .failed(database.writeFailure(error, doing: "record a result"))
         }
@@ -90,13 +90,17 @@ public final class RunRecorder: Sendable {
         if case .failed(let error) = outcome { throw error }
     }
 
-    /// Synchronous, on the calling thread: no hop to GRDB's queue and back for each batch. The
-    /// statements are prepared once per connection; this is the executor's hot path.
-    private func writeNow(_ batches: [[TaskUpdate]]) throws {
+    /// On GRDB's writer queue, never on the event loop the requests share: the network goes on
+    /// while SQLite writes (or waits for another process's lock), and the updates that arrive
+    /// meanwhile make the next batch. The statements are prepared once per connection; this is
+    /// the executor's hot path.
+    private func writeNow(_ batches: [[TaskUpdate]]) async throws {
         let now = FleetDatabase.timestamp(clock.date())
-        try database.writer.write { db in
-            for updates in batches {
-                for update in updates { try Self.write(update, at: now, db) }
+        try await clock.waitingOutside { [database] in
+            try await database.writer.write { db in
+                for updates in batches {
+                    for update in updates { try Self.write(update, at: now, db) }
+                }
             }
         }
     }
