@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "FleetCore", "FleetSimulator", "FleetTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -4,7 +4,8 @@ import Synchronization
 
 /// A local SignalWire SIP-profile API: Basic auth per space, strict validation of PUT bodies as
 /// the OpenAPI file says, a stored profile per project, and the faults of `SimulatorConfiguration`.
-/// `respond` is the whole behaviour; `SimulatorServer` puts it on HTTP.
+/// `receive` decides an answer and `complete` gives it after its wait (`respond` does both):
+/// `SimulatorServer` puts them on HTTP, `SimulatorTransport` in process.
 public final class SignalWireSimulator: Sendable {
     public struct Reply: Sendable, Equatable {
         public var status: Int

@@ -2,6 +2,7 @@ import FleetCore
 import FleetSimulator
 import FleetTestSupport
 import Foundation
+import GRDB
 import Synchronization
 import Testing
 
@@ -38,6 +39,34 @@ import Testing
         let second = try await time.run { try await session.rollout(template, options: testOptions()) }
         #expect(try fixture.database.taskStates(run: second.runID) == ["unchanged": 30])
         #expect(projects.allSatisfy { simulator.requests(project: $0.projectID, method: "PUT") == 1 })
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func whileAnAnswerIsBeingWrittenItsSlotServesOthersButItsTaskWaits() async throws {
+        // Given three projects, one request at a time, and the database's writer held up from the
+        // moment the first request arrives, so no answer can be written yet
+        let projects = TestProject.make(3)
+        let fixture = try Fixture(projects: projects)
+        let simulator = try fixture.simulator()
+        let session = try fixture.session(simulator)
+        let writes = DispatchSemaphore(value: 0)
+        simulator.whenRequests(reach: 1) {
+            fixture.database.writer.asyncWriteWithoutTransaction { _ in writes.wait() }
+        }
+
+        // When the rollout runs
+        let rollout = Task { try await session.rollout(template, options: testOptions { $0.concurrency = 1 }) }
+        await simulator.waitForRequests(3)
+
+        // Then each GET's slot went to the next GET while its answer waited for the disk, and no
+        // PUT left before its project's profile was on disk
+        #expect(projects.allSatisfy { simulator.requests(project: $0.projectID, method: "GET") == 1 })
+        #expect(projects.allSatisfy { simulator.requests(project: $0.projectID, method: "PUT") == 0 })
+        #expect(try fixture.database.scalar("SELECT count(*) FROM attempts") == 0)
+        writes.signal()
+        let outcome = try await rollout.value
+        #expect(outcome.end == .finished)
+        #expect(try fixture.database.taskStates(run: outcome.runID) == ["succeeded": 3])
     }
 
     @Test(.timeLimit(.minutes(1)))

@@ -3,8 +3,9 @@ import Foundation
 /// Carries out tasks against the SignalWire API. The scheduler (`Scheduler`) only knows start,
 /// finished and retry-at; what one answer means for a task is `TaskStep`'s, a pure function.
 /// Each HTTP request is one child task of a structured task group; at most `concurrency` are in
-/// flight, each space keeps its own rate, a task waiting out a backoff holds no slot, and the
-/// circuit breaker stops a space whose host cannot be reached.
+/// flight (a request's slot is free once its answer is in, while the answer is committed), each
+/// space keeps its own rate, a task waiting out a backoff holds no slot, and the circuit breaker
+/// stops a space whose host cannot be reached.
 public struct Executor: Sendable {
     public let api: SignalWireAPI
     public let options: ExecutionOptions
@@ -51,7 +52,8 @@ public struct Executor: Sendable {
         return try scheduler.batch()
     }
 
-    /// One request of one task, to its answer's step and commit: a child task of the group.
+    /// One request of one task, to its answer's step: a child task of the group. Its concurrency
+    /// slot is free once the answer is in; the record is committed by a child of its own.
     func perform(_ cursor: TaskCursor, _ item: TaskWork, firstOfTask: Bool) async -> Scheduler.Event {
         let startedAt = clock.date()
         let sent = clock.now()
@@ -65,17 +67,20 @@ public struct Executor: Sendable {
                                   policy: RetryPolicy(maxAttempts: options.maxAttempts), taskID: item.taskID,
                                   startedAt: startedAt, duration: clock.now() - sent, jitter: random())
         let step = TaskStep.step(cursor, answer: answer, context: context)
-        if let update = step.record, let recorder {
-            do {
-                try await recorder.commit([update])
-            } catch let error as FleetError {
-                return .recordFailed(error)
-            } catch {
-                return .recordFailed(.internal("cannot record a result: \(error)"))
-            }
-        }
         let observation = Observation(index: cursor.index, sentAt: sent, status: answer.status, failure: answer.failure, firstOfTask: firstOfTask)
-        return .stepped(step.next, observation)
+        return .answered(recorder == nil ? nil : step.record, step.next, observation)
+    }
+
+    /// Puts a task's update on disk before the task goes on: a child task of the group.
+    func record(_ update: TaskUpdate, then next: StepNext, index: Int) async -> Scheduler.Event {
+        do {
+            try await recorder?.commit([update])
+            return .recorded(next, index: index)
+        } catch let error as FleetError {
+            return .recordFailed(error)
+        } catch {
+            return .recordFailed(.internal("cannot record a result: \(error)"))
+        }
     }
 }
 

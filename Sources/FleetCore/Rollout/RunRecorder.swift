@@ -92,15 +92,18 @@ public final class RunRecorder: Sendable {
 
     /// On GRDB's writer queue, never on the event loop the requests share: the network goes on
     /// while SQLite writes (or waits for another process's lock), and the updates that arrive
-    /// meanwhile make the next batch. The statements are prepared once per connection; this is
-    /// the executor's hot path.
+    /// meanwhile make the next batch. Not cancellable: an answer in hand is recorded even when a
+    /// second Ctrl-C cancels the requests in flight. The statements are prepared once per
+    /// connection; this is the executor's hot path.
     private func writeNow(_ batches: [[TaskUpdate]]) async throws {
         let now = FleetDatabase.timestamp(clock.date())
         try await clock.waitingOutside { [database] in
-            try await database.writer.write { db in
-                for updates in batches {
-                    for update in updates { try Self.write(update, at: now, db) }
-                }
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                database.writer.asyncWrite({ db in
+                    for updates in batches {
+                        for update in updates { try Self.write(update, at: now, db) }
+                    }
+                }, completion: { _, result in continuation.resume(with: result) })
             }
         }
     }

@@ -7,7 +7,11 @@ import HeapModule
 /// the next request of a task, a retry at a later time, a finished task.
 struct Scheduler {
     enum Event: Sendable {
-        case stepped(StepNext, Observation)
+        /// A request's answer: what to record (nil when nothing is), the task's next step, and
+        /// what the answer tells about its space.
+        case answered(TaskUpdate?, StepNext, Observation)
+        /// The task's update is on disk; it goes on with its next step.
+        case recorded(StepNext, index: Int)
         /// Cut off by cancellation (a second Ctrl-C) before it could be recorded.
         case abandoned
         case recordFailed(FleetError)
@@ -65,6 +69,8 @@ struct Scheduler {
     var outcomes: [Int: TaskOutcome] = [:]
     var started: Set<Int> = []
     var inFlight = 0
+    /// Answers being committed: their tasks go on once they are on disk.
+    var committing = 0
     var failures = 0
     var haltReason: String?
     var recordFailure: FleetError?
@@ -108,12 +114,12 @@ struct Scheduler {
             let now = executor.clock.now()
             startReady(&group, now: now)
             armTimer(&group, now: now)
-            if inFlight == 0 && !(mayStart && lanes.contains(where: isOpen)) {
+            if inFlight == 0 && committing == 0 && !(mayStart && lanes.contains(where: isOpen)) {
                 if mayStart && (lanes.contains(where: \.hasWork) || allStopped) { haltReason = breakerHalt() }
                 break
             }
             guard let event = try await group.next() else { break }
-            handle(event)
+            handle(event, &group)
         }
         let retrying = lanes.reduce(0) { $0 + $1.delayed.count }
         executor.progress.update { $0.retrying -= retrying }
@@ -160,16 +166,24 @@ struct Scheduler {
         }
     }
 
-    private mutating func handle(_ event: Event) {
+    private mutating func handle(_ event: Event, _ group: inout ThrowingTaskGroup<Event, any Error>) {
         switch event {
-        case .stepped(let next, let observation):
+        case .answered(let update, let next, let observation):
             inFlight -= 1
             observe(observation)
-            advance(observation.index, next)
+            // A failure counts against --max-failures as it is known, before it is on disk, so
+            // no task starts on a slot it freed once the limit is reached.
+            if case .finish(.failed) = next { countFailure() }
+            guard let update else { return advance(observation.index, next) }
+            committing += 1
+            group.addTask { [executor] in await executor.record(update, then: next, index: observation.index) }
+        case .recorded(let next, let index):
+            committing -= 1
+            advance(index, next)
         case .abandoned:
             inFlight -= 1
         case .recordFailed(let error):
-            inFlight -= 1
+            committing -= 1
             recordFailure = error
         case .timer(let due):
             timers.removeAll { $0 == due }
@@ -214,7 +228,9 @@ struct Scheduler {
             case .failed: counts.failed += 1
             }
         }
-        guard case .failed = outcome else { return }
+    }
+
+    private mutating func countFailure() {
         failures += 1
         if let failureLimit, failures >= failureLimit, haltReason == nil {
             haltReason = "--max-failures \(executor.options.maxFailures.map { "\($0)" } ?? "\(failureLimit)"): \(failures) projects failed"
