@@ -202,7 +202,7 @@ import Testing
         holder.release()
         var back = CommandLine()
         back.transports = RoutingTransportProvider(["127.0.0.1:\(port)": simulator])
-        let retry = await back.run(["retry", "--db", setup.db, "--quiet"])
+        let retry = await back.run(["retry", "--db", setup.db, "--rate", "10000", "--quiet"])
         #expect(retry.status == 0, "\(retry.output)")
         #expect(try setup.fixture.database.taskStates(run: 1) == ["succeeded": 300])
     }

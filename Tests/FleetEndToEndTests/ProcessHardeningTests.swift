@@ -48,10 +48,8 @@ import Testing
             // Given a rollout stuck in bodies that never end
             let (process, out, err) = try FleetBinary.start(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase,
                                                              "--timeout", "1", "--quiet"])
-            await server.waitForRequests(3)
-
-            // When it gets SIGTERM once
-            kill(process.processIdentifier, SIGTERM)
+            // When it gets SIGTERM once, as the third request arrives
+            await server.waitForRequests(3) { kill(process.processIdentifier, SIGTERM) }
             let result = await FleetBinary.collect(process, out, err)
 
             // Then the requests in flight end at their deadline, the run is interrupted, exit 1

@@ -38,7 +38,7 @@ public final class HostileServer: Sendable {
         .retrydate: "Wed, 21 Oct 2015 07:28:00 GMT",
     ]
 
-    private let requests = Mutex<(counts: [String: Int], total: Int, waiters: [(Int, CheckedContinuation<Void, Never>)])>(([:], 0, []))
+    private let requests = Mutex<(counts: [String: Int], total: Int, waiters: [(Int, @Sendable () -> Void)])>(([:], 0, []))
 
     public init() {}
 
@@ -46,14 +46,17 @@ public final class HostileServer: Sendable {
     public func count(_ behaviour: Behaviour) -> Int { requests.withLock { $0.counts[behaviour.rawValue] ?? 0 } }
 
     /// Returns once the server has received `count` requests in all.
-    public func waitForRequests(_ count: Int) async {
+    /// `then` runs as the `count`th request arrives, on the server's thread (not when this task
+    /// gets to run again).
+    public func waitForRequests(_ count: Int, then action: @escaping @Sendable () -> Void = {}) async {
         await withCheckedContinuation { continuation in
+            let wake: @Sendable () -> Void = { action(); continuation.resume() }
             let reached = requests.withLock { state -> Bool in
                 if state.total >= count { return true }
-                state.waiters.append((count, continuation))
+                state.waiters.append((count, wake))
                 return false
             }
-            if reached { continuation.resume() }
+            if reached { wake() }
         }
     }
 
@@ -79,14 +82,14 @@ public final class HostileServer: Sendable {
 
     private func answer(_ request: Request, _ context: ChannelRequestContext) async throws -> Response {
         let name = context.parameters.get("space") ?? ""
-        let reached = requests.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let reached = requests.withLock { state -> [@Sendable () -> Void] in
             state.counts[name, default: 0] += 1
             state.total += 1
             let total = state.total
             defer { state.waiters.removeAll { $0.0 <= total } }
             return state.waiters.filter { $0.0 <= total }.map(\.1)
         }
-        for waiter in reached { waiter.resume() }
+        for waiter in reached { waiter() }
         guard let behaviour = Behaviour(rawValue: name) else { return Response(status: .notFound) }
         let authorization = request.headers[.authorization] ?? ""
         switch behaviour {

@@ -15,7 +15,7 @@ struct RunExecution: Sendable {
     private var runID: Int64 { handle.run.id }
 
     func execute() async throws -> ExecutionEnd {
-        let recorder = RunRecorder(database: database, clock: session.clock)
+        let recorder = RunRecorder(database: database, clock: session.clock, window: session.transports.commitWindow)
         let waves = try database.waves(of: runID)
         session.progress.update { $0.total = work.count; $0.waves = waves.count > 1 ? waves.count : 0 }
         var failure: (any Error)?

@@ -30,7 +30,8 @@ public struct TaskUpdate: Sendable, Equatable {
 
 /// Group commit: concurrent callers' updates go into one transaction, and each caller returns
 /// only once its update is on disk. The first caller to arrive while no commit is running leads:
-/// it writes its own update and every one queued behind it, then hands the lead to the next
+/// it waits `window` (or lets the tasks that are ready run, without one) for others to join,
+/// writes its own update and every one queued behind it, then hands the lead to the next
 /// waiter, so no caller works for others for long and nothing runs outside structured tasks.
 public final class RunRecorder: Sendable {
     private enum Wake: Sendable { case committed, failed(FleetError), lead }
@@ -39,11 +40,13 @@ public final class RunRecorder: Sendable {
 
     private let database: FleetDatabase
     private let clock: any FleetClock
+    private let window: Duration
     private let state = Mutex(State())
 
-    public init(database: FleetDatabase, clock: any FleetClock) {
+    public init(database: FleetDatabase, clock: any FleetClock, window: Duration = .zero) {
         self.database = database
         self.clock = clock
+        self.window = window
     }
 
     public func commit(_ updates: [TaskUpdate]) async throws {
@@ -66,8 +69,8 @@ public final class RunRecorder: Sendable {
     }
 
     private func lead(with own: [TaskUpdate]) async throws {
-        // Let the tasks that are ready run first: those that reach `commit` join this batch.
-        await Task.yield()
+        // Let other answers arrive (or the tasks that are ready run) first: they join this batch.
+        if window > .zero { try? await clock.sleep(for: window) } else { await Task.yield() }
         let followers = state.withLock { state -> [Waiter] in
             defer { state.queue.removeAll() }
             return state.queue

@@ -74,6 +74,10 @@ private final class DeadlineFlag: Sendable {
 public struct HTTPTransportProvider: TransportProvider {
     public init() {}
 
+    /// 2 ms: about ten answers a commit at 2,500 requests/s, at no cost in throughput (a
+    /// request's slot is free once its answer is in; only the task's next request waits).
+    public var commitWindow: Duration { .milliseconds(2) }
+
     public func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let client = HTTPClient(eventLoopGroupProvider: .shared(loop), configuration: try Self.configuration(options))
