@@ -148,6 +148,29 @@ import Testing
         #expect(SipProfile.answer(Data(#"{"default_send_as": null, "x": {}}"#.utf8))?.fields == ["default_send_as", "x"])
     }
 
+    @Test func aProjectOfTheStatusReportIsWrittenAsFoundationsEncoderWould() throws {
+        struct Reference: Encodable {
+            var space: String, project_id: String, label: String, status: String, wave: Int, attempts: Int
+            @NullEncoded var http_status: Int?
+            @NullEncoded var error_kind: String?
+            @NullEncoded var error: String?
+        }
+        var random = SeededRandom(seed: 8)
+        let pieces = ["a", "acme", "/", "\"", "\\", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "\u{7F}", "é", "€", "😀", "\u{2028}", " ", "=1+1"]
+        func text() -> String { (0..<Int.random(in: 0...4, using: &random)).map { _ in random.pick(pieces) }.joined() }
+        for _ in 0..<Self.cases {
+            let project = ProjectOutcome(space: text(), projectID: text(), label: text(), status: random.pick(TaskState.allCases),
+                                         wave: Int.random(in: 1...9, using: &random), attempts: Int.random(in: 0...99, using: &random),
+                                         httpStatus: Bool.random(using: &random) ? Int.random(in: 100...599, using: &random) : nil,
+                                         errorKind: Bool.random(using: &random) ? random.pick(ErrorKind.all) : nil,
+                                         error: Bool.random(using: &random) ? text() : nil)
+            let reference = Reference(space: project.space, project_id: project.projectID, label: project.label, status: project.status.rawValue,
+                                      wave: project.wave, attempts: project.attempts, http_status: project.httpStatus,
+                                      error_kind: project.errorKind?.rawValue, error: project.error)
+            #expect(StatusReport.json(project) == ReportJSON.encode(reference))
+        }
+    }
+
     @Test func aTokenIsNeverLeftInAScrubbedMessageInAnyForm() {
         var random = SeededRandom(seed: 6)
         let alphabet = "abcdefABCDEF0123456789xyzXYZ-_+/=.~"

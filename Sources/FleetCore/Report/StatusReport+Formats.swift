@@ -2,30 +2,36 @@ import Foundation
 
 extension StatusReport {
     /// The JSON of the README's "Status JSON", keys sorted.
+    /// The keys sorted at every level. The projects are written by hand (a run may have 100,000
+    /// of them; `JSONEncoder` took 1 s there), the rest by `ReportJSON`.
     public func json() -> String {
-        struct Body: Encodable {
-            var run: RunJSON
-            var counts: TaskCounts
-            var projects: [ProjectJSON]
-            var spaces: [SpaceJSON]
-            var waves: [WaveJSON]
-        }
         let options = (try? run.executionOptions()).map(OptionsJSON.init)
-        let body = Body(
-            run: RunJSON(id: run.id, kind: run.kind.rawValue, template_name: run.templateName, template_sha256: run.templateSHA256,
-                         state: state.rawValue, started_at: run.startedAt, finished_at: run.finishedAt, api_base: run.apiBase,
-                         options: options, executions: executions.count, duration_s: (duration * 1000).rounded() / 1000,
-                         halt_reason: state == .halted ? run.haltReason : nil, rollback_of: run.rollbackOf),
-            counts: counts,
-            projects: projects.map { ProjectJSON(space: $0.space, project_id: $0.projectID, label: $0.label, status: $0.status.rawValue,
-                                                 wave: $0.wave, attempts: $0.attempts, http_status: $0.httpStatus,
-                                                 error_kind: $0.errorKind?.rawValue, error: $0.error) },
-            spaces: spaces.map { SpaceJSON(space: $0.space, rate: ($0.rate * 100).rounded() / 100, throttled: $0.throttled, stopped: $0.stopped) },
-            waves: waves.map { wave, counts in
-                WaveJSON(number: wave.number, state: wave.state.rawValue, counts: Dictionary(uniqueKeysWithValues: counts),
-                         bake_until: wave.bakeUntil, gate_status: wave.gateStatus, gate_output: wave.gateOutput)
-            })
-        return ReportJSON.encode(body)
+        let runJSON = RunJSON(id: run.id, kind: run.kind.rawValue, template_name: run.templateName, template_sha256: run.templateSHA256,
+                              state: state.rawValue, started_at: run.startedAt, finished_at: run.finishedAt, api_base: run.apiBase,
+                              options: options, executions: executions.count, duration_s: (duration * 1000).rounded() / 1000,
+                              halt_reason: state == .halted ? run.haltReason : nil, rollback_of: run.rollbackOf)
+        let spaceJSON = spaces.map { SpaceJSON(space: $0.space, rate: ($0.rate * 100).rounded() / 100, throttled: $0.throttled, stopped: $0.stopped) }
+        let waveJSON = waves.map { wave, counts in
+            WaveJSON(number: wave.number, state: wave.state.rawValue, counts: Dictionary(uniqueKeysWithValues: counts),
+                     bake_until: wave.bakeUntil, gate_status: wave.gateStatus, gate_output: wave.gateOutput)
+        }
+        var out = "{\"counts\":" + ReportJSON.encode(counts) + ",\"projects\":["
+        out.reserveCapacity(projects.count * 240)
+        for (index, project) in projects.enumerated() {
+            if index > 0 { out += "," }
+            out += Self.json(project)
+        }
+        return out + "],\"run\":" + ReportJSON.encode(runJSON) + ",\"spaces\":" + ReportJSON.encode(spaceJSON)
+            + ",\"waves\":" + ReportJSON.encode(waveJSON) + "}"
+    }
+
+    /// One project as `ReportJSON` would write it: keys sorted, an absent value `null`.
+    static func json(_ project: ProjectOutcome) -> String {
+        func string(_ text: String?) -> String { text.map(JSONText.string) ?? "null" }
+        return "{\"attempts\":\(project.attempts),\"error\":\(string(project.error)),\"error_kind\":\(string(project.errorKind?.rawValue)),"
+            + "\"http_status\":\(project.httpStatus.map(String.init) ?? "null"),\"label\":\(string(project.label)),"
+            + "\"project_id\":\(string(project.projectID)),\"space\":\(string(project.space)),\"status\":\(string(project.status.rawValue)),"
+            + "\"wave\":\(project.wave)}"
     }
 
     /// One RFC 4180 row per project: space, project_id, label, status, error_kind, http_status,
@@ -81,18 +87,6 @@ extension StatusReport {
             rollback_on_halt = options.rollbackOnHalt
             force = options.force
         }
-    }
-
-    struct ProjectJSON: Encodable {
-        var space: String
-        var project_id: String
-        var label: String
-        var status: String
-        var wave: Int
-        var attempts: Int
-        @NullEncoded var http_status: Int?
-        @NullEncoded var error_kind: String?
-        @NullEncoded var error: String?
     }
 
     struct SpaceJSON: Encodable {
