@@ -1,31 +1,46 @@
 import Foundation
 
 /// One task the executor has to carry out, with everything it needs and nothing it must look up.
+/// What does not change during a run is held once, by reference: a run of 100,000 tasks copies
+/// its array of work (to set the task ids) without copying every project, token and profile.
 public struct TaskWork: Sendable {
     public var taskID: Int64
     /// Its place in the run, which decides its wave.
     public var position: Int
-    public var project: Project
-    public var credentials: Credentials
-    public var patch: ProfilePatch
-    /// For a saved plan: the profile the plan read. A live profile that no longer equals it is a
-    /// `conflict`, and nothing is written.
-    public var expected: SipProfile?
     /// HTTP attempts the task made in earlier executions, so attempt numbers go on from there.
     public var previousAttempts: Int
     /// Whether a "before" snapshot exists; a retried task keeps its first.
     public var hasBefore: Bool
+    private let fixed: Fixed
+
+    private final class Fixed: Sendable {
+        let project: Project
+        let credentials: Credentials
+        let patch: ProfilePatch
+        let expected: SipProfile?
+
+        init(project: Project, credentials: Credentials, patch: ProfilePatch, expected: SipProfile?) {
+            self.project = project
+            self.credentials = credentials
+            self.patch = patch
+            self.expected = expected
+        }
+    }
+
+    public var project: Project { fixed.project }
+    public var credentials: Credentials { fixed.credentials }
+    public var patch: ProfilePatch { fixed.patch }
+    /// For a saved plan: the profile the plan read. A live profile that no longer equals it is a
+    /// `conflict`, and nothing is written.
+    public var expected: SipProfile? { fixed.expected }
 
     public init(taskID: Int64, position: Int, project: Project, credentials: Credentials, patch: ProfilePatch, expected: SipProfile? = nil,
                 previousAttempts: Int = 0, hasBefore: Bool = false) {
         self.taskID = taskID
         self.position = position
-        self.project = project
-        self.credentials = credentials
-        self.patch = patch
-        self.expected = expected
         self.previousAttempts = previousAttempts
         self.hasBefore = hasBefore
+        fixed = Fixed(project: project, credentials: credentials, patch: patch, expected: expected)
     }
 }
 

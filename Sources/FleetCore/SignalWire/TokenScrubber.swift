@@ -8,14 +8,10 @@ import Foundation
 ///
 /// Scrub before truncating: a cut through the token would leave a fragment behind.
 struct TokenScrubber: Sendable {
-    /// The forms the token may come in, with the alphabet of the run a finding is widened to.
-    /// Only these are kept (a few hundred bytes a project); the fragments are matched by
-    /// indexing the text, which is short, at each scrub.
-    private let forms: [(bytes: [UInt8], alphabet: Alphabet)]
-    private let gram: Int
-    /// base^(gram − 1), to roll the hash one byte on.
-    private let power: UInt64
-    private let mask: String
+    /// Only the token is kept: its forms are derived at each scrub (a few microseconds), since
+    /// kept for every project they cost a run of 100,000 projects 90 MB. The fragments are
+    /// matched by indexing the text, which is short, at each scrub too.
+    private let token: String
 
     enum Alphabet: Int, Sendable {
         case token, base64, base64URL
@@ -34,17 +30,19 @@ struct TokenScrubber: Sendable {
     }
 
     init(token: String) {
-        mask = TokenVault.mask(token)
+        self.token = token
+    }
+
+    /// The forms the token may come in, with the alphabet of the run a finding is widened to.
+    private static func forms(of token: String) -> [(bytes: [UInt8], alphabet: Alphabet)] {
         let plain = Array(token.utf8)
         var forms: [(bytes: [UInt8], alphabet: Alphabet)] = plain.isEmpty ? [] : [(plain, .token)]
-        for core in Self.base64Cores(of: plain) {
+        for core in base64Cores(of: plain) {
             forms.append((core, .base64))
             let url = core.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 }
             if url != core { forms.append((url, .base64URL)) }
         }
-        self.forms = forms
-        gram = min(16, forms.map(\.bytes.count).min() ?? 16)
-        power = (0..<max(0, gram - 1)).reduce(1) { power, _ in power &* Self.base }
+        return forms
     }
 
     /// The part of base64(prefix + token) that depends on the token alone, for a prefix of 0, 1
@@ -78,7 +76,11 @@ struct TokenScrubber: Sendable {
 
     func scrub(_ text: String) -> String {
         let bytes = Array(text.utf8)
+        let forms = Self.forms(of: token)
+        let gram = min(16, forms.map(\.bytes.count).min() ?? 16)
         guard gram > 0, bytes.count >= gram else { return text }
+        // base^(gram − 1), to roll the hash one byte on.
+        let power = (0..<(gram - 1)).reduce(UInt64(1)) { power, _ in power &* Self.base }
         let index = TextIndex(bytes, gram: gram, power: power)
         // Per position, the alphabets whose run through it is already masked: a run is widened
         // once, however often the token repeats in it.
@@ -97,7 +99,7 @@ struct TokenScrubber: Sendable {
             }
         }
         guard !spans.isEmpty else { return text }
-        return replace(merged(spans), in: bytes)
+        return replace(merged(spans), in: bytes, mask: TokenVault.mask(token))
     }
 
     /// The hash of the fragment one byte on: `out` leaves it, `next` joins it.
@@ -159,7 +161,7 @@ struct TokenScrubber: Sendable {
         return result
     }
 
-    private func replace(_ spans: [Range<Int>], in bytes: [UInt8]) -> String {
+    private func replace(_ spans: [Range<Int>], in bytes: [UInt8], mask: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var position = 0
