@@ -1,9 +1,9 @@
 import Foundation
 
 extension StatusReport {
-    /// The JSON of the README's "Status JSON", keys sorted.
-    /// The keys sorted at every level. The projects are written by hand (a run may have 100,000
-    /// of them; `JSONEncoder` took 1 s there), the rest by `ReportJSON`.
+    /// The JSON of the README's "Status JSON", keys sorted at every level. The projects are
+    /// written by hand (a run may have 100,000 of them; `JSONEncoder` took 1 s there), the rest
+    /// by `ReportJSON`.
     public func json() -> String {
         let options = (try? run.executionOptions()).map(OptionsJSON.init)
         let runJSON = RunJSON(id: run.id, kind: run.kind.rawValue, template_name: run.templateName, template_sha256: run.templateSHA256,
