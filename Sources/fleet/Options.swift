@@ -83,8 +83,6 @@ struct SelectionOptions: ParsableArguments {
     var selection: Selection { Selection(spaces: spaces, tags: tags, projectIDs: projects) }
 }
 
-/// The execution options of rollout, retry and rollback. Unset options keep their defaults (for
-/// retry: the run's recorded options).
 /// How fast a command that only reads (plan, verify) may go.
 struct ReadOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Requests in flight at most (default 16).", valueName: "n"))
@@ -107,6 +105,8 @@ struct ReadOptions: ParsableArguments {
     }
 }
 
+/// The execution options of rollout, retry and rollback. Unset options keep their defaults (for
+/// retry: the run's recorded options).
 struct ExecutionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Requests in flight at most, 1 to 1024 (default 16).", valueName: "n"))
     var concurrency: Int?

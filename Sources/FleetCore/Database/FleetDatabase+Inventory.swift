@@ -21,15 +21,11 @@ public struct Project: Sendable, Equatable, Codable, FetchableRecord {
         storedToken = row["token"]
         label = row["label"]
         enabled = row["enabled"]
-        tags = try Self.stored(row["tags"], column: "tags", projectID: projectID) { value in
-            guard case .array(let items) = value else { return nil }
-            let strings = items.compactMap { item -> String? in if case .string(let text) = item { text } else { nil } }
-            return strings.count == items.count ? strings : nil
-        }
+        tags = try Self.stored(row["tags"], column: "tags", projectID: projectID) { $0.strings }
         variables = try Self.stored(row["variables"], column: "variables", projectID: projectID) { value in
             guard case .object(let object) = value else { return nil }
-            let strings = object.compactMapValues { item -> String? in if case .string(let text) = item { text } else { nil } }
-            return strings.count == object.count ? strings : nil
+            let texts = object.compactMapValues(\.string)
+            return texts.count == object.count ? texts : nil
         }
     }
 

@@ -38,6 +38,18 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
         }
     }
 
+    /// A string's text; nil for any other value.
+    public var string: String? {
+        if case .string(let text) = self { text } else { nil }
+    }
+
+    /// An array's texts when every item is a string; nil for anything else.
+    public var strings: [String]? {
+        guard case .array(let items) = self else { return nil }
+        let texts = items.compactMap(\.string)
+        return texts.count == items.count ? texts : nil
+    }
+
     /// The JSON type's name as a validation message says it.
     public var typeName: String {
         switch self {

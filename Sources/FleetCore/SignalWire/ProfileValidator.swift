@@ -86,19 +86,12 @@ public enum ProfileValidator {
 
     /// A validated body as the profile fields it sets.
     public static func patch(from object: [String: JSONValue]) -> ProfilePatch {
-        func strings(_ value: JSONValue?) -> [String]? {
-            guard case .array(let items)? = value else { return nil }
-            return items.compactMap { if case .string(let text) = $0 { text } else { nil } }
-        }
-        func string(_ value: JSONValue?) -> String? {
-            if case .string(let text)? = value { text } else { nil }
-        }
         var patch = ProfilePatch()
-        patch.domainIdentifier = string(object["domain_identifier"])
-        patch.defaultCodecs = strings(object["default_codecs"])
-        patch.defaultCiphers = strings(object["default_ciphers"])
-        patch.defaultEncryption = string(object["default_encryption"])
-        if let sendAs = object["default_send_as"] { patch.defaultSendAs = .some(string(sendAs)) }
+        patch.domainIdentifier = object["domain_identifier"]?.string
+        patch.defaultCodecs = object["default_codecs"]?.strings
+        patch.defaultCiphers = object["default_ciphers"]?.strings
+        patch.defaultEncryption = object["default_encryption"]?.string
+        if let sendAs = object["default_send_as"] { patch.defaultSendAs = .some(sendAs.string) }
         return patch
     }
 }

@@ -119,28 +119,13 @@ public struct SipProfile: Sendable, Equatable, Codable {
     /// Foundation's decoder cost a tenth of a rollout's CPU.
     static func answer(_ data: Data) -> (profile: SipProfile, fields: Set<String>)? {
         guard case .object(let object)? = try? JSONParser.parse(data) else { return nil }
-        /// `.some(nil)` for a field absent or null, nil for one of another type.
-        func text(_ key: CodingKeys) -> String?? {
-            switch object[key.rawValue] {
-            case nil, .null?: .some(nil)
-            case .string(let value)?: .some(value)
-            default: nil
-            }
+        /// `.some(nil)` for a field absent or null, nil for one of another type than `read` takes.
+        func field<T>(_ key: CodingKeys, _ read: (JSONValue) -> T?) -> T?? {
+            guard let value = object[key.rawValue], value != .null else { return .some(nil) }
+            return read(value).map { .some($0) }
         }
-        func list(_ key: CodingKeys) -> [String]?? {
-            switch object[key.rawValue] {
-            case nil, .null?: return .some(nil)
-            case .array(let items)?:
-                var strings: [String] = []
-                strings.reserveCapacity(items.count)
-                for item in items {
-                    guard case .string(let value) = item else { return nil }
-                    strings.append(value)
-                }
-                return .some(strings)
-            default: return nil
-            }
-        }
+        func text(_ key: CodingKeys) -> String?? { field(key, \.string) }
+        func list(_ key: CodingKeys) -> [String]?? { field(key, \.strings) }
         guard let domain = text(.domain), let domainIdentifier = text(.domainIdentifier), let codecs = list(.defaultCodecs),
               let ciphers = list(.defaultCiphers), let encryption = text(.defaultEncryption), let sendAs = text(.defaultSendAs) else { return nil }
         let profile = SipProfile(domain: domain, domainIdentifier: domainIdentifier, defaultCodecs: codecs, defaultCiphers: ciphers,
