@@ -28,7 +28,8 @@ let package = Package(
         .target(
             name: "FleetMigrations",
             path: "migrations",
-            resources: [.embedInCode("0001_schema.sql"), .embedInCode("0002_runs_waves_executions.sql")]
+            resources: [.embedInCode("0001_schema.sql"), .embedInCode("0002_runs_waves_executions.sql"),
+                        .embedInCode("0003_database_identity.sql")]
         ),
         .target(
             name: "FleetSamples",

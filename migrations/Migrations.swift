@@ -5,5 +5,6 @@ public enum FleetMigrations {
     public static let all: [(String, String)] = [
         ("0001_schema", String(decoding: PackageResources._001_schema_sql, as: UTF8.self)),
         ("0002_runs_waves_executions", String(decoding: PackageResources._002_runs_waves_executions_sql, as: UTF8.self)),
+        ("0003_database_identity", String(decoding: PackageResources._003_database_identity_sql, as: UTF8.self)),
     ]
 }

@@ -224,7 +224,8 @@ public final class SignalWireSimulator: Sendable {
             reply = put(body, space: space, projectID: projectID)
             if reply.status == 201, configuration.writeLimit != nil { state.withLock { $0.writes[space, default: []].append(clock.now()) } }
         }
-        if chance(configuration.dropRate, projectID, number, salt: 2) {
+        if chance(configuration.dropRate, projectID, number, salt: 2)
+            || (reply.status == 201 && chance(configuration.dropWriteRate, projectID, number, salt: 4)) {
             reply.drop = true
         } else if chance(configuration.slowRate, projectID, number, salt: 3) {
             reply.delay = configuration.slowDelay

@@ -17,6 +17,9 @@ public struct SimulatorConfiguration: Sendable {
     public var retryAfter = true
     /// Share of requests whose connection is closed without an answer (a PUT is applied first).
     public var dropRate: Double = 0
+    /// Share of applied PUTs whose connection is closed before the answer: the write landed, the
+    /// client cannot tell.
+    public var dropWriteRate: Double = 0
     /// Share of requests answered only after `slowDelay` (longer than a client's timeout).
     public var slowRate: Double = 0
     public var slowDelay: Duration = .seconds(35)

@@ -28,7 +28,7 @@ struct History: FleetCommand {
         let database = try database.open(.read, context)
         let project = try database.project(named: project)
         let history = try database.history(of: project)
-        context.console.out(json ? HistoryReport.json(project, history) : HistoryReport.text(project, history).joined(separator: "\n"))
+        context.console.out(json ? try HistoryReport.json(project, history) : HistoryReport.text(project, history).joined(separator: "\n"))
         return .success
     }
 }

@@ -51,7 +51,7 @@ struct Plan: FleetCommand {
             try await session.plan(template, selection: selection, options: planOptions)
         }
         let report = PlanReport(entries)
-        let saved = out.map { _ in session.planFile(template, entries: entries) }
+        let saved = try out.map { _ in try session.planFile(template, entries: entries) }
         if let out, let saved {
             do {
                 try Data(saved.text.utf8).write(to: URL(fileURLWithPath: out))
@@ -60,7 +60,7 @@ struct Plan: FleetCommand {
             }
         }
         if json {
-            context.console.out(report.json(templateSHA256: template.sha256, apiBase: session.apiBase))
+            context.console.out(try report.json(templateSHA256: template.sha256, apiBase: session.apiBase))
         } else {
             printText(report, template: template, saved: saved, context: context)
         }

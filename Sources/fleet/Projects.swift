@@ -43,7 +43,7 @@ struct Projects: FleetCommand {
                   variables: project.variables)
         }
         if json {
-            context.console.out(ReportJSON.encode(entries))
+            context.console.out(try ReportJSON.encode(entries))
             return .success
         }
         let rows = [["SPACE", "PROJECT", "LABEL", "TAGS", "ENABLED", "TOKEN", "VARIABLES"]] + entries.map { entry in

@@ -16,7 +16,8 @@ struct Retry: FleetCommand {
             Options not given are the run's recorded ones; --max-failures counts this execution's \
             failures, as a share of the tasks it reruns. A staged run resumes at its first wave not \
             done (a bake that had finished is not repeated). A run being executed by another process \
-            is refused.
+            is refused, and so is a run that was rolled back (a retry would write over the rollback: \
+            start a new rollout instead). A run with nothing left to do records no execution.
 
             Example:
               $ fleet import fixed-tokens.csv
@@ -41,7 +42,13 @@ struct Retry: FleetCommand {
         let session = try api.session(database, context)
         let recorded = try database.requireRun(run)
         let options = execution.anyGiven ? execution.options(over: try recorded.executionOptions()) : nil
-        let prepared = try session.prepareRetry(recorded.id, options: options, pendingOnly: pending)
+        guard let prepared = try session.prepareRetry(recorded.id, options: options, pendingOnly: pending) else {
+            let counts = try database.counts(of: recorded, state: database.effectiveState(of: recorded))
+            let left = counts.failed + counts.pending + counts.running
+            context.console.out("run \(recorded.id) has nothing to retry: \(counts.succeeded) succeeded, \(counts.unchanged) unchanged"
+                                + (left > 0 ? ", \(left) left alone (disabled since the run, or written by a later run)" : "") + "; nothing was sent or recorded.")
+            return left > 0 ? .failure : .success
+        }
         return try await RunConsole.run(prepared, session: session, flags: execution, label: "retry", resume: "retry \(recorded.id)", database: self.database, context: context)
     }
 }

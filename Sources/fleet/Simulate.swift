@@ -22,7 +22,8 @@ struct Simulate: FleetCommand {
 
             Faults: --latency MS on every answer; --fail-rate P answers 500; --rate-limit N answers \
             429 with Retry-After past N requests per second per space; --drop-rate P closes the \
-            connection without answering; --slow-rate P answers after --slow-delay seconds; \
+            connection without answering (a PUT is applied first); --drop-write-rate P closes it only \
+            after an applied PUT, as a connection reset after the write landed; --slow-rate P answers after --slow-delay seconds; \
             --write-limit N/S answers 429 rate_limit_exceeded past N PUTs in any S seconds in a space, \
             as SignalWire limits writes (with Retry-After unless --no-retry-after); \
             --fail-first K answers each project's first K requests 503; --revoked FILE refuses the \
@@ -60,6 +61,9 @@ struct Simulate: FleetCommand {
     @Option(name: .customLong("drop-rate"), help: ArgumentHelp("Share of requests whose connection is closed unanswered.", valueName: "p"))
     var dropRate: Double = 0
 
+    @Option(name: .customLong("drop-write-rate"), help: ArgumentHelp("Share of applied PUTs whose connection is closed before the answer.", valueName: "p"))
+    var dropWriteRate: Double = 0
+
     @Option(name: .customLong("slow-rate"), help: ArgumentHelp("Share of requests answered after --slow-delay.", valueName: "p"))
     var slowRate: Double = 0
 
@@ -94,7 +98,7 @@ struct Simulate: FleetCommand {
     var key: String?
 
     func validate() throws {
-        for (name, value) in [("--fail-rate", failRate), ("--drop-rate", dropRate), ("--slow-rate", slowRate)] where !(0...1).contains(value) {
+        for (name, value) in [("--fail-rate", failRate), ("--drop-rate", dropRate), ("--drop-write-rate", dropWriteRate), ("--slow-rate", slowRate)] where !(0...1).contains(value) {
             throw ValidationError("\(name) is a probability between 0 and 1.")
         }
         if !(0...600_000).contains(latency) { throw ValidationError("--latency must be between 0 and 600000 milliseconds.") }
@@ -124,6 +128,7 @@ struct Simulate: FleetCommand {
         configuration.writeLimit = writeLimit.flatMap(SimulatorConfiguration.writeLimit)
         configuration.retryAfter = !noRetryAfter
         configuration.dropRate = dropRate
+        configuration.dropWriteRate = dropWriteRate
         configuration.slowRate = slowRate
         configuration.slowDelay = .milliseconds(Int64(slowDelay * 1000))
         configuration.failFirst = failFirst

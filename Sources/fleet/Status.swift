@@ -47,7 +47,7 @@ struct Status: FleetCommand {
         let run = try database.requireRun(run)
         let report = try StatusReport.load(run, from: database, now: context.clock.date(), failedOnly: failed)
         if json {
-            context.console.out(report.json())
+            context.console.out(try report.json())
         } else if csv {
             context.console.outRaw(report.csv())
         } else {

@@ -49,7 +49,7 @@ struct TemplateCommand: AsyncParsableCommand {
             let patches = try template.renderAll(projects)
             if let first = projects.first, let patch = patches.first, project != nil || projects.count == 1 {
                 context.console.out("body for \(first.space) \(first.projectID):")
-                context.console.out(ReportJSON.encode(patch.json, pretty: true))
+                context.console.out(try ReportJSON.encode(patch.json, pretty: true))
             }
             context.console.out("\(template.name) is valid and renders for \(projects.count) \(projects.count == 1 ? "project" : "projects").")
             return .success

@@ -7,8 +7,9 @@ struct Verify: FleetCommand {
         discussion: """
             Reads the live profile of every project RUN (default: the latest) wrote, against RUN's \
             own API base, and reports each one whose live profile no longer equals what RUN left \
-            there, field by field: someone edited it in the dashboard, a script reset it. Records \
-            nothing. Exit 0 when nothing drifted and every profile could be read, 1 otherwise.
+            there, field by field: someone edited it in the dashboard, a script reset it. A write \
+            whose answer was lost (a kill, a full disk) is checked too: a project still holding its \
+            old profile is counted as not written yet, not as drift. Records nothing. Exit 0 when nothing drifted and every profile could be read, 1 otherwise.
 
             Example:
               $ fleet verify
@@ -33,16 +34,21 @@ struct Verify: FleetCommand {
     func execute(in context: CommandContext) async throws -> ExitStatus {
         let session = try api.session(try database.open(.read, context), context)
         let (target, requested) = (run, read.options)
-        let (run, entries) = try await RunConsole.execute(session, context: context, quiet: quiet || json, label: "verify", resumeHint: "fleet verify") {
+        let verification = try await RunConsole.execute(session, context: context, quiet: quiet || json, label: "verify", resumeHint: "fleet verify") {
             try await session.verify(target, options: requested)
         }
-        let report = PlanReport(entries)
+        let run = verification.run
+        let report = PlanReport(verification.entries)
         if json {
-            context.console.out(report.json(templateSHA256: nil, apiBase: try APIBase(run.apiBase ?? session.apiBase.template)))
+            context.console.out(try report.json(templateSHA256: nil, apiBase: try APIBase(run.apiBase ?? session.apiBase.template)))
         } else {
             let lines = report.detail { "\($0.field): written \($0.new.shortText), now \($0.old.shortText)" }
             if !lines.isEmpty { context.console.out(lines.joined(separator: "\n") + "\n") }
-            context.console.out("verify run \(run.id): \(report.counts.selected) projects it wrote, \(report.counts.changing) drifted, \(report.counts.failed) could not be read")
+            var summary = "verify run \(run.id): \(report.counts.selected) projects it wrote, \(report.counts.changing) drifted, \(report.counts.failed) could not be read"
+            if !verification.unwritten.isEmpty, try session.database.rollbacks(of: run.id).isEmpty {
+                summary += "; \(verification.unwritten.count) it had not written yet (`\(database.hint(context)("retry \(run.id)"))` finishes them)"
+            }
+            context.console.out(summary)
         }
         return report.counts.changing == 0 && report.counts.failed == 0 ? .success : .failure
     }

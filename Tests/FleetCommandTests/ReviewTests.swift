@@ -124,7 +124,7 @@ import Testing
     static func redate(_ text: String, to time: String) throws -> String {
         var body = try JSONDecoder().decode(PlanFile.Body.self, from: Data(text.utf8))
         body.created_at = time
-        return PlanFile(body: body).text
+        return try PlanFile(body: body).text
     }
 
     @Test func verifyReportsExactlyTheProjectsEditedSinceTheRun() async throws {
@@ -162,7 +162,7 @@ import Testing
         let json = await setup.fleet.run(["history", projects[2].label, "--json", "--db", setup.db])
 
         #expect(text.status == 0)
-        #expect(text.stdout.contains("run 1: rollout of \(setup.template), finished; the project succeeded after 3 attempts"))
+        #expect(text.stdout.contains("run 1: rollout of \(setup.template), finished (rolled back by run 2); the project succeeded after 3 attempts"))
         #expect(text.stdout.contains("  1 GET "))
         #expect(text.stdout.contains(" 401 "))
         #expect(text.stdout.contains("unauthorized: HTTP 401: the project's token was refused"))
@@ -171,6 +171,7 @@ import Testing
         let body = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let runs = try #require(body["runs"] as? [[String: Any]])
         #expect(runs.map { $0["run"] as? Int } == [1, 2])
+        #expect(runs.map { $0["rolled_back_by"] as? Int } == [2, nil])
         #expect((runs[0]["attempts"] as? [[String: Any]])?.map { $0["http_status"] as? Int } == [401, 200, 201])
         #expect((runs[0]["before"] as? [String: Any])?["default_encryption"] as? String == "optional")
         #expect((runs[0]["after"] as? [String: Any])?["default_encryption"] as? String == "required")

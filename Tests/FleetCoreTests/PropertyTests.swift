@@ -167,7 +167,7 @@ import Testing
             let reference = Reference(space: project.space, project_id: project.projectID, label: project.label, status: project.status.rawValue,
                                       wave: project.wave, attempts: project.attempts, http_status: project.httpStatus,
                                       error_kind: project.errorKind?.rawValue, error: project.error)
-            #expect(StatusReport.json(project) == ReportJSON.encode(reference))
+            #expect(try StatusReport.json(project) == ReportJSON.encode(reference))
         }
     }
 

@@ -14,7 +14,7 @@ import Testing
         .success(SignalWireAPI.Answer(status: status, profile: profile, json: profile.jsonString(), fields: fields))
     }
 
-    static func context(mode: StepContext.Mode = .apply, force: Bool = false, expected: SipProfile? = nil, maxAttempts: Int = 5) -> StepContext {
+    static func context(mode: StepContext.Mode = .apply, force: Bool = false, expected: ExpectedProfile? = nil, maxAttempts: Int = 5) -> StepContext {
         StepContext(mode: mode, force: force, patch: patch, expected: expected, policy: RetryPolicy(maxAttempts: maxAttempts), taskID: 7,
                     startedAt: Date(timeIntervalSince1970: 0), duration: .milliseconds(20), jitter: 0.5)
     }
@@ -49,7 +49,36 @@ import Testing
 
         #expect(output.next == .finish(.succeeded))
         #expect(output.record?.before == nil)
+        #expect(output.record?.after == Self.desired.jsonString(), "the read that confirmed the write is its after")
         #expect(output.record?.attempt?.number == 5)
+    }
+
+    @Test(arguments: [ErrorKind.timeout, .network])
+    func aWriteWithoutAnAnswerIsFollowedByARead(kind: ErrorKind) {
+        let failure = RequestFailure(kind: kind, message: "the connection was reset")
+
+        let output = TaskStep.step(Self.write, answer: .failure(failure), context: Self.context())
+
+        #expect(output.next == .retry(TaskCursor(index: 3, phase: .read, attempt: 1, requests: 2, hasBefore: true, confirming: true),
+                                      after: .milliseconds(125)))
+        #expect(output.record?.state == .running)
+    }
+
+    @Test func aConfirmingReadThatFindsTheWriteUndoneWritesAgainOnTheSameAttemptBudget() {
+        let cursor = TaskCursor(index: 3, phase: .read, attempt: 2, requests: 4, hasBefore: true, confirming: true)
+
+        let output = TaskStep.step(cursor, answer: Self.answer(Self.current), context: Self.context())
+
+        #expect(output.next == .send(TaskCursor(index: 3, phase: .write(Self.desired), attempt: 3, requests: 5, hasBefore: true)))
+    }
+
+    @Test func aWriteAnsweredWithAServerErrorIsSentAgainWithoutARead() {
+        let failure = RequestFailure(kind: .server, httpStatus: 500, message: "HTTP 500: server error")
+
+        guard case .retry(let cursor, _) = TaskStep.step(Self.write, answer: .failure(failure), context: Self.context()).next else {
+            Issue.record("expected a retry"); return
+        }
+        #expect(cursor.phase == .write(Self.desired))
     }
 
     @Test func aRetriedWriteKeepsTheFirstBefore() {
@@ -81,10 +110,37 @@ import Testing
     @Test func readWithASavedPlanThatNoLongerMatchesIsAConflict() {
         var planned = Self.current
         planned.defaultCodecs = ["PCMA"]
-        let output = TaskStep.step(Self.read(), answer: Self.answer(Self.current), context: Self.context(expected: planned))
+        let output = TaskStep.step(Self.read(), answer: Self.answer(Self.current), context: Self.context(expected: ExpectedProfile(planned, since: .plan)))
 
         #expect(output.next == .finish(.failed(RequestFailure(kind: .conflict, httpStatus: 200, message: "changed since the plan: default_codecs: [PCMA] → [PCMU]"))))
         #expect(output.record?.before == nil)
+    }
+
+    @Test func aSavedPlanAppliedAgainToAProjectThatHoldsItsBodyIsUnchanged() {
+        let output = TaskStep.step(Self.read(), answer: Self.answer(Self.desired), context: Self.context(expected: ExpectedProfile(Self.current, since: .plan)))
+
+        #expect(output.next == .finish(.unchanged))
+    }
+
+    @Test func aRollbackOfAProjectChangedSinceTheRunIsAConflictNamingTheFieldAndWritesNothing() {
+        // The rollback puts `current` back over what run 3 wrote (`desired`); someone set PCMA since.
+        var edited = Self.desired
+        edited.defaultCodecs = ["PCMA"]
+        var context = Self.context(expected: ExpectedProfile(Self.desired, since: .run(3)))
+        context.patch = ProfilePatch(exactly: Self.current)
+        let output = TaskStep.step(Self.read(), answer: Self.answer(edited), context: context)
+
+        #expect(output.next == .finish(.failed(RequestFailure(kind: .conflict, httpStatus: 200, message: "changed since run 3: default_codecs: written [OPUS], now [PCMA]"))))
+        #expect(output.record?.before == nil)
+        #expect(output.record?.errorKind == .conflict)
+    }
+
+    @Test func aRollbackOfAProjectStillAsTheRunLeftItWritesTheBefore() {
+        var context = Self.context(expected: ExpectedProfile(Self.desired, since: .run(3)))
+        context.patch = ProfilePatch(exactly: Self.current)
+        let output = TaskStep.step(Self.read(), answer: Self.answer(Self.desired), context: context)
+
+        #expect(output.next == .send(TaskCursor(index: 3, phase: .write(Self.current.writable), attempt: 0, requests: 1, hasBefore: true)))
     }
 
     @Test func readInPlanModeRecordsNothingAndSaysWhatWouldBeWritten() {

@@ -288,7 +288,7 @@ import Testing
             #expect(Set(status.keys) == ["run", "counts", "projects", "spaces", "waves"])
             let run = try #require(status["run"] as? [String: Any])
             #expect(Set(run.keys) == ["id", "kind", "template_name", "template_sha256", "state", "started_at", "finished_at", "api_base", "options",
-                                      "executions", "duration_s", "halt_reason", "rollback_of"])
+                                      "executions", "duration_s", "halt_reason", "rollback_of", "rolled_back_by"])
             #expect(run["api_base"] as? String == setup.apiBase)
             #expect(run["executions"] as? Int == 1)
             #expect((run["options"] as? [String: Any])?["concurrency"] as? Int == 16)

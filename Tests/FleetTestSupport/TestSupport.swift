@@ -272,8 +272,10 @@ extension FleetSession {
         try await execute(try prepareRollout(template, selection: selection, options: options))
     }
 
-    public func retry(_ run: Int64?, options: ExecutionOptions? = nil, pendingOnly: Bool = false) async throws -> RunOutcome {
-        try await execute(try prepareRetry(run, options: options, pendingOnly: pendingOnly))
+    /// Nil when the run has nothing left to retry.
+    public func retry(_ run: Int64?, options: ExecutionOptions? = nil, pendingOnly: Bool = false) async throws -> RunOutcome? {
+        guard let prepared = try prepareRetry(run, options: options, pendingOnly: pendingOnly) else { return nil }
+        return try await execute(prepared)
     }
 
     public func rollback(_ run: Int64, options: ExecutionOptions) async throws -> RunOutcome? {

@@ -53,6 +53,7 @@ public struct RunSummary: Sendable {
     public var state: RunState
     public var counts: TaskCounts
     public var duration: Double
+    public var rolledBackBy: Int64?
 }
 
 /// The reports' queries, all read-only, so they work on a read-only file and while another
@@ -144,20 +145,22 @@ extension FleetDatabase {
 
     /// Every run, newest first, with its effective state, counts and duration.
     public func runSummaries(now: Date) throws -> [RunSummary] {
-        let (runs, counts, executions) = try writer.read { db in
+        let (runs, counts, executions, rollbacks) = try writer.read { db in
             let runs = try Run.order(Run.Columns.id.desc).fetchAll(db)
             var counts: [Int64: TaskCounts] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT run_id, state, count(*) AS n FROM tasks GROUP BY run_id, state") {
                 counts[row["run_id"], default: TaskCounts()].add(row["n"], in: row["state"])
             }
-            return (runs, counts, Dictionary(grouping: try Execution.fetchAll(db), by: \.runID))
+            let rollbacks = Dictionary(try Row.fetchAll(db, sql: "SELECT rollback_of, max(id) AS id FROM runs WHERE rollback_of IS NOT NULL GROUP BY rollback_of")
+                .map { ($0["rollback_of"] as Int64, $0["id"] as Int64) }, uniquingKeysWith: max)
+            return (runs, counts, Dictionary(grouping: try Execution.fetchAll(db), by: \.runID), rollbacks)
         }
         return try runs.map { run in
             let state = effectiveState(of: run)
             var entry = counts[run.id] ?? TaskCounts()
             entry.settle(runState: state)
             let duration = Self.duration(executions[run.id] ?? [], lastUpdate: try lastUpdate(of: run.id), running: state == .running, now: now)
-            return RunSummary(run: run, state: state, counts: entry, duration: duration)
+            return RunSummary(run: run, state: state, counts: entry, duration: duration, rolledBackBy: rollbacks[run.id])
         }
     }
 }
@@ -170,26 +173,10 @@ public struct ProjectHistoryEntry: Sendable {
     public var attempts: [AttemptRow]
     public var before: String?
     public var after: String?
+    public var rolledBackBy: Int64?
 }
 
 extension FleetDatabase {
-    /// Every profile `runID` left in place, by project: the "after" the API answered, or for a task
-    /// with the exact body to write (a rollback, a saved plan) and no "after", that body.
-    public func writtenProfiles(of runID: Int64) throws -> [(project: Project, profile: SipProfile)] {
-        try writer.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT \(Project.columns), coalesce(a.profile, t.desired) AS written
-                FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
-                LEFT JOIN snapshots a ON a.task_id = t.id AND a.kind = 'after'
-                WHERE t.run_id = ? AND t.state = 'succeeded' AND coalesce(a.profile, t.desired) IS NOT NULL ORDER BY t.position
-                """, arguments: [runID])
-            return try rows.compactMap { row in
-                guard let profile = SipProfile.decode(Data((row["written"] as String).utf8)) else { return nil }
-                return (try Project(row: row), profile)
-            }
-        }
-    }
-
     /// The project a `fleet history` argument names: its UUID, `SPACE/UUID`, or a label only it has.
     public func project(named name: String) throws -> Project {
         let all = try projects(Selection(includeDisabled: true))
@@ -222,10 +209,11 @@ extension FleetDatabase {
             }
         }
         // The run's effective state asks the run lock, outside the read.
-        return read.map { entry in
+        return try read.map { entry in
             ProjectHistoryEntry(run: entry.run, runState: effectiveState(of: entry.run), task: entry.task, attempts: entry.attempts,
                                 before: entry.snapshots.first { $0.kind == .before }?.profile,
-                                after: entry.snapshots.first { $0.kind == .after }?.profile)
+                                after: entry.snapshots.first { $0.kind == .after }?.profile,
+                                rolledBackBy: try rollbacks(of: entry.run.id).first)
         }
     }
 }

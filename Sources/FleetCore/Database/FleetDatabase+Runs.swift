@@ -7,13 +7,17 @@ public struct RunSpec: Sendable {
         public var projectRef: Int64
         /// The exact body to write: a rollback's "before", a saved plan's planned body.
         public var desired: SipProfile?
-        /// A saved plan's read profile.
+        /// A saved plan's read profile; for a rollback, what the run it undoes wrote.
         public var expected: SipProfile?
+        /// A task failed as a conflict before any request (a rollback's project that a later run
+        /// wrote since): recorded, never sent.
+        public var conflict: String?
 
-        public init(projectRef: Int64, desired: SipProfile? = nil, expected: SipProfile? = nil) {
+        public init(projectRef: Int64, desired: SipProfile? = nil, expected: SipProfile? = nil, conflict: String? = nil) {
             self.projectRef = projectRef
             self.desired = desired
             self.expected = expected
+            self.conflict = conflict
         }
     }
 
@@ -79,39 +83,40 @@ extension FleetDatabase {
                 """, arguments: [spec.kind, spec.templateName, spec.template, spec.templateSHA256, selection, options, spec.rollbackOf, now,
                                  spec.apiBase.template, spec.planSHA256])
             let runID = db.lastInsertedRowID
-            let lock = try RunLock.acquire(runID: runID, database: path)
+            let lock = try RunLock.acquire(runID: runID, database: filePath)
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO tasks (run_id, project_ref, position, wave, desired, expected, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO tasks (run_id, project_ref, position, wave, desired, expected, state, error_kind, error, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var taskIDs: [Int64] = []
             taskIDs.reserveCapacity(spec.tasks.count)
             var wave = 0
             for (position, task) in spec.tasks.enumerated() {
                 while position >= waveEnds[wave] { wave += 1 }
-                try insert.execute(arguments: [runID, task.projectRef, position, wave + 1, task.desired?.jsonString(), task.expected?.jsonString(), now])
+                try insert.execute(arguments: [runID, task.projectRef, position, wave + 1, task.desired?.jsonString(), task.expected?.jsonString(),
+                                               task.conflict == nil ? TaskState.pending : .failed, task.conflict.map { _ in ErrorKind.conflict },
+                                               task.conflict, now])
                 taskIDs.append(db.lastInsertedRowID)
             }
             for (number, end) in waveEnds.enumerated() {
                 try db.execute(sql: "INSERT INTO waves (run_id, number, end_position) VALUES (?, ?, ?)", arguments: [runID, number + 1, end])
             }
-            try Self.refuseOverlap(runID: runID, db, path: path)
-            let execution = try Self.insertExecution(runID: runID, number: 1, options: options, tasks: spec.tasks.count, pendingOnly: false, now: now, db)
+            try Self.refuseOverlap(runID: runID, db, path: filePath)
+            let execution = try Self.insertExecution(runID: runID, number: 1, options: options, tasks: spec.tasks.count { $0.conflict == nil }, pendingOnly: false, now: now, db)
             return (RunHandle(run: try Run.fetchOne(db, key: runID)!, lock: lock, execution: execution), taskIDs)
         }
     }
 
     /// Takes over `runID` for `fleet retry`: its lock, an execution of its own (an earlier one cut
     /// off by a kill is closed first), state `running` again, and no task left `running`.
-    public func resumeRun(_ runID: Int64, options: ExecutionOptions, pendingOnly: Bool, now: Date) throws -> RunHandle {
-        let lock = try RunLock.acquire(runID: runID, database: path)
+    public func resumeRun(_ runID: Int64, options: ExecutionOptions, pendingOnly: Bool, tasks count: Int, now: Date) throws -> RunHandle {
+        let lock = try RunLock.acquire(runID: runID, database: filePath)
         let stamp = Self.timestamp(now)
         return try writer.write { db in
             try Self.closeCutOffExecutions(runID: runID, db)
             try db.execute(sql: "UPDATE runs SET state = 'running', finished_at = NULL, halt_reason = NULL WHERE id = ?", arguments: [runID])
             try db.execute(sql: "UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'running'", arguments: [runID])
-            let filter = pendingOnly ? "state = 'pending'" : "state NOT IN ('succeeded', 'unchanged')"
-            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM tasks WHERE run_id = ? AND \(filter)", arguments: [runID]) ?? 0
-            try Self.refuseOverlap(runID: runID, db, path: path)
+            try Self.refuseOverlap(runID: runID, db, path: filePath)
             let number = (try Int.fetchOne(db, sql: "SELECT max(number) FROM executions WHERE run_id = ?", arguments: [runID]) ?? 0) + 1
             let execution = try Self.insertExecution(runID: runID, number: number, options: try Self.json(options), tasks: count,
                                                      pendingOnly: pendingOnly, now: stamp, db)
@@ -218,7 +223,7 @@ extension FleetDatabase {
 
     /// The run's state as an operator should read it: `running` only while a process holds it.
     public func effectiveState(of run: Run) -> RunState {
-        if run.state == .running && !RunLock.isHeld(runID: run.id, database: path) { return .interrupted }
+        if run.state == .running && !RunLock.isHeld(runID: run.id, database: filePath) { return .interrupted }
         return run.state
     }
 
@@ -256,15 +261,58 @@ extension FleetDatabase {
     }
 
     /// For a rollback of `runID`: every task of it that recorded a "before" (so may have changed
-    /// its project), with that profile.
-    public func beforeSnapshots(of runID: Int64) throws -> [(projectRef: Int64, before: SipProfile)] {
+    /// its project), with that profile, what the run wrote there when the database knows it (the
+    /// answer's or the read's "after", or the exact body of a plan or rollback), and the latest
+    /// later run that wrote the project since. A stored profile that cannot be read back is an
+    /// error naming the run and project, never skipped.
+    public func rollbackSources(of runID: Int64) throws -> [RollbackSource] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT t.project_ref, s.profile FROM tasks t JOIN snapshots s ON s.task_id = t.id AND s.kind = 'before'
+                SELECT t.project_ref, p.project_id, t.state = 'succeeded' AS confirmed, b.profile AS before,
+                    coalesce(a.profile, t.desired) AS written,
+                    (SELECT max(o.run_id) FROM tasks o JOIN runs r ON r.id = o.run_id
+                     WHERE o.project_ref = t.project_ref AND o.run_id > t.run_id AND o.state = 'succeeded'
+                       AND r.rollback_of IS NOT t.run_id
+                       AND EXISTS (SELECT 1 FROM snapshots x WHERE x.task_id = o.id AND x.kind = 'before')) AS later
+                FROM tasks t JOIN snapshots b ON b.task_id = t.id AND b.kind = 'before'
+                JOIN projects p ON p.id = t.project_ref
+                LEFT JOIN snapshots a ON a.task_id = t.id AND a.kind = 'after'
                 WHERE t.run_id = ? ORDER BY t.position
-                """, arguments: [runID]).compactMap { row in
-                    SipProfile.decode(Data((row["profile"] as String).utf8)).map { (row["project_ref"], $0) }
+                """, arguments: [runID]).map { row in
+                    let project: String = row["project_id"]
+                    func profile(_ column: String, _ what: String) throws -> SipProfile? {
+                        guard let json: String = row[column] else { return nil }
+                        guard let profile = SipProfile.decode(Data(json.utf8)) else { throw Self.damaged(what, run: runID, project: project) }
+                        return profile
+                    }
+                    return RollbackSource(projectRef: row["project_ref"], before: try profile("before", "\"before\" profile")!,
+                                          written: try profile("written", "written profile"), confirmed: row["confirmed"], laterRun: row["later"])
                 }
         }
     }
+
+    /// A stored value fleet cannot read back: a bug or a damaged file, never a default.
+    static func damaged(_ what: String, run: Int64, project: String) -> FleetError {
+        .io("the \(what) stored for project \(project) in run \(run) cannot be read back (the database is damaged); fleet sent nothing. Restore \(project)'s row from a backup, or leave that run alone.")
+    }
+
+    /// The rollback runs of `runID`, newest first.
+    public func rollbacks(of runID: Int64) throws -> [Int64] {
+        try writer.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE rollback_of = ? ORDER BY id DESC", arguments: [runID])
+        }
+    }
+}
+
+/// One project a run may have changed, as a rollback of it needs it.
+public struct RollbackSource: Sendable {
+    public var projectRef: Int64
+    public var before: SipProfile
+    /// What the run wrote there, when the database knows it (nil: a rollout's write that was never
+    /// confirmed, whose body the template gives).
+    public var written: SipProfile?
+    /// Whether the run knows its write landed (the task succeeded).
+    public var confirmed: Bool
+    /// The latest run that wrote the project after this one (a rollback of this one aside).
+    public var laterRun: Int64?
 }

@@ -11,6 +11,9 @@ public final class FleetDatabase: Sendable {
     public enum Access: Sendable { case create, write, read }
 
     public let path: String
+    /// The file itself, whatever name reached it (symlinks and relative paths resolved): the run
+    /// lock and the permission check are taken on it, so no second name escapes them.
+    public let filePath: String
     public let writer: any DatabaseWriter
     /// Things the operator should know about the file (it is readable by others).
     public let warnings: [String]
@@ -22,9 +25,10 @@ public final class FleetDatabase: Sendable {
             guard access == .create else { throw Self.missing(path) }
             try Self.createPrivately(path)
         }
+        filePath = Self.resolved(path)
         let state = exists ? try Self.inspect(path) : .empty
         if state == .empty && access != .create { throw Self.missing(path) }
-        warnings = exists ? Self.permissionWarnings(path) : []
+        warnings = exists ? Self.permissionWarnings(path, file: filePath) : []
         do {
             if access == .read {
                 if state == .needsMigration { throw Self.needsUpgrade(path) }
@@ -114,9 +118,26 @@ public final class FleetDatabase: Sendable {
         .usage("\(path) was made by an older fleet and needs an upgrade, which commands that only read do not do; any command that writes (import, rollout, retry, rollback) upgrades it.")
     }
 
-    private static func permissionWarnings(_ path: String) -> [String] {
-        guard let mode = try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int, mode & 0o044 != 0 else { return [] }
-        return ["fleet: warning: \(path) holds API tokens and can be read by other users; `chmod 600 \(ShellWord.quote(path))` keeps them private."]
+    /// The mode of the file itself (a symlink's own mode says nothing).
+    private static func permissionWarnings(_ path: String, file: String) -> [String] {
+        var status = stat()
+        guard stat(file, &status) == 0, status.st_mode & 0o044 != 0 else { return [] }
+        return ["fleet: warning: \(path) holds API tokens and can be read by other users; `chmod 600 \(ShellWord.quote(file))` keeps them private."]
+    }
+
+    /// The real path of an existing file (every symlink followed); the absolute path otherwise.
+    static func resolved(_ path: String) -> String {
+        guard let real = realpath(path, nil) else { return URL(fileURLWithPath: path).standardizedFileURL.path }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
+    /// The database's identity, made once by its migration: a saved plan records it.
+    public func identity() throws -> String {
+        guard let id = try writer.read({ db in try String.fetchOne(db, sql: "SELECT id FROM database_identity") }) else {
+            throw FleetError.internal("\(path) has no identity row; the database is damaged.")
+        }
+        return id
     }
 
     /// Creates the file with mode 0600 before SQLite sees it (SQLite gives its -wal and -shm files

@@ -8,7 +8,8 @@ public enum HistoryReport {
         for entry in entries {
             let what = entry.run.rollbackOf.map { "rollback of run \($0)" } ?? "rollout of \(entry.run.templateName.escapingControlCharacters)"
             let task = entry.task
-            var summary = "run \(entry.run.id): \(what), \(entry.runState); the project \(task.state.rawValue) after \(task.attempts) \(task.attempts == 1 ? "attempt" : "attempts")"
+            let undone = entry.rolledBackBy.map { " (rolled back by run \($0))" } ?? ""
+            var summary = "run \(entry.run.id): \(what), \(entry.runState)\(undone); the project \(task.state.rawValue) after \(task.attempts) \(task.attempts == 1 ? "attempt" : "attempts")"
             if let kind = task.errorKind { summary += " (\(kind): \((task.error ?? "").escapingControlCharacters))" }
             lines += ["", summary]
             for attempt in entry.attempts {
@@ -28,7 +29,7 @@ public enum HistoryReport {
         return ProfilePatch.fieldOrder.map { "\($0) \(profile.value(of: $0).shortText)" }.joined(separator: ", ").escapingControlCharacters
     }
 
-    public static func json(_ project: Project, _ entries: [ProjectHistoryEntry]) -> String {
+    public static func json(_ project: Project, _ entries: [ProjectHistoryEntry]) throws -> String {
         struct Attempt: Encodable {
             var number: Int
             var method: String
@@ -43,6 +44,7 @@ public enum HistoryReport {
             var kind: String
             var template_name: String
             var run_state: String
+            @NullEncoded var rolled_back_by: Int64?
             var status: String
             var wave: Int
             @NullEncoded var error_kind: String?
@@ -58,12 +60,12 @@ public enum HistoryReport {
             var runs: [Entry]
         }
         let runs = entries.map { entry in
-            Entry(run: entry.run.id, kind: entry.run.kind.rawValue, template_name: entry.run.templateName, run_state: entry.runState.rawValue,
+            Entry(run: entry.run.id, kind: entry.run.kind.rawValue, template_name: entry.run.templateName, run_state: entry.runState.rawValue, rolled_back_by: entry.rolledBackBy,
                   status: entry.task.state.rawValue, wave: entry.task.wave, error_kind: entry.task.errorKind?.rawValue, error: entry.task.error,
                   attempts: entry.attempts.map { Attempt(number: $0.number, method: $0.method, started_at: $0.startedAt, duration_ms: $0.durationMs,
                                                          http_status: $0.httpStatus, error_kind: $0.errorKind?.rawValue, message: $0.message) },
                   before: entry.before.flatMap { JSONValue.parse(Data($0.utf8)) }, after: entry.after.flatMap { JSONValue.parse(Data($0.utf8)) })
         }
-        return ReportJSON.encode(Body(space: project.space, project_id: project.projectID, label: project.label, runs: runs))
+        return try ReportJSON.encode(Body(space: project.space, project_id: project.projectID, label: project.label, runs: runs))
     }
 }

@@ -77,7 +77,7 @@ public struct PlanReport: Sendable {
     }
 
     /// The JSON of `fleet plan --json`: the changes with their values as JSON values.
-    public func json(templateSHA256: String?, apiBase: APIBase) -> String {
+    public func json(templateSHA256: String?, apiBase: APIBase) throws -> String {
         struct Entry: Encodable {
             var space: String
             var project_id: String
@@ -98,7 +98,7 @@ public struct PlanReport: Sendable {
         let entries = changes.map { Entry(space: $0.project.space, project_id: $0.project.projectID, label: $0.project.label, changes: $0.changes) }
             + failures.map { Entry(space: $0.project.space, project_id: $0.project.projectID, label: $0.project.label, changes: [],
                                    error_kind: ($0.failure?.kind ?? .unreachable).rawValue, error: $0.failure?.message ?? "not read: interrupted") }
-        return ReportJSON.encode(Body(template_sha256: templateSHA256, api_base: apiBase.template, selected: counts.selected, would_change: counts.changing,
+        return try ReportJSON.encode(Body(template_sha256: templateSHA256, api_base: apiBase.template, selected: counts.selected, would_change: counts.changing,
                                       unchanged: counts.unchanged, failed: counts.failed, projects: entries))
     }
 }

@@ -4,25 +4,26 @@ extension StatusReport {
     /// The JSON of the README's "Status JSON", keys sorted at every level. The projects are
     /// written by hand (a run may have 100,000 of them; `JSONEncoder` took 1 s there), the rest
     /// by `ReportJSON`.
-    public func json() -> String {
+    public func json() throws -> String {
         let options = (try? run.executionOptions()).map(OptionsJSON.init)
         let runJSON = RunJSON(id: run.id, kind: run.kind.rawValue, template_name: run.templateName, template_sha256: run.templateSHA256,
                               state: state.rawValue, started_at: run.startedAt, finished_at: run.finishedAt, api_base: run.apiBase,
                               options: options, executions: executions.count, duration_s: (duration * 1000).rounded() / 1000,
-                              halt_reason: state == .halted ? run.haltReason : nil, rollback_of: run.rollbackOf)
+                              halt_reason: state == .halted ? run.haltReason : nil, rollback_of: run.rollbackOf,
+                              rolled_back_by: rolledBackBy)
         let spaceJSON = spaces.map { SpaceJSON(space: $0.space, rate: ($0.rate * 100).rounded() / 100, throttled: $0.throttled, stopped: $0.stopped) }
         let waveJSON = waves.map { wave, counts in
             WaveJSON(number: wave.number, state: wave.state.rawValue, counts: Dictionary(uniqueKeysWithValues: counts),
                      bake_until: wave.bakeUntil, gate_status: wave.gateStatus, gate_output: wave.gateOutput)
         }
-        var out = "{\"counts\":" + ReportJSON.encode(counts) + ",\"projects\":["
+        var out = "{\"counts\":" + (try ReportJSON.encode(counts)) + ",\"projects\":["
         out.reserveCapacity(projects.count * 240)
         for (index, project) in projects.enumerated() {
             if index > 0 { out += "," }
             out += Self.json(project)
         }
-        return out + "],\"run\":" + ReportJSON.encode(runJSON) + ",\"spaces\":" + ReportJSON.encode(spaceJSON)
-            + ",\"waves\":" + ReportJSON.encode(waveJSON) + "}"
+        return out + "],\"run\":" + (try ReportJSON.encode(runJSON)) + ",\"spaces\":" + (try ReportJSON.encode(spaceJSON))
+            + ",\"waves\":" + (try ReportJSON.encode(waveJSON)) + "}"
     }
 
     /// One project as `ReportJSON` would write it: keys sorted, an absent value `null`.
@@ -60,6 +61,7 @@ extension StatusReport {
         var duration_s: Double
         @NullEncoded var halt_reason: String?
         @NullEncoded var rollback_of: Int64?
+        @NullEncoded var rolled_back_by: Int64?
     }
 
     /// The recorded options with the README's option names.
@@ -108,10 +110,16 @@ extension StatusReport {
 
 /// JSON for people and programs: keys sorted, slashes left alone.
 public enum ReportJSON {
-    public static func encode<T: Encodable>(_ value: T, pretty: Bool = false) -> String {
+    /// Throws (a bug: only a non-finite number cannot be written) rather than print or hash a
+    /// stand-in.
+    public static func encode<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            throw FleetError.internal("cannot write \(T.self) as JSON (\(error)).")
+        }
     }
 }
 

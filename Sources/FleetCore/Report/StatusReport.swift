@@ -14,6 +14,8 @@ public struct StatusReport: Sendable {
     public var duration: Double
     public var spaces: [SpaceRate]
     public var waves: [(wave: Wave, counts: [(String, Int)])]
+    /// The latest rollback run of this one: its tasks are not to be retried.
+    public var rolledBackBy: Int64?
 
     /// Reads the report of `run`; with `failedOnly`, `projects` holds the failed ones only.
     public static func load(_ run: Run, from database: FleetDatabase, now: Date, failedOnly: Bool = false) throws -> StatusReport {
@@ -24,7 +26,8 @@ public struct StatusReport: Sendable {
             projects: try database.outcomes(of: run, state: state, failedOnly: failedOnly), requests: try database.requests(of: run.id),
             failedAttempts: try database.failedAttempts(of: run.id), executions: try database.executions(of: run.id),
             duration: try database.duration(of: run, state: state, now: now), spaces: try database.spaceRates(of: run.id),
-            waves: waves.count > 1 ? try waves.map { ($0, try database.waveCounts(runID: run.id, wave: $0.number)) } : [])
+            waves: waves.count > 1 ? try waves.map { ($0, try database.waveCounts(runID: run.id, wave: $0.number)) } : [],
+            rolledBackBy: try database.rollbacks(of: run.id).first)
     }
 
     /// The text report: header, counts, throughput, spaces and waves when they matter, failures
@@ -35,7 +38,9 @@ public struct StatusReport: Sendable {
         lines += groups(title: "failures:", of: projects.filter { $0.status == .failed }, limit: projectsPerGroup, hint: hint)
         lines += groups(title: "not started (the circuit breaker stopped their space):",
                         of: projects.filter { $0.status == .pending && $0.errorKind == .unreachable }, limit: projectsPerGroup, hint: hint)
-        if !counts.allGood && state != .running {
+        if let rolledBackBy {
+            lines += ["", "rolled back by run \(rolledBackBy): \(hint("status \(rolledBackBy)")); to go on, start a new rollout"]
+        } else if !counts.allGood && state != .running {
             lines += ["", "rerun what did not succeed: \(hint("retry \(run.id)"))"]
             if counts.failed > 0 && counts.pending > 0 { lines.append("only the tasks never carried to an end: \(hint("retry \(run.id) --pending"))") }
         }
@@ -47,7 +52,7 @@ public struct StatusReport: Sendable {
     /// what the plan read, so the way on is a new plan of those projects.
     private func replanHint(_ hint: CommandHint) -> [String] {
         let conflicts = projects.filter { $0.status == .failed && $0.errorKind == .conflict }
-        guard !conflicts.isEmpty, state != .running, run.rollbackOf == nil else { return [] }
+        guard !conflicts.isEmpty, state != .running, run.rollbackOf == nil, rolledBackBy == nil else { return [] }
         var words = "plan \(ShellWord.quote(run.templateName))"
         if conflicts.count <= 10 { words += conflicts.map { " --project \($0.projectID)" }.joined() }
         if let apiBase = run.apiBase, apiBase != APIBase.defaultTemplate { words += " --api-base \(ShellWord.quote(apiBase))" }
@@ -61,6 +66,7 @@ public struct StatusReport: Sendable {
         lines.append("started \(run.startedAt), \(state == .running ? "running for" : "took") \(Self.duration(duration))\(over)")
         if let apiBase = run.apiBase { lines.append("api base \(apiBase)") }
         if let haltReason = run.haltReason, state == .halted { lines.append("halted by \(haltReason.escapingControlCharacters)") }
+        if let rolledBackBy { lines.append("rolled back by run \(rolledBackBy)") }
         lines.append("\(counts.total) projects: \(counts.succeeded) succeeded, \(counts.unchanged) unchanged, \(counts.failed) failed, \(counts.pending) pending, \(counts.running) running")
         let done = counts.succeeded + counts.unchanged + counts.failed
         if duration > 0 && done > 0 {

@@ -34,13 +34,13 @@ extension FleetSession {
 
 extension FleetSession {
     /// A saved plan of `entries` (the projects that would change), made now against this API base.
-    public func planFile(_ template: Template, entries: [PlanEntry]) -> PlanFile {
+    public func planFile(_ template: Template, entries: [PlanEntry]) throws -> PlanFile {
         let changing = entries.compactMap { entry -> PlanFile.Entry? in
             guard case .planned(let current, let desired) = entry.outcome, !current.hasSameSettings(as: desired) else { return nil }
             return PlanFile.Entry(space: entry.project.space, project_id: entry.project.projectID, label: entry.project.label,
                                   read: current, write: desired.writable)
         }
-        return PlanFile(body: PlanFile.Body(created_at: FleetDatabase.timestamp(clock.date()), api_base: apiBase.template,
+        return try PlanFile(body: PlanFile.Body(created_at: FleetDatabase.timestamp(clock.date()), database_id: try database.identity(), api_base: apiBase.template,
                                             template_name: template.name, template: template.text, template_sha256: template.sha256,
                                             projects: changing))
     }
@@ -48,6 +48,7 @@ extension FleetSession {
     /// Prepares a rollout of exactly a saved plan: its bodies to its projects, each written only
     /// if its live profile still equals the one the plan read (otherwise `conflict`).
     public func prepareRollout(plan: PlanFile, options: ExecutionOptions) throws -> PreparedRun {
+        try plan.check(database: database)
         let inventory = Dictionary(uniqueKeysWithValues: try database.projects(Selection(includeDisabled: true)).map { ("\($0.space)/\($0.projectID)", $0) })
         var projects: [Project] = [], entries: [PlanFile.Entry] = [], skipped: [Project] = []
         for entry in plan.body.projects {
@@ -59,7 +60,7 @@ extension FleetSession {
         if projects.isEmpty { throw FleetError("the plan has no project to write (none would change, or all are disabled); nothing to do.", status: .usage) }
         let work = try projects.indices.map { index in
             TaskWork(taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]),
-                     patch: ProfilePatch(exactly: entries[index].write), expected: entries[index].read)
+                     patch: ProfilePatch(exactly: entries[index].write), expected: ExpectedProfile(entries[index].read, since: .plan))
         }
         let spec = RunSpec(kind: .rollout, templateName: plan.body.template_name, template: plan.body.template,
                            templateSHA256: plan.body.template_sha256, selection: Selection(), options: options, apiBase: apiBase,
@@ -70,17 +71,73 @@ extension FleetSession {
         return PreparedRun(preflight: preflight, start: .new(spec), work: work, options: options, apiBase: apiBase)
     }
 
-    /// `fleet verify`: reads (GET only) every project `runID` wrote and compares its live profile
-    /// with what the run left there. Records nothing.
-    public func verify(_ runID: Int64?, options: ExecutionOptions) async throws -> (run: Run, entries: [PlanEntry]) {
+    /// What `fleet verify` found: per project the run wrote, its live profile against what the run
+    /// wrote (`.planned(current: live, desired: written)`), and the projects whose write the run
+    /// never confirmed that still hold their "before" (not written: `fleet retry` finishes them).
+    public struct Verification: Sendable {
+        public var run: Run
+        public var entries: [PlanEntry]
+        public var unwritten: [Project]
+    }
+
+    /// `fleet verify`: reads (GET only) every project `runID` wrote, or may have written (a write
+    /// whose answer was lost), and compares its live profile with what the run left there.
+    /// Records nothing.
+    public func verify(_ runID: Int64?, options: ExecutionOptions) async throws -> Verification {
         let run = try database.requireRun(runID)
         let apiBase = try apiBase(of: run)
-        let written = try database.writtenProfiles(of: run.id)
-        if written.isEmpty { return (run, []) }
-        let work = try written.indices.map { index in
-            TaskWork(taskID: 0, position: index, project: written[index].project, credentials: try credentials(written[index].project),
-                     patch: ProfilePatch(exactly: written[index].profile))
+        let targets = try rollbackTargets(of: run, force: false).filter { $0.written != nil }
+        if targets.isEmpty { return Verification(run: run, entries: [], unwritten: []) }
+        let work = try targets.indices.map { index in
+            TaskWork(taskID: 0, position: index, project: targets[index].project, credentials: try credentials(targets[index].project),
+                     patch: ProfilePatch(exactly: targets[index].written!))
         }
-        return (run, try await read(work, apiBase: apiBase, options: options))
+        let entries = try await read(work, apiBase: apiBase, options: options)
+        var verification = Verification(run: run, entries: [], unwritten: [])
+        for (target, entry) in zip(targets, entries) {
+            if !target.confirmed, case .planned(let live, _) = entry.outcome, live.hasSameSettings(as: target.before) {
+                verification.unwritten.append(target.project)
+            } else {
+                verification.entries.append(entry)
+            }
+        }
+        return verification
+    }
+}
+
+extension FleetSession {
+    /// What `fleet rollback RUN --dry-run` found (GET only): the projects it would put back (with
+    /// the change), those already as before, and those it would leave alone as conflicts.
+    public struct RollbackPreview: Sendable {
+        public var restore: [PlanEntry] = []
+        public var unchanged = 0
+        public var conflicts: [(project: Project, reason: String)] = []
+    }
+
+    public func previewRollback(_ runID: Int64, options: ExecutionOptions) async throws -> RollbackPreview {
+        let run = try database.requireRun(runID)
+        let apiBase = try apiBase(of: run)
+        let targets = try rollbackTargets(of: run, force: options.force)
+        var preview = RollbackPreview()
+        for target in targets { if let conflict = target.conflict { preview.conflicts.append((target.project, conflict)) } }
+        let read = targets.filter { $0.conflict == nil }
+        let work = try read.indices.map { index in
+            TaskWork(taskID: 0, position: index, project: read[index].project, credentials: try credentials(read[index].project),
+                     patch: ProfilePatch(exactly: read[index].before))
+        }
+        for (target, entry) in zip(read, try await self.read(work, apiBase: apiBase, options: options)) {
+            guard case .planned(let live, _) = entry.outcome else {
+                preview.restore.append(entry)
+                continue
+            }
+            if live.hasSameSettings(as: target.before) {
+                preview.unchanged += 1
+            } else if let written = target.written, !live.hasSameSettings(as: written) {
+                preview.conflicts.append((target.project, ExpectedProfile(written, since: .run(runID)).conflict(with: live)))
+            } else {
+                preview.restore.append(entry)
+            }
+        }
+        return preview
     }
 }

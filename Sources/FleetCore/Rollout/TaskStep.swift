@@ -20,13 +20,17 @@ public struct TaskCursor: Sendable, Equatable {
     /// HTTP attempts of the task, all requests and executions, for numbering.
     public var requests: Int
     public var hasBefore: Bool
+    /// A read after a write that got no answer: it tells whether the write landed, and counts
+    /// against the write's attempts.
+    public var confirming: Bool
 
-    public init(index: Int, phase: RequestPhase = .read, attempt: Int = 0, requests: Int, hasBefore: Bool) {
+    public init(index: Int, phase: RequestPhase = .read, attempt: Int = 0, requests: Int, hasBefore: Bool, confirming: Bool = false) {
         self.index = index
         self.phase = phase
         self.attempt = attempt
         self.requests = requests
         self.hasBefore = hasBefore
+        self.confirming = confirming
     }
 }
 
@@ -46,7 +50,8 @@ public struct StepContext: Sendable {
     public var mode: Mode
     public var force: Bool
     public var patch: ProfilePatch
-    public var expected: SipProfile?
+    /// For a saved plan or a rollback: what the project must hold for the write to go ahead.
+    public var expected: ExpectedProfile?
     public var policy: RetryPolicy
     public var taskID: Int64
     /// When the request left, by the wall clock, and how long it took.
@@ -55,7 +60,7 @@ public struct StepContext: Sendable {
     /// A uniform draw in [0, 1) for the backoff's jitter.
     public var jitter: Double
 
-    public init(mode: Mode, force: Bool, patch: ProfilePatch, expected: SipProfile? = nil, policy: RetryPolicy, taskID: Int64,
+    public init(mode: Mode, force: Bool, patch: ProfilePatch, expected: ExpectedProfile? = nil, policy: RetryPolicy, taskID: Int64,
                 startedAt: Date, duration: Duration, jitter: Double) {
         self.mode = mode
         self.force = force
@@ -119,19 +124,22 @@ public enum TaskStep {
         let current = answer.profile
         let desired = context.patch.applied(to: current)
         if context.mode == .plan { return .finish(.planned(current: current, desired: desired)) }
-        // With a "before" on record, an earlier execution's write landed (its answer was lost
-        // to a crash or a timeout): this run changed the project.
-        if cursor.hasBefore && current.hasSameSettings(as: desired) { return .finish(.succeeded) }
-        if let expected = context.expected, !current.hasSameSettings(as: expected) {
-            let changes = expected.changes(to: current).map(\.text).joined(separator: "; ").escapingControlCharacters
-            return .finish(.failed(RequestFailure(kind: .conflict, httpStatus: answer.status, message: "changed since the plan: \(changes)")))
+        // With a "before" on record, an earlier write landed (its answer was lost to a crash, a
+        // timeout or a reset): this run changed the project, and this read is its "after".
+        if cursor.hasBefore && current.hasSameSettings(as: desired) {
+            record.after = answer.json
+            return .finish(.succeeded)
         }
         if !context.force && current.hasSameSettings(as: desired) { return .finish(.unchanged) }
+        if let expected = context.expected, !current.hasSameSettings(as: expected.profile) {
+            return .finish(.failed(RequestFailure(kind: .conflict, httpStatus: answer.status, message: expected.conflict(with: current))))
+        }
         if !cursor.hasBefore { record.before = answer.json }
         var write = cursor
         write.phase = .write(desired)
-        write.attempt = 0
+        write.attempt = cursor.confirming ? cursor.attempt : 0
         write.hasBefore = true
+        write.confirming = false
         return .send(write)
     }
 
@@ -143,9 +151,15 @@ public enum TaskStep {
             "the API answered the PUT with a different profile: " + differences.joined(separator: "; ").escapingControlCharacters)))
     }
 
+    /// A transient failure is retried; a write that got no answer at all (it may have landed) is
+    /// followed by a read that tells, not by the same write.
     private static func failed(_ failure: RequestFailure, cursor: TaskCursor, context: StepContext) -> StepNext {
         if let delay = context.policy.delay(after: failure, attempt: cursor.attempt, unit: context.jitter) {
-            return .retry(cursor, after: delay)
+            var next = cursor
+            if case .write = cursor.phase, failure.httpStatus == nil {
+                (next.phase, next.confirming) = (.read, true)
+            }
+            return .retry(next, after: delay)
         }
         return .finish(.failed(failure))
     }

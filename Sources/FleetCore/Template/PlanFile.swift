@@ -20,6 +20,8 @@ public struct PlanFile: Sendable, Equatable {
     public struct Body: Sendable, Equatable, Codable {
         public var fleet_plan = 1
         public var created_at: String
+        /// The identity of the database the plan was made on (absent in plans of older fleets).
+        public var database_id: String?
         public var api_base: String
         public var template_name: String
         public var template: String
@@ -27,29 +29,33 @@ public struct PlanFile: Sendable, Equatable {
         public var projects: [Entry]
     }
 
-    public var body: Body
-    public var sha256: String
+    public let body: Body
+    public let sha256: String
+    /// The body as the file holds it: keys sorted, one line, so its digest is stable.
+    private let canonical: String
 
     public static let maxAge: TimeInterval = 24 * 3600
 
-    public init(body: Body) {
+    public init(body: Body) throws {
         self.body = body
-        sha256 = Self.digest(body)
+        canonical = try ReportJSON.encode(body)
+        sha256 = SHA256.hash(data: Data(canonical.utf8)).hex
     }
 
-    static func digest(_ body: Body) -> String {
-        SHA256.hash(data: Data(canonical(body).utf8)).hex
-    }
-
-    /// The body as the file holds it: keys sorted, one line, so its digest is stable.
-    static func canonical(_ body: Body) -> String {
-        ReportJSON.encode(body)
+    /// A plan is applied only to the database it was made on, and names each project once.
+    public func check(database: FleetDatabase) throws {
+        guard body.database_id == (try database.identity()) else {
+            throw FleetError("the plan was made on another database than \(database.path) (or by an older fleet); its projects and profiles were read there. Make a new plan with `\(database.hint("plan \(ShellWord.quote(body.template_name)) --out plan.json"))`.")
+        }
+        var seen: Set<String> = []
+        for entry in body.projects where !seen.insert("\(entry.space)/\(entry.project_id)").inserted {
+            throw FleetError("the plan names project \(entry.project_id) (space \(entry.space)) twice; fleet writes a plan only as `fleet plan` made it. Make a new plan with `\(database.hint("plan \(ShellWord.quote(body.template_name)) --out plan.json"))`.")
+        }
     }
 
     /// The file's text: the body's fields and its `sha256`.
     public var text: String {
-        let canonical = Self.canonical(body)
-        return String(canonical.dropLast()) + ",\"sha256\":\"\(sha256)\"}\n"
+        String(canonical.dropLast()) + ",\"sha256\":\"\(sha256)\"}\n"
     }
 
     /// Reads and checks a plan file: its digest and its age, and that an API base given (by flag
@@ -62,7 +68,7 @@ public struct PlanFile: Sendable, Equatable {
         guard let stored = try? JSONDecoder().decode(Stored.self, from: data), let body = try? JSONDecoder().decode(Body.self, from: data) else {
             throw FleetError("\(path) is not a fleet plan; make one with `fleet plan TEMPLATE.json --out \(path)`.")
         }
-        let plan = PlanFile(body: body)
+        let plan = try PlanFile(body: body)
         guard plan.sha256 == stored.sha256 else {
             throw FleetError("\(path) was changed after fleet wrote it (its SHA-256 does not match); a plan is applied only as it was reviewed. Make a new one with `fleet plan TEMPLATE.json --out \(path)`.")
         }

@@ -50,19 +50,20 @@ enum RunConsole {
 
     /// Prints the run's report (and its rollback's), says how to go on, and gives the exit status.
     static func report(_ outcome: RunOutcome, database: FleetDatabase, context: CommandContext, hint: CommandHint, json: Bool) throws -> ExitStatus {
-        let clean = try report(runID: outcome.runID, end: outcome.end, database: database, context: context, hint: hint, json: json)
+        let clean = try report(runID: outcome.runID, end: outcome.end, rolledBackBy: outcome.rollback?.runID, database: database, context: context,
+                               hint: hint, json: json)
         if let rollback = outcome.rollback {
             if !json { context.console.out("") }
-            _ = try report(runID: rollback.runID, end: rollback.end, database: database, context: context, hint: hint, json: json)
+            _ = try report(runID: rollback.runID, end: rollback.end, rolledBackBy: nil, database: database, context: context, hint: hint, json: json)
         }
         return clean ? .success : .failure
     }
 
-    private static func report(runID: Int64, end: ExecutionEnd, database: FleetDatabase, context: CommandContext, hint: CommandHint,
-                               json: Bool) throws -> Bool {
+    private static func report(runID: Int64, end: ExecutionEnd, rolledBackBy: Int64?, database: FleetDatabase, context: CommandContext,
+                               hint: CommandHint, json: Bool) throws -> Bool {
         let report = try StatusReport.load(try database.requireRun(runID), from: database, now: context.clock.date())
         if json {
-            context.console.out(report.json())
+            context.console.out(try report.json())
         } else {
             context.console.out(report.text(hint: hint))
             context.console.out("\ndetails: \(hint("status \(runID)"))")
@@ -70,6 +71,8 @@ enum RunConsole {
         switch end {
         case .interrupted:
             context.console.err("fleet: run \(runID) was interrupted; \(report.counts.pending) projects were left pending. Finish it with `\(hint("retry \(runID)"))`.")
+        case .halted(let reason) where rolledBackBy != nil:
+            context.console.err("fleet: run \(runID) halted by \(reason.escapingControlCharacters); run \(rolledBackBy!) rolled back the projects it changed (`\(hint("status \(rolledBackBy!)"))`). To go on, start a new rollout.")
         case .halted(let reason):
             context.console.err("fleet: run \(runID) halted by \(reason.escapingControlCharacters); \(report.counts.pending) projects were left pending. Check the report, then `\(hint("retry \(runID)"))`.")
         case .finished:
