@@ -33,6 +33,7 @@ public struct StatusReport: Sendable {
     /// The text report: header, counts, throughput, spaces and waves when they matter, failures
     /// grouped by kind and message with their projects, and the command that reruns them.
     public func text(hint: CommandHint, projectsPerGroup: Int? = 10) -> String {
+        let conflicts = projects.count { $0.status == .failed && $0.errorKind == .conflict }
         var lines = header()
         lines += spaceLines() + waveLines()
         lines += groups(title: "failures:", of: projects.filter { $0.status == .failed }, limit: projectsPerGroup, hint: hint)
@@ -40,7 +41,7 @@ public struct StatusReport: Sendable {
                         of: projects.filter { $0.status == .pending && $0.errorKind == .unreachable }, limit: projectsPerGroup, hint: hint)
         if let rolledBackBy {
             lines += ["", "rolled back by run \(rolledBackBy): \(hint("status \(rolledBackBy)")); to go on, start a new rollout"]
-        } else if !counts.allGood && state != .running {
+        } else if !counts.allGood && state != .running && counts.failed + counts.pending > conflicts {
             lines += ["", "rerun what did not succeed: \(hint("retry \(run.id)"))"]
             if counts.failed > 0 && counts.pending > 0 { lines.append("only the tasks never carried to an end: \(hint("retry \(run.id) --pending"))") }
         }
@@ -49,10 +50,15 @@ public struct StatusReport: Sendable {
     }
 
     /// A project changed since its plan conflicts again on retry until its profile is back to
-    /// what the plan read, so the way on is a new plan of those projects.
+    /// what the plan read, so the way on is a new plan of those projects; one changed since the
+    /// run a rollback undoes is put back only by a forced rollback.
     private func replanHint(_ hint: CommandHint) -> [String] {
         let conflicts = projects.filter { $0.status == .failed && $0.errorKind == .conflict }
-        guard !conflicts.isEmpty, state != .running, run.rollbackOf == nil, rolledBackBy == nil else { return [] }
+        guard !conflicts.isEmpty, state != .running, rolledBackBy == nil else { return [] }
+        if let undone = run.rollbackOf {
+            return ["changed since run \(undone), left as they are (a retry conflicts again while they stay so); to put the before back over them: "
+                    + hint("rollback \(undone) --force")]
+        }
         var words = "plan \(ShellWord.quote(run.templateName))"
         if conflicts.count <= 10 { words += conflicts.map { " --project \($0.projectID)" }.joined() }
         if let apiBase = run.apiBase, apiBase != APIBase.defaultTemplate { words += " --api-base \(ShellWord.quote(apiBase))" }
