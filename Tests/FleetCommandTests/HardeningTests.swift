@@ -84,6 +84,28 @@ import Testing
         }
     }
 
+    @Test(arguments: ["PTb501fb7ba1fe495d4db3:5cc5bac2dcc8", "tok.en~with%2Fpunct+u/a=tion", "short:1"])
+    func aTokenOfAnyShapeEchoedByTheServerLeavesNoPieceOfItself(token: String) async throws {
+        try await HostileServer().run { apiBase in
+            let projects = TestProject.make(1, spaces: 1).map { var project = $0; (project.space, project.token) = ("echo", token); return project }
+            let setup = try Setup(projects)
+
+            var results = [await CommandLine().run(["rollout", setup.templatePath, "--db", setup.db, "--api-base", apiBase, "--quiet", "--force", "--yes"])]
+            for arguments in [["status"], ["status", "--json"], ["status", "--csv"], ["history", projects[0].projectID]] {
+                results.append(await CommandLine().run(arguments + ["--db", setup.db]))
+            }
+
+            let stored: [String] = try setup.fixture.database.column("""
+                SELECT coalesce(message, '') FROM attempts UNION ALL SELECT coalesce(error, '') FROM tasks UNION ALL SELECT profile FROM snapshots
+                """)
+            let width = min(12, token.count)
+            let windows = (0...(token.count - width)).map { String(token.dropFirst($0).prefix(width)) }
+            for text in results.map(\.output) + stored {
+                #expect(!windows.contains { text.contains($0) }, "\(text)")
+            }
+        }
+    }
+
     @Test(arguments: ["emptyobject", "nocodecs"])
     func aProfileThatCouldNotBeRestoredIsNeverWrittenOver(space: String) async throws {
         try await HostileServer().run { apiBase in

@@ -171,6 +171,34 @@ import Testing
         }
     }
 
+    /// Tokens of any shape (punctuation `:.~%+/=`, 1 to 200 characters) echoed plain, in a Basic
+    /// header, as base64 at any alignment or as a 16-character fragment: no 12-character window
+    /// of the token (the whole token when shorter), nor of its base64 forms, survives.
+    @Test func aTokenOfAnyShapeLeavesNoTwelveCharacterWindowInAnyForm() {
+        var random = SeededRandom(seed: 22)
+        let alphabet = "abcfXYZ0189:.~%+/=-_"
+        for _ in 0..<Self.cases {
+            let token = random.string(Int.random(in: 1...200, using: &random), from: alphabet)
+            let credentials = Credentials(projectID: "11111111-2222-4333-8444-555555555555", token: token)
+            let pad = random.string(Int.random(in: 0...2, using: &random), from: "ab")
+            let base64 = Data((pad + token).utf8).base64EncodedString()
+            let forms = [token, credentials.authorization, base64,
+                         base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"),
+                         String(token.dropFirst(Int.random(in: 0...max(0, token.count - 16), using: &random)).prefix(16))]
+            let text = (0..<Int.random(in: 1...5, using: &random)).map { _ in
+                random.string(Int.random(in: 0...30, using: &random), from: " ,;\"'!?()[]<>") + random.pick(forms)
+            }.joined() + " tail"
+            let scrubbed = Array(credentials.scrub(text, limit: 100_000).utf8)
+            let tokenBytes = Array(token.utf8)
+            for secret in [tokenBytes] + TokenScrubber.base64Cores(of: tokenBytes).filter({ $0.count >= 4 }) {
+                let width = min(12, secret.count)
+                let windows = Set(scrubbed.indices.dropLast(width - 1).map { scrubbed[$0..<($0 + width)] })
+                let leaked = secret.indices.dropLast(width - 1).first { windows.contains(secret[$0..<($0 + width)]) }
+                #expect(leaked == nil, "\(width) characters of \(token) (or its base64) survived in \(String(decoding: scrubbed, as: UTF8.self))")
+            }
+        }
+    }
+
     @Test func aTokenIsNeverLeftInAScrubbedMessageInAnyForm() {
         var random = SeededRandom(seed: 6)
         let alphabet = "abcdefABCDEF0123456789xyzXYZ-_+/=.~"

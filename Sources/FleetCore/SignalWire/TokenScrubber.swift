@@ -3,8 +3,10 @@ import Foundation
 /// Finds a project's token in text that came from outside (an API detail, a profile a server
 /// echoed) in every form a server might send it back: plain, or base64 at any alignment (inside
 /// a `Basic` header, with or without padding, in the URL-safe alphabet), whole or as a fragment of
-/// at least 16 characters. Each finding is replaced by the token's mask, together with the rest
-/// of the run of characters it sits in, so no part of the encoding survives either.
+/// at least 16 characters (the whole token when it is shorter). Each finding is replaced by the
+/// token's mask, together with the rest of the run of characters it sits in (the form's alphabet,
+/// and for the plain form every byte of the token itself: a token may hold `:`, `.`, `~`, `%`), so
+/// no part of the token or its encoding survives either.
 ///
 /// Scrub before truncating: a cut through the token would leave a fragment behind.
 struct TokenScrubber: Sendable {
@@ -33,14 +35,31 @@ struct TokenScrubber: Sendable {
         self.token = token
     }
 
-    /// The forms the token may come in, with the alphabet of the run a finding is widened to.
-    private static func forms(of token: String) -> [(bytes: [UInt8], alphabet: Alphabet)] {
+    /// One form the token may come in, and the bytes of the run a finding is widened over: its
+    /// alphabet's, and every byte of the form itself, so a finding always grows over the whole
+    /// occurrence (a run stopped at a `:` inside the token would leave its tail behind).
+    struct Form {
+        var bytes: [UInt8]
+        var alphabet: Alphabet
+        var widening: [Bool]
+
+        init(_ bytes: [UInt8], alphabet: Alphabet) {
+            self.bytes = bytes
+            self.alphabet = alphabet
+            var widening = (0...255).map { alphabet.contains(UInt8($0)) }
+            for byte in bytes { widening[Int(byte)] = true }
+            self.widening = widening
+        }
+    }
+
+    /// The forms the token may come in.
+    private static func forms(of token: String) -> [Form] {
         let plain = Array(token.utf8)
-        var forms: [(bytes: [UInt8], alphabet: Alphabet)] = plain.isEmpty ? [] : [(plain, .token)]
+        var forms: [Form] = plain.isEmpty ? [] : [Form(plain, alphabet: .token)]
         for core in base64Cores(of: plain) {
-            forms.append((core, .base64))
+            forms.append(Form(core, alphabet: .base64))
             let url = core.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 }
-            if url != core { forms.append((url, .base64URL)) }
+            if url != core { forms.append(Form(url, alphabet: .base64URL)) }
         }
         return forms
     }
@@ -92,7 +111,7 @@ struct TokenScrubber: Sendable {
                 if offset > 0 { hash = Self.roll(hash, out: form.bytes[offset - 1], in: form.bytes[offset + gram - 1], power: power) }
                 for start in index.positions(of: hash) where covered[start] & form.alphabet.bit == 0
                     && bytes[start..<(start + gram)].elementsEqual(form.bytes[offset..<(offset + gram)]) {
-                    let span = widen(start..<(start + gram), in: bytes, alphabet: form.alphabet)
+                    let span = widen(start..<(start + gram), in: bytes, over: form.widening)
                     for position in span { covered[position] |= form.alphabet.bit }
                     spans.append(span)
                 }
@@ -142,10 +161,10 @@ struct TokenScrubber: Sendable {
         }
     }
 
-    private func widen(_ span: Range<Int>, in bytes: [UInt8], alphabet: Alphabet) -> Range<Int> {
+    private func widen(_ span: Range<Int>, in bytes: [UInt8], over widening: [Bool]) -> Range<Int> {
         var lower = span.lowerBound, upper = span.upperBound
-        while lower > 0, alphabet.contains(bytes[lower - 1]) { lower -= 1 }
-        while upper < bytes.count, alphabet.contains(bytes[upper]) { upper += 1 }
+        while lower > 0, widening[Int(bytes[lower - 1])] { lower -= 1 }
+        while upper < bytes.count, widening[Int(bytes[upper])] { upper += 1 }
         return lower..<upper
     }
 
@@ -171,8 +190,8 @@ struct TokenScrubber: Sendable {
             position = span.upperBound
         }
         out += bytes[position...]
-        // A span may cut a multi-byte character of a neighbour only if the alphabet held it,
-        // and the alphabets are ASCII, so the result is valid UTF-8.
+        // A span widened over a token's non-ASCII bytes may cut a neighbouring character: the
+        // decoding repairs it (as U+FFFD), and nothing of the token is left.
         return String(decoding: out, as: UTF8.self)
     }
 
