@@ -144,7 +144,7 @@ struct ExecutionFlags: ParsableArguments {
     @Flag(help: "PUT even when a profile already equals the desired one.")
     var force = false
 
-    @Flag(help: "Do not ask for confirmation on a terminal.")
+    @Flag(name: [.long, .customShort("y")], help: "Go on without asking: needed without a terminal (a script), which is refused otherwise.")
     var yes = false
 
     @Flag(help: "Print the final report as `fleet status --json` would.")

@@ -8,7 +8,8 @@ struct Rollout: FleetCommand {
             Renders the template for every selected project first: any problem (unknown key, bad \
             value, a placeholder a project cannot fill) is reported and nothing is sent (exit 65). \
             Then it says what it is about to do (how many projects, in how many spaces, where, with \
-            which options) and, on a terminal, asks to go on (--yes does not ask). Per project: GET \
+            which options) and, on a terminal, asks to go on (--yes does not ask); without a terminal it \
+            refuses unless --yes is given (exit 64, nothing sent or recorded). Per project: GET \
             the profile, merge the template over it, skip it if nothing changes (unless --force), PUT \
             the whole merged profile, and check the answer. The profile before and after is stored, so \
             `fleet rollback RUN` can undo the run. Tasks take the spaces in turn, and each space has \

@@ -28,7 +28,7 @@ import Testing
             // Given projects whose space's server stalls every body
             let setup = try Setup(TestProject.make(2, spaces: 1).map { var project = $0; project.space = "stall"; return project })
 
-            let result = await CommandLine().run(["rollout", setup.templatePath, "--db", setup.db, "--api-base", apiBase,
+            let result = await CommandLine().run(["rollout", "--yes", setup.templatePath, "--db", setup.db, "--api-base", apiBase,
                                                   "--timeout", "0.3", "--max-attempts", "2", "--quiet", "--json"])
 
             // Then every attempt is recorded as a timeout without a status, and the run finished
@@ -45,8 +45,8 @@ import Testing
             let setup = try Setup(TestProject.make(1, spaces: 1).map { var project = $0; project.space = "retryinf"; return project })
             let arguments = ["--db", setup.db, "--api-base", apiBase, "--max-attempts", "2", "--quiet"]
 
-            let rollout = await CommandLine().run(["rollout", setup.templatePath] + arguments)
-            let retry = await CommandLine().run(["retry"] + arguments)
+            let rollout = await CommandLine().run(["rollout", "--yes", setup.templatePath] + arguments)
+            let retry = await CommandLine().run(["retry", "--yes"] + arguments)
 
             #expect(rollout.status == 1)
             #expect(retry.status == 1)
@@ -58,7 +58,7 @@ import Testing
         try await HostileServer().run { apiBase in
             let setup = try Setup(TestProject.make(1, spaces: 1).map { var project = $0; project.space = "put200"; return project })
 
-            let result = await CommandLine().run(["rollout", setup.templatePath, "--db", setup.db, "--api-base", apiBase, "--quiet"])
+            let result = await CommandLine().run(["rollout", "--yes", setup.templatePath, "--db", setup.db, "--api-base", apiBase, "--quiet"])
 
             #expect(result.status == 0, "\(result.output)")
             #expect(try setup.fixture.database.column("SELECT http_status FROM attempts ORDER BY number") == [200, 200])
@@ -71,7 +71,7 @@ import Testing
             let projects = TestProject.make(1, spaces: 1).map { var project = $0; project.space = "echo"; return project }
             let setup = try Setup(projects)
 
-            var results = [await CommandLine().run(["rollout", setup.templatePath, "--db", setup.db, "--api-base", apiBase, "--quiet", "--force"])]
+            var results = [await CommandLine().run(["rollout", "--yes", setup.templatePath, "--db", setup.db, "--api-base", apiBase, "--quiet", "--force"])]
             for arguments in [["status"], ["status", "--json"], ["status", "--csv"], ["status", "--failed"], ["runs", "--json"]] {
                 results.append(await CommandLine().run(arguments + ["--db", setup.db]))
             }
@@ -111,7 +111,7 @@ import Testing
         try await HostileServer().run { apiBase in
             let setup = try Setup(TestProject.make(1, spaces: 1).map { var project = $0; project.space = space; return project })
 
-            let result = await CommandLine().run(["rollout", setup.templatePath, "--db", setup.db, "--api-base", apiBase, "--quiet"])
+            let result = await CommandLine().run(["rollout", "--yes", setup.templatePath, "--db", setup.db, "--api-base", apiBase, "--quiet"])
 
             #expect(result.status == 1)
             #expect(try setup.fixture.database.column("SELECT method FROM attempts") == ["GET"])
@@ -138,7 +138,7 @@ import Testing
     func anOptionOutOfRangeIsAUsageErrorAndRecordsNothing(arguments: [String], message: String) async throws {
         let setup = try Setup(TestProject.make(2))
 
-        let result = await CommandLine().run(["rollout", setup.templatePath, "--db", setup.db, "--quiet"] + arguments)
+        let result = await CommandLine().run(["rollout", "--yes", setup.templatePath, "--db", setup.db, "--quiet"] + arguments)
 
         #expect(result.status == 64)
         #expect(result.stderr.contains(message), "\(result.stderr)")
@@ -159,7 +159,7 @@ import Testing
         // When every kind of command is pointed at them
         var results: [CommandResult] = []
         for path in [other, text] {
-            for arguments in [["status"], ["runs"], ["projects"], ["import", csv], ["retry"]] {
+            for arguments in [["status"], ["runs"], ["projects"], ["import", csv], ["retry", "--yes"]] {
                 results.append(await CommandLine().run(arguments + ["--db", path]))
             }
         }
@@ -183,7 +183,7 @@ import Testing
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
         let status = await CommandLine().run(["status", "--db", path])
-        let rollout = await CommandLine().run(["rollout", setup.templatePath, "--db", path, "--quiet"])
+        let rollout = await CommandLine().run(["rollout", "--yes", setup.templatePath, "--db", path, "--quiet"])
 
         #expect(status.status == 64)
         #expect(status.stderr == "fleet: \(path) was written by a newer fleet (its schema has 0099_from_the_future, which this fleet does not know); fleet left it as it is. Use that fleet or a newer one.\n")
@@ -196,7 +196,7 @@ import Testing
         var command = CommandLine()
         command.environment = ["FLEET_DB": directory.file("fleet.db")]
 
-        for arguments in [["status"], ["runs"], ["projects"], ["rollout", "t.json"], ["retry"]] {
+        for arguments in [["status"], ["runs"], ["projects"], ["rollout", "--yes", "t.json"], ["retry", "--yes"]] {
             let result = await command.run(arguments)
             #expect(result.status == 64 || result.status == 65)
         }
@@ -240,7 +240,7 @@ import Testing
         faults.revoked = [projects[0].projectID]
         let simulator = try setup.fixture.simulator(faults)
 
-        let rollout = await CommandLine(simulator: simulator).run(["rollout", setup.templatePath, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"])
+        let rollout = await CommandLine(simulator: simulator).run(["rollout", "--yes", setup.templatePath, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"])
         let listing = await CommandLine().run(["projects", "--db", setup.db])
 
         for result in [rollout, listing] {
@@ -257,14 +257,14 @@ import Testing
         let simulator = try setup.fixture.simulator(faults)
         let command = CommandLine(simulator: simulator)
         let base = ["--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"]
-        #expect(await command.run(["rollout", setup.templatePath] + base).status == 1)
+        #expect(await command.run(["rollout", "--yes", setup.templatePath] + base).status == 1)
 
         // When one project is disabled, the tokens fixed, and the run retried
         let csv = try setup.fixture.directory.write("off.csv", "space,project_id,token,enabled\n\(projects[1].space),\(projects[1].projectID),\(projects[1].token),false\n")
         #expect(await command.run(["import", csv, "--db", setup.db]).status == 0)
         simulator.setRevoked([])
         let requestsBefore = simulator.requests(project: projects[1].projectID, method: "GET")
-        let retry = await command.run(["retry"] + base)
+        let retry = await command.run(["retry", "--yes"] + base)
 
         // Then it was not touched, and the operator was told
         #expect(retry.stderr.contains("fleet: skipping 1 project disabled since the run: \(projects[1].space) \(projects[1].projectID) \(projects[1].label)"))

@@ -67,13 +67,13 @@ import Testing
         let fleet = CommandLine(simulator: simulator)
         let base = ["--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"]
         var outputs: [String] = []
-        outputs.append((await fleet.run(["rollout", setup.template] + base)).output)
-        outputs.append((await fleet.run(["rollout", setup.template, "--canary", "1", "--force"] + base)).output)
+        outputs.append((await fleet.run(["rollout", "--yes", setup.template] + base)).output)
+        outputs.append((await fleet.run(["rollout", "--yes", setup.template, "--canary", "1", "--force"] + base)).output)
         outputs.append((await fleet.run(["status", "--db", setup.db])).output)
         outputs.append((await fleet.run(["runs", "--db", setup.db])).output)
         var stopped = CommandLine(simulator: simulator)
         stopped.stop.request()
-        outputs.append((await stopped.run(["rollout", setup.template, "--force"] + base)).output)
+        outputs.append((await stopped.run(["rollout", "--yes", setup.template, "--force"] + base)).output)
         outputs.append((await fleet.run(["status", "9", "--db", setup.db])).output)
 
         // Then every command line it printed parses, with the database after the subcommand
@@ -114,19 +114,19 @@ import Testing
         var fleet = CommandLine()
         fleet.transports = RoutingTransportProvider(["127.0.0.1:8001": a, "127.0.0.1:8002": b])
         let apiA = "http://127.0.0.1:8001/{space}/api/relay/rest", apiB = "http://127.0.0.1:8002/{space}/api/relay/rest"
-        #expect(await fleet.run(["rollout", setup.template, "--db", setup.db, "--api-base", apiA, "--quiet"]).status == 1)
+        #expect(await fleet.run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiA, "--quiet"]).status == 1)
         a.setRevoked([])
 
         // When it is retried with FLEET_API_BASE=B, it is refused and B hears nothing
         fleet.environment = ["FLEET_API_BASE": apiB]
-        let refused = await fleet.run(["retry", "--db", setup.db, "--quiet"])
+        let refused = await fleet.run(["retry", "--yes", "--db", setup.db, "--quiet"])
         #expect(refused.status == 64)
         #expect(refused.stderr == "fleet: run 1 was made against \(apiA), but --api-base or FLEET_API_BASE says \(apiB); unset it (or give the run's) to go on with run 1.\n")
         #expect(b.statistics.total == 0)
 
         // And from a fresh shell it goes to A, the run's own
         fleet.environment = [:]
-        let retry = await fleet.run(["retry", "--db", setup.db, "--quiet"])
+        let retry = await fleet.run(["retry", "--yes", "--db", setup.db, "--quiet"])
         #expect(retry.status == 0, "\(retry.output)")
         #expect(b.statistics.total == 0)
         #expect(a.profile(space: projects[0].space, projectID: projects[0].projectID) == projects[0].secureProfile)
@@ -141,7 +141,7 @@ import Testing
 
         let prod = await CommandLine().run(["projects", "--tag", "prod", "--db", setup.db])
         let prodEU = await CommandLine().run(["projects", "--tag", "prod", "--tag", "eu", "--db", setup.db])
-        let dryRun = await CommandLine().run(["rollout", setup.template, "--tag", "eu", "--tag", "prod", "--dry-run", "--db", setup.db])
+        let dryRun = await CommandLine().run(["rollout", "--yes", setup.template, "--tag", "eu", "--tag", "prod", "--dry-run", "--db", setup.db])
 
         #expect(prod.stdout.hasSuffix("4 projects\n"))
         #expect(prodEU.stdout.hasSuffix("2 projects\n"))
@@ -167,13 +167,27 @@ import Testing
         #expect(simulator.statistics.total == 0)
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 0)
 
-        // When they say yes, or pass --yes, or there is no terminal, it goes on
+        // When they say yes, or pass --yes, it goes on
         fleet.answer = "y"
         #expect(await fleet.run(arguments).status == 0)
         fleet.answer = "n"
         #expect(await fleet.run(arguments + ["--yes", "--force"]).status == 0)
         fleet.answer = nil
-        #expect(await fleet.run(arguments + ["--force"]).status == 0)
+        simulator.setRevoked([projects[0].projectID])
+        #expect(await fleet.run(arguments + ["--yes", "--force"]).status == 1)
+        simulator.setRevoked([])
+
+        // When there is no terminal and no --yes, rollout, retry and rollback refuse (a script
+        // says what it means)
+        let requests = simulator.statistics.total
+        for command in [arguments, ["retry", "3", "--db", setup.db], ["rollback", "1", "--db", setup.db]] {
+            let refused = await fleet.run(command)
+            #expect(refused.status == 64)
+            #expect(refused.stderr.hasSuffix("fleet: nothing was sent and nothing recorded: there is no terminal to confirm on; add --yes to go on without asking.\n"),
+                    "\(refused.stderr)")
+        }
+        #expect(simulator.statistics.total == requests)
+        #expect(try setup.fixture.database.scalar("SELECT count(*) FROM executions") == 3)
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 3)
     }
 
@@ -186,7 +200,7 @@ import Testing
         let port = holder.port
         let apiBase = "http://127.0.0.1:\(port)/{space}/api/relay/rest"
 
-        let result = await CommandLine().run(["rollout", setup.template, "--db", setup.db, "--api-base", apiBase, "--concurrency", "8", "--quiet"])
+        let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--concurrency", "8", "--quiet"])
 
         // Then it halts by the circuit breaker, names the host, and leaves every task pending
         #expect(result.status == 1)
@@ -202,7 +216,7 @@ import Testing
         holder.release()
         var back = CommandLine()
         back.transports = RoutingTransportProvider(["127.0.0.1:\(port)": simulator])
-        let retry = await back.run(["retry", "--db", setup.db, "--rate", "10000", "--quiet"])
+        let retry = await back.run(["retry", "--yes", "--db", setup.db, "--rate", "10000", "--quiet"])
         #expect(retry.status == 0, "\(retry.output)")
         #expect(try setup.fixture.database.taskStates(run: 1) == ["succeeded": 300])
     }
@@ -215,7 +229,7 @@ import Testing
         faults.revoked = Set(projects.filter { $0.space == "space0" }.map(\.projectID))
         let simulator = try setup.fixture.simulator(faults)
 
-        let result = await CommandLine(simulator: simulator).run(["rollout", setup.template, "--db", setup.db, "--api-base", Fixture.apiBase,
+        let result = await CommandLine(simulator: simulator).run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", Fixture.apiBase,
                                                                   "--concurrency", "2", "--quiet"])
 
         #expect(result.status == 1)
@@ -235,14 +249,14 @@ import Testing
         let simulator = try setup.fixture.simulator(faults)
         let fleet = CommandLine(simulator: simulator)
         let base = ["--db", setup.db, "--api-base", Fixture.apiBase, "--quiet", "--concurrency", "1"]
-        let first = await fleet.run(["rollout", setup.template, "--max-failures", "10%"] + base)
+        let first = await fleet.run(["rollout", "--yes", setup.template, "--max-failures", "10%"] + base)
         #expect(first.status == 1)
         #expect(try setup.fixture.database.taskStates(run: 1) == ["failed": 4, "pending": 36])
         #expect(first.stdout.contains("only the tasks never carried to an end: fleet retry 1 --pending --db \(setup.db)"))
 
         // When only the pending tasks are retried, with the recorded 10% now counting this
         // execution's failures among the 36 it reruns (1 of them will fail: below 10%)
-        let retry = await fleet.run(["retry", "--pending"] + base)
+        let retry = await fleet.run(["retry", "--yes", "--pending"] + base)
 
         // Then every pending task ran, the failed ones were not sent again, and the run finished
         #expect(retry.stderr.contains("retry of run 1 (pending tasks only): 36 projects"))
@@ -262,10 +276,10 @@ import Testing
         let base = ["--db", setup.db, "--api-base", Fixture.apiBase, "--quiet", "--concurrency", "1"]
 
         // Given a rollout, an hour of nothing, and a retry
-        _ = try await time.run { await fleet.run(["rollout", setup.template] + base) }
+        _ = try await time.run { await fleet.run(["rollout", "--yes", setup.template] + base) }
         try await time.clock.sleep(for: .seconds(3600))
         simulator.setRevoked([])
-        _ = try await time.run { await fleet.run(["retry"] + base) }
+        _ = try await time.run { await fleet.run(["retry", "--yes"] + base) }
 
         // Then the run took the time of its two executions, not the hour between them
         let status = await fleet.run(["status", "--json", "--db", setup.db])
@@ -295,7 +309,7 @@ import Testing
     @Test func aPlaceholderMistakeIsOneLineWithItsCountAndTheClosestColumn() async throws {
         let setup = try Setup(TestProject.make(40), template: #"{"default_send_as": "{{sendas}}"}"#)
 
-        let result = await CommandLine().run(["rollout", setup.template, "--db", setup.db, "--quiet"])
+        let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--quiet"])
 
         #expect(result.status == 65)
         let lines = result.stderr.split(separator: "\n")

@@ -67,7 +67,7 @@ import Testing
             profile.defaultCodecs = ["PCMA"]
             setup.simulator.setProfile(profile, space: project.space, projectID: project.projectID)
         }
-        let result = await setup.fleet.run(["rollout", "--plan", planPath, "--db", setup.db, "--quiet"])
+        let result = await setup.fleet.run(["rollout", "--yes", "--plan", planPath, "--db", setup.db, "--quiet"])
 
         // Then the other 9 got exactly the planned body, and those 3 were not written
         #expect(result.status == 1)
@@ -88,7 +88,7 @@ import Testing
         let words = replan.split(separator: " ").map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "'")) }
         let planned = await setup.fleet.run(words)
         #expect(planned.stdout.contains("3 projects selected, 3 would change"), "\(planned.output)")
-        let applied = await setup.fleet.run(["rollout", "--plan", setup.fixture.directory.file("replan.json"), "--db", setup.db, "--quiet"])
+        let applied = await setup.fleet.run(["rollout", "--yes", "--plan", setup.fixture.directory.file("replan.json"), "--db", setup.db, "--quiet"])
         #expect(applied.status == 0)
         for project in projects { #expect(setup.simulator.profile(space: project.space, projectID: project.projectID) == project.secureProfile) }
     }
@@ -101,20 +101,20 @@ import Testing
 
         // Edited: a planned value changed by hand
         let edited = try setup.fixture.directory.write("edited.json", text.replacingOccurrences(of: "\"required\"", with: "\"optional\""))
-        let refusedEdit = await setup.fleet.run(["rollout", "--plan", edited, "--db", setup.db])
+        let refusedEdit = await setup.fleet.run(["rollout", "--yes", "--plan", edited, "--db", setup.db])
         #expect(refusedEdit.status == 65)
         #expect(refusedEdit.stderr.contains("\(edited) was changed after fleet wrote it (its SHA-256 does not match)"))
 
         // Another API base given
         var elsewhere = setup.fleet
         elsewhere.environment = ["FLEET_API_BASE": "https://{space}.signalwire.com/api/relay/rest"]
-        let refusedBase = await elsewhere.run(["rollout", "--plan", planPath, "--db", setup.db])
+        let refusedBase = await elsewhere.run(["rollout", "--yes", "--plan", planPath, "--db", setup.db])
         #expect(refusedBase.status == 64)
         #expect(refusedBase.stderr.contains("was made against \(Fixture.apiBase), but --api-base or FLEET_API_BASE says https://{space}.signalwire.com/api/relay/rest"))
 
         // Over 24 hours old
         let stale = try setup.fixture.directory.write("stale.json", try Self.redate(text, to: "2020-01-01T00:00:00.000Z"))
-        let refusedAge = await setup.fleet.run(["rollout", "--plan", stale, "--db", setup.db])
+        let refusedAge = await setup.fleet.run(["rollout", "--yes", "--plan", stale, "--db", setup.db])
         #expect(refusedAge.status == 65)
         #expect(refusedAge.stderr.contains("was made at 2020-01-01T00:00:00.000Z, over 24 hours ago"))
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 0)
@@ -130,7 +130,7 @@ import Testing
     @Test func verifyReportsExactlyTheProjectsEditedSinceTheRun() async throws {
         let projects = TestProject.make(16)
         let setup = try Setup(projects)
-        #expect(await setup.fleet.run(["rollout", setup.template] + setup.api).status == 0)
+        #expect(await setup.fleet.run(["rollout", "--yes", setup.template] + setup.api).status == 0)
         let drifted = [projects[0], projects[3], projects[8], projects[15]]
         for project in drifted {
             var profile = setup.simulator.profile(space: project.space, projectID: project.projectID)
@@ -153,10 +153,10 @@ import Testing
         let projects = TestProject.make(4)
         let setup = try Setup(projects)
         setup.simulator.setRevoked([projects[2].projectID])
-        #expect(await setup.fleet.run(["rollout", setup.template] + setup.api).status == 1)
+        #expect(await setup.fleet.run(["rollout", "--yes", setup.template] + setup.api).status == 1)
         setup.simulator.setRevoked([])
-        #expect(await setup.fleet.run(["retry"] + setup.api).status == 0)
-        #expect(await setup.fleet.run(["rollback", "1"] + setup.api).status == 0)
+        #expect(await setup.fleet.run(["retry", "--yes"] + setup.api).status == 0)
+        #expect(await setup.fleet.run(["rollback", "--yes", "1"] + setup.api).status == 0)
 
         let text = await setup.fleet.run(["history", projects[2].projectID, "--db", setup.db])
         let json = await setup.fleet.run(["history", projects[2].label, "--json", "--db", setup.db])
@@ -187,7 +187,7 @@ import Testing
         let csv = "space,project_id,token,label,send_as\n" + projects.map { "\($0.space),\($0.projectID),\($0.token),\"\($0.label.replacingOccurrences(of: "\"", with: "\"\""))\",+15550001111" }.joined(separator: "\n") + "\n"
         let setup = try Setup(projects, csv: csv)
         setup.simulator.setRevoked([projects[3].projectID])
-        _ = await setup.fleet.run(["rollout", setup.template] + setup.api)
+        _ = await setup.fleet.run(["rollout", "--yes", setup.template] + setup.api)
 
         let result = await setup.fleet.run(["status", "--csv", "--db", setup.db])
 

@@ -34,7 +34,7 @@ import Testing
         try await setup.serving { apiBase, authority in
             #expect(apiBase.hasPrefix("https://127.0.0.1:"))
 
-            let result = await CommandLine().run(["rollout", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
+            let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
                                                   "--concurrency", "16", "--rate", "10000", "--quiet"])
 
             #expect(result.status == 0, "\(result.output)")
@@ -47,7 +47,7 @@ import Testing
     @Test func overHTTP1OnlyTheConnectionsStayWithinThePool() async throws {
         let setup = try Setup(40)
         try await setup.serving(http1Only: true) { apiBase, authority in
-            let result = await CommandLine().run(["rollout", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
+            let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
                                                   "--concurrency", "6", "--rate", "10000", "--quiet"])
 
             #expect(result.status == 0, "\(result.output)")
@@ -59,7 +59,7 @@ import Testing
     @Test func withoutTheAuthorityEveryProjectTriedFailsAsTLSOnceAndTheRunHalts() async throws {
         let setup = try Setup(8)
         try await setup.serving { apiBase, _ in
-            let result = await CommandLine().run(["rollout", setup.template, "--db", setup.db, "--api-base", apiBase, "--concurrency", "16", "--quiet"])
+            let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--concurrency", "16", "--quiet"])
 
             let host = String(apiBase.dropFirst("https://".count).prefix { $0 != "/" })
             #expect(result.status == 1)
@@ -77,7 +77,7 @@ import Testing
     @Test func aCertificateForAnotherHostNameIsRefused() async throws {
         let setup = try Setup(2)
         try await setup.serving(hosts: ["signalwire.example"]) { apiBase, authority in
-            let result = await CommandLine().run(["rollout", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority, "--quiet"])
+            let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority, "--quiet"])
 
             #expect(result.status == 1)
             #expect(result.stdout.contains("is for another host name; check --api-base"), "\(result.stdout)")
@@ -89,7 +89,7 @@ import Testing
         let setup = try Setup(2)
         let bogus = try setup.fixture.directory.write("bogus.pem", "not a certificate")
 
-        let result = await CommandLine().run(["rollout", setup.template, "--db", setup.db, "--ca-file", bogus, "--quiet"])
+        let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--ca-file", bogus, "--quiet"])
 
         #expect(result.status == 64)
         #expect(result.stderr.contains("--ca-file \(bogus) holds no PEM certificate"))

@@ -16,7 +16,7 @@ import Testing
         faults.latency = .milliseconds(5)
         try await withSimulator(projects, faults) { simulator, apiBase in
             // Given a rollout whose stdout and stderr are pipes nobody reads (`2>&1 >/dev/null | true`)
-            let (process, out, err) = try FleetBinary.start(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase])
+            let (process, out, err) = try FleetBinary.start(["rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase])
             try out.fileHandleForReading.close()
             try err.fileHandleForReading.close()
             await FleetBinary.waitForExit(process)
@@ -37,6 +37,42 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func aTerminalThatCannotMoveTheCursorGetsNoEscapes() async throws {
+        let projects = TestProject.make(8)
+        let fixture = try Fixture(projects: projects)
+        let template = try fixture.directory.write("profile.json", secureTemplate)
+        try await withSimulator(projects) { _, apiBase in
+            // On a terminal (a pseudo-terminal made by script(1)), as TERM says
+            func rollout(term: String) async throws -> String {
+                let command = [FleetBinary.path, "rollout", template, "--force", "--yes", "--db", fixture.database.path, "--api-base", apiBase]
+                    .map(ShellWord.quote).joined(separator: " ")
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+                process.arguments = ["-qec", command, "/dev/null"]
+                process.environment = ["TERM": term, "PATH": "/usr/bin:/bin"]
+                let out = Pipe()
+                (process.standardOutput, process.standardError, process.standardInput) = (out, out, FileHandle.nullDevice)
+                try process.run()
+                // Read on a thread of its own: the in-process simulator needs the cooperative pool.
+                let data = await withCheckedContinuation { continuation in
+                    Thread {
+                        let data = out.fileHandleForReading.readDataToEndOfFile()
+                        process.waitUntilExit()
+                        continuation.resume(returning: data)
+                    }.start()
+                }
+                return String(decoding: data, as: UTF8.self)
+            }
+            let capable = try await rollout(term: "xterm")
+            let dumb = try await rollout(term: "dumb")
+
+            #expect(capable.contains("\u{1B}[K"), "the progress line redraws in place on a capable terminal")
+            #expect(dumb.contains("run 2: rollout of"), "\(dumb)")
+            #expect(!dumb.contains("\u{1B}"), "\(dumb)")
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func sigtermStopsARunWhoseServerStallsEveryBody() async throws {
         let server = HostileServer()
@@ -46,7 +82,7 @@ import Testing
             let template = try fixture.directory.write("profile.json", secureTemplate)
 
             // Given a rollout stuck in bodies that never end
-            let (process, out, err) = try FleetBinary.start(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase,
+            let (process, out, err) = try FleetBinary.start(["rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase,
                                                              "--timeout", "1", "--quiet"])
             // When it gets SIGTERM once, as the third request arrives
             await server.waitForRequests(3) { kill(process.processIdentifier, SIGTERM) }
@@ -66,11 +102,11 @@ import Testing
         let template = try fixture.directory.write("profile.json", secureTemplate)
         try await withSimulator(projects, TestProject.hanging) { simulator, apiBase in
             // Given run 1 executing in another process
-            let (process, out, err) = try FleetBinary.start(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet"])
+            let (process, out, err) = try FleetBinary.start(["rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet"])
             await FleetBinary.wait(for: 6, at: simulator, orExitOf: process)
 
             // When a second rollout of some of the same projects starts
-            let second = try await FleetBinary.run(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet",
+            let second = try await FleetBinary.run(["rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet",
                                                     "--space", projects[1].space])
             kill(process.processIdentifier, SIGKILL)
             _ = await FleetBinary.collect(process, out, err)
@@ -89,7 +125,7 @@ import Testing
         let fixture = try Fixture(projects: projects)
         try await withSimulator(projects) { _, apiBase in
             let template = try fixture.directory.write("profile.json", secureTemplate)
-            #expect(try await FleetBinary.run(["rollout", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet"]).status == 0)
+            #expect(try await FleetBinary.run(["rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet"]).status == 0)
         }
         chmod(fixture.directory.path, 0o755)
         chmod(fixture.database.path, 0o644)

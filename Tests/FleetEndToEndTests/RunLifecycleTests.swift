@@ -54,7 +54,7 @@ import Testing
             let setup = try Self.setup(fixture, apiBase)
 
             // Given a rollout killed with SIGKILL after `killAt` requests
-            let (process, out, err) = try setup.start(["rollout", setup.template, "--concurrency", "8", "--rate", "10000", "--max-attempts", "10"])
+            let (process, out, err) = try setup.start(["rollout", "--yes", setup.template, "--concurrency", "8", "--rate", "10000", "--max-attempts", "10"])
             await FleetBinary.wait(for: killAt, at: simulator, orExitOf: process) { kill(process.processIdentifier, SIGKILL) }
             let killed = await FleetBinary.collect(process, out, err)
             #expect(process.terminationReason == .uncaughtSignal)
@@ -71,7 +71,7 @@ import Testing
             #expect(try await setup.integrity() == "ok")
 
             // When it is retried, it finishes: exit 0, every profile right, the database sound
-            let retry = try await setup.fleet(["retry", "--quiet"])
+            let retry = try await setup.fleet(["retry", "--yes", "--quiet"])
             #expect(retry.status == 0, "\(retry.output)")
             for project in projects {
                 #expect(simulator.profile(space: project.space, projectID: project.projectID) == project.secureProfile)
@@ -101,16 +101,16 @@ import Testing
             let setup = try Self.setup(fixture, apiBase)
             let options = ["--concurrency", "16", "--rate", "10000", "--max-attempts", "12", "--timeout", "0.5", "--quiet"]
             var random = SeededRandom(seed: 5)
-            var command = ["rollout", setup.template]
+            var command = ["rollout", "--yes", setup.template]
             for _ in 0..<3 {
                 let (process, out, err) = try setup.start(command + options)
                 await FleetBinary.wait(for: simulator.statistics.total + Int.random(in: 20...90, using: &random), at: simulator, orExitOf: process) {
                     kill(process.processIdentifier, SIGKILL)
                 }
                 _ = await FleetBinary.collect(process, out, err)
-                command = ["retry"]
+                command = ["retry", "--yes"]
             }
-            let last = try await setup.fleet(["retry"] + options)
+            let last = try await setup.fleet(["retry", "--yes"] + options)
 
             #expect(last.status == 0, "\(last.output)")
             #expect(try fixture.database.taskStates(run: 1) == ["succeeded": 120])
@@ -130,7 +130,7 @@ import Testing
         faults.latency = .milliseconds(20)
         try await withSimulator(projects, faults) { simulator, apiBase in
             let setup = try Self.setup(fixture, apiBase)
-            let (process, out, err) = try setup.start(["rollout", setup.template, "--concurrency", "4", "--quiet"])
+            let (process, out, err) = try setup.start(["rollout", "--yes", setup.template, "--concurrency", "4", "--quiet"])
             // When Ctrl-C is pressed once, after 20 requests
             let pressed = Mutex(ContinuousClock.now)
             await FleetBinary.wait(for: 20, at: simulator, orExitOf: process) {
@@ -152,7 +152,7 @@ import Testing
             #expect(counts["running"] == 0)
             #expect(counts["failed"] == 0, "requests in flight were let finish, not cut off")
 
-            let retry = try await setup.fleet(["retry", "1", "--quiet"])
+            let retry = try await setup.fleet(["retry", "--yes", "1", "--quiet"])
             #expect(retry.status == 0, "\(retry.output)")
             #expect(projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
             #expect(projects.allSatisfy { simulator.requests(project: $0.projectID, method: "PUT") == 1 })
@@ -164,7 +164,7 @@ import Testing
         let fixture = try Fixture(projects: projects)
         try await withSimulator(projects, TestProject.hanging) { simulator, apiBase in
             let setup = try Self.setup(fixture, apiBase)
-            let (process, out, err) = try setup.start(["rollout", setup.template, "--concurrency", "4", "--quiet"])
+            let (process, out, err) = try setup.start(["rollout", "--yes", setup.template, "--concurrency", "4", "--quiet"])
             await FleetBinary.wait(for: 4, at: simulator, orExitOf: process) { kill(process.processIdentifier, SIGINT) }
 
             let said = await FleetBinary.read(err, until: "Press Ctrl-C again") { kill(process.processIdentifier, SIGINT) }
@@ -183,10 +183,10 @@ import Testing
         let fixture = try Fixture(projects: projects)
         try await withSimulator(projects, TestProject.hanging) { simulator, apiBase in
             let setup = try Self.setup(fixture, apiBase)
-            let (process, out, err) = try setup.start(["rollout", setup.template, "--concurrency", "2", "--quiet"])
+            let (process, out, err) = try setup.start(["rollout", "--yes", setup.template, "--concurrency", "2", "--quiet"])
             await FleetBinary.wait(for: 2, at: simulator, orExitOf: process)
 
-            let second = try await setup.fleet(["retry", "1"])
+            let second = try await setup.fleet(["retry", "--yes", "1"])
             let running = try await setup.status()
 
             #expect(second.status == 1)
@@ -212,7 +212,7 @@ import Testing
             }
 
             // When the rollout runs
-            let rollout = try await setup.fleet(["rollout", setup.template, "--quiet"])
+            let rollout = try await setup.fleet(["rollout", "--yes", setup.template, "--quiet"])
 
             // Then they fail as unauthorized after one attempt, grouped, with the rerun command
             #expect(rollout.status == 1)
@@ -235,7 +235,7 @@ import Testing
             #expect(try await setup.fleet(["import", csv]).status == 0)
             let others = projects.filter { project in !rotated.contains { $0.projectID == project.projectID } }
             let before = others.map { simulator.requests(project: $0.projectID, method: "GET") + simulator.requests(project: $0.projectID, method: "PUT") }
-            let retry = try await setup.fleet(["retry", "--quiet"])
+            let retry = try await setup.fleet(["retry", "--yes", "--quiet"])
 
             // Then they succeed and no other project is touched
             #expect(retry.status == 0, "\(retry.output)")
@@ -257,11 +257,11 @@ import Testing
             simulator.setProfile(projects[2].secureProfile, space: projects[2].space, projectID: projects[2].projectID)
             let originals = projects.map { simulator.profile(space: $0.space, projectID: $0.projectID) }
             let setup = try Self.setup(fixture, apiBase)
-            #expect(try await setup.fleet(["rollout", setup.template, "--quiet"]).status == 0)
+            #expect(try await setup.fleet(["rollout", "--yes", setup.template, "--quiet"]).status == 0)
             let putsBefore = simulator.requests(project: projects[2].projectID, method: "PUT")
 
             // When run 1 is rolled back
-            let rollback = try await setup.fleet(["rollback", "1", "--quiet"])
+            let rollback = try await setup.fleet(["rollback", "--yes", "1", "--quiet"])
 
             // Then every profile is exactly what it was, in a run of its own; the unchanged project was left alone
             #expect(rollback.status == 0, "\(rollback.output)")
@@ -281,7 +281,7 @@ import Testing
         faults.revoked = [projects[0].projectID]
         try await withSimulator(projects, faults) { _, apiBase in
             let setup = try Self.setup(fixture, apiBase)
-            _ = try await setup.fleet(["rollout", setup.template, "--quiet"])
+            _ = try await setup.fleet(["rollout", "--yes", setup.template, "--quiet"])
 
             let status = try await setup.status()
 

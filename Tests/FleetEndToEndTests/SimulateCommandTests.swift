@@ -18,7 +18,7 @@ import Testing
         // When fleet rolls out against it, then Ctrl-C stops it
         let fixture = try Fixture(projects: projects)
         let template = try directory.write("t.json", secureTemplate)
-        let rollout = try await FleetBinary.run(["rollout", template, "--quiet", "--db", fixture.database.path, "--api-base", apiBase])
+        let rollout = try await FleetBinary.run(["rollout", "--yes", template, "--quiet", "--db", fixture.database.path, "--api-base", apiBase])
         kill(process.processIdentifier, SIGINT)
         let stopped = await FleetBinary.collect(process, out, err)
 

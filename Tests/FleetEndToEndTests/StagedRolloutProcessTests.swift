@@ -18,7 +18,7 @@ import Testing
         try await withSimulator(projects, faults) { simulator, apiBase in
             let originals = projects.map { simulator.profile(space: $0.space, projectID: $0.projectID) }
 
-            let result = try await FleetBinary.run(["rollout", template, "--waves", "10%,50%,100%", "--rollback-on-halt", "--rate", "10000",
+            let result = try await FleetBinary.run(["rollout", "--yes", template, "--waves", "10%,50%,100%", "--rollback-on-halt", "--rate", "10000",
                                                     "--concurrency", "16", "--quiet", "--db", fixture.database.path, "--api-base", apiBase])
 
             // Then the run halted after wave 2, wave 3's projects were never requested, and the
@@ -40,7 +40,7 @@ import Testing
         try await withSimulator(projects) { simulator, apiBase in
             let gate = "echo \"checking wave $FLEET_WAVE of run $FLEET_RUN: $FLEET_WAVE_SUCCEEDED succeeded\"; echo 'MOS fell to 3.2 in acme'; exit 1"
 
-            let result = try await FleetBinary.run(["rollout", template, "--waves", "5,100%", "--gate", gate, "--quiet",
+            let result = try await FleetBinary.run(["rollout", "--yes", template, "--waves", "5,100%", "--gate", gate, "--quiet",
                                                     "--db", fixture.database.path, "--api-base", apiBase])
 
             #expect(result.status == 1)
@@ -57,14 +57,14 @@ import Testing
         let template = try fixture.directory.write("profile.json", secureTemplate)
         try await withSimulator(projects) { simulator, apiBase in
             let options = ["--db", fixture.database.path, "--api-base", apiBase, "--quiet"]
-            let (process, out, err) = try FleetBinary.start(["rollout", template, "--waves", "5,100%", "--bake", "1s"] + options)
+            let (process, out, err) = try FleetBinary.start(["rollout", "--yes", template, "--waves", "5,100%", "--bake", "1s"] + options)
             let said = await FleetBinary.read(err, until: "before the next wave.") { kill(process.processIdentifier, SIGINT) }
             #expect(said.contains("fleet: wave 1 done; baking until "))
             let interrupted = await FleetBinary.collect(process, out, err)
             #expect(interrupted.status == 1)
             #expect(simulator.statistics.total == 10)
 
-            let retry = try await FleetBinary.run(["retry"] + options)
+            let retry = try await FleetBinary.run(["retry", "--yes"] + options)
 
             #expect(retry.status == 0, "\(retry.output)")
             #expect(projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })

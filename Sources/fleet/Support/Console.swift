@@ -43,10 +43,12 @@ final class Console: Sendable {
     static func live(environment: [String: String]) -> Console {
         signal(SIGPIPE, SIG_IGN)
         let out = Descriptor(STDOUT_FILENO), err = Descriptor(STDERR_FILENO)
+        // A terminal that cannot move the cursor (TERM=dumb) gets plain lines, never escapes.
         let terminal = isatty(STDERR_FILENO) == 1
+        let capable = terminal && environment["TERM"] != "dumb"
         return Console(
-            streams: Streams(out: out.write, err: err.write), stderrIsTerminal: terminal,
-            interactive: terminal && isatty(STDIN_FILENO) == 1, color: terminal && (environment["NO_COLOR"] ?? "").isEmpty,
+            streams: Streams(out: out.write, err: err.write), stderrIsTerminal: capable,
+            interactive: terminal && isatty(STDIN_FILENO) == 1, color: capable && (environment["NO_COLOR"] ?? "").isEmpty,
             columns: { Descriptor.columns(environment: environment) }, answer: { readLine() })
     }
 

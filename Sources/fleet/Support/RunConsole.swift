@@ -16,14 +16,18 @@ enum RunConsole {
         return try report(outcome, database: session.database, context: context, hint: hint, json: flags.json)
     }
 
-    /// Says what is about to happen; on a terminal asks to go on unless `yes`.
+    /// Says what is about to happen; on a terminal asks to go on unless `yes`. Without a terminal
+    /// it refuses unless `yes`: a script says what it means (as terraform's `-auto-approve`).
     static func confirm(_ preflight: Preflight, yes: Bool, context: CommandContext) throws {
         if !preflight.skipped.isEmpty {
             context.console.err("fleet: skipping \(preflight.skipped.count) \(preflight.skipped.count == 1 ? "project" : "projects") disabled since the run: "
                                 + preflight.skipped.prefix(5).map(\.heading).joined(separator: ", ") + (preflight.skipped.count > 5 ? ", …" : ""))
         }
         context.console.err("fleet: \(preflight.line)")
-        guard context.console.interactive && !yes else { return }
+        if yes { return }
+        guard context.console.interactive else {
+            throw FleetError.usage("nothing was sent and nothing recorded: there is no terminal to confirm on; add --yes to go on without asking.")
+        }
         context.console.errRaw("Go on? [y/N] ")
         let answer = context.console.answer()?.trimmingCharacters(in: .whitespaces).lowercased()
         guard answer == "y" || answer == "yes" else {
