@@ -226,7 +226,24 @@ import Testing
         let result = await CommandLine().run(["import", csv, "--db", "/dev/full"])
 
         #expect(result.status == 74)
-        #expect(result.stderr == "fleet: cannot open /dev/full: the disk is full. Free some space and run the command again.\n")
+        #expect(result.stderr == "fleet: cannot open /dev/full: the disk is full. Free some space, then run the command again.\n")
+    }
+
+    @Test func aDiskThatFillsMidRunNamesTheRunAndTheRetryThatFinishesIt() async throws {
+        // Given a database that can grow by a few pages only: the run starts, its results do not fit
+        let projects = TestProject.make(200)
+        let fixture = try Fixture(projects: projects)
+        let simulator = try fixture.simulator()
+        let pages: Int = try #require(try fixture.database.scalar("PRAGMA page_count"))
+        try await fixture.database.writer.write { db in try db.execute(sql: "PRAGMA max_page_count = \(pages + 16)") }
+
+        let failure = await #expect(throws: FleetError.self) {
+            try await fixture.session(simulator).rollout(try Template(name: "t.json", text: secureTemplate), options: testOptions())
+        }
+
+        #expect(failure?.status == .ioError)
+        #expect(failure?.message == "cannot record run 1 in \(fixture.database.path): the disk is full. Free some space, then `fleet retry 1 --db \(fixture.database.path)` finishes run 1.")
+        #expect(try fixture.database.scalar("SELECT count(*) FROM runs") == 1)
     }
 
     @Test func controlCharactersInLabelsAndMessagesArePrintedEscaped() async throws {

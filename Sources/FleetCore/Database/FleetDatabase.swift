@@ -158,26 +158,27 @@ public final class FleetDatabase: Sendable {
 
     /// A database error as one sentence: the disk and the file's own troubles are I/O errors
     /// (exit 74); anything else is a bug.
-    public static func failure(_ error: DatabaseError, path: String, doing what: String) -> FleetError {
+    /// `next` is the way on once the cause is mended (for a run: the retry that finishes it).
+    public static func failure(_ error: DatabaseError, path: String, doing what: String, next: String = "run the command again") -> FleetError {
         switch error.resultCode {
         case .SQLITE_FULL:
-            .io("cannot \(what) \(path): the disk is full. Free some space and run the command again.")
+            .io("cannot \(what) \(path): the disk is full. Free some space, then \(next).")
         case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_NOTADB, .SQLITE_CORRUPT:
-            .io("cannot \(what) \(path): \(error.message ?? "an I/O error"). Check the file and its folder.")
+            .io("cannot \(what) \(path): \(error.message ?? "an I/O error"). Check the file and its folder, then \(next).")
         case .SQLITE_READONLY:
-            .io("cannot \(what) \(path): the file is read-only. Make it writable, or use --db to pick another.")
+            .io("cannot \(what) \(path): the file is read-only. Make it writable (or use --db to pick another), then \(next).")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
-            .io("cannot \(what) \(path): another process held it for more than 10 s. Try again.")
+            .io("cannot \(what) \(path): another process held it for more than 10 s. Try again: \(next).")
         default:
             .internal("cannot \(what) \(path): \(error.message ?? "\(error)").")
         }
     }
 
-    /// A failure while the executor records results: the run stops and `fleet retry` finishes it.
-    func writeFailure(_ error: any Error, doing what: String) -> FleetError {
-        var failure = (error as? DatabaseError).map { Self.failure($0, path: path, doing: what) } ?? .internal("cannot \(what) in \(path): \(error).")
-        failure.message += " The run stops; `\(hint("retry"))` finishes it once the database can be written."
-        return failure
+    /// A failure while a run is executed: the run stops, and the message names it and the retry
+    /// that finishes it. A `FleetError` already said is passed on.
+    public func runFailure(_ error: any Error, runID: Int64) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        return Self.failure(error, path: path, doing: "record run \(runID) in", next: "`\(hint("retry \(runID)"))` finishes run \(runID)")
     }
 
     /// Next-step command lines for this database.

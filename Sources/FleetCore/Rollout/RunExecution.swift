@@ -15,7 +15,7 @@ struct RunExecution: Sendable {
     private var runID: Int64 { handle.run.id }
 
     func execute() async throws -> ExecutionEnd {
-        let recorder = RunRecorder(database: database, clock: session.clock, window: session.transports.commitWindow)
+        let recorder = RunRecorder(database: database, runID: runID, clock: session.clock, window: session.transports.commitWindow)
         let waves = try database.waves(of: runID)
         session.progress.update { $0.total = work.count; $0.waves = waves.count > 1 ? waves.count : 0 }
         var failure: (any Error)?
@@ -33,9 +33,13 @@ struct RunExecution: Sendable {
         } catch is CancellationError {
             end = .interrupted
         } catch {
-            failure = error
+            failure = database.runFailure(error, runID: runID)
         }
-        try database.finishExecution(handle, end: end, now: session.clock.date())
+        do {
+            try database.finishExecution(handle, end: end, now: session.clock.date())
+        } catch {
+            throw failure ?? database.runFailure(error, runID: runID)
+        }
         withExtendedLifetime(handle.lock) {}
         if let failure { throw failure }
         return end

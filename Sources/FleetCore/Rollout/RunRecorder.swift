@@ -39,12 +39,14 @@ public final class RunRecorder: Sendable {
     private struct State { var leading = false; var queue: [Waiter] = [] }
 
     private let database: FleetDatabase
+    private let runID: Int64
     private let clock: any FleetClock
     private let window: Duration
     private let state = Mutex(State())
 
-    public init(database: FleetDatabase, clock: any FleetClock, window: Duration = .zero) {
+    public init(database: FleetDatabase, runID: Int64, clock: any FleetClock, window: Duration = .zero) {
         self.database = database
+        self.runID = runID
         self.clock = clock
         self.window = window
     }
@@ -79,7 +81,7 @@ public final class RunRecorder: Sendable {
         do {
             try await writeNow([own] + followers.map(\.updates))
         } catch {
-            outcome = .failed(database.writeFailure(error, doing: "record a result"))
+            outcome = .failed(database.runFailure(error, runID: runID) as? FleetError ?? .internal("cannot record a result in \(database.path): \(error)."))
         }
         for follower in followers { follower.continuation.resume(returning: outcome) }
         let next = state.withLock { state -> Waiter? in
