@@ -183,6 +183,7 @@ extension FleetSession {
     /// Records the run (or takes it over), executes it wave by wave, and records how it ended.
     /// A run that halts with `--rollback-on-halt` is rolled back at once, as a run linked to it.
     public func execute(_ prepared: PreparedRun) async throws -> RunOutcome {
+        try checkCommands(prepared)
         var work = prepared.work
         let handle: RunHandle
         switch prepared.start {
@@ -206,6 +207,12 @@ extension FleetSession {
             }
         }
         return outcome
+    }
+
+    /// What the run will run later (its gate) can run now: found before the first request, not
+    /// after the first wave.
+    public func checkCommands(_ prepared: PreparedRun) throws {
+        if let command = prepared.options.gate { try gate.check(command) }
     }
 
     static func spaces(_ projects: [Project]) -> Int {

@@ -8,6 +8,7 @@ enum RunConsole {
     /// retry and rollback once their run is prepared.
     static func run(_ prepared: PreparedRun, session: FleetSession, flags: ExecutionFlags, label: String, resume: String,
                     database: DatabaseOption, context: CommandContext) async throws -> ExitStatus {
+        try session.checkCommands(prepared)
         try confirm(prepared.preflight, yes: flags.yes, context: context)
         let hint = database.hint(context)
         let outcome = try await execute(session, context: context, quiet: flags.quiet, label: label, resumeHint: hint(resume)) {
