@@ -164,6 +164,36 @@ import Testing
         #expect(sealedBytes.range(of: Data(projects[0].token.utf8)) == nil, "a sealed token is stored in the clear")
     }
 
+    @Test func aDatabaseHoldsTokensSealedWithOneKeyOrPlainNeverAMix() async throws {
+        let directory = try TemporaryDirectory()
+        let csv = try directory.write("p.csv", TestProject.csv(TestProject.make(3)))
+        let other = try directory.write("q.csv", TestProject.csv(TestProject.make(2, salt: "q")))
+        let (sealed, plain) = (directory.file("sealed.db"), directory.file("plain.db"))
+        var keyA = CommandLine(), keyB = CommandLine()
+        keyA.environment = ["FLEET_KEY": Data(repeating: 1, count: 32).base64EncodedString()]
+        keyB.environment = ["FLEET_KEY": Data(repeating: 2, count: 32).base64EncodedString()]
+        #expect(await keyA.run(["import", csv, "--db", sealed]).status == 0)
+        #expect(await CommandLine().run(["import", csv, "--db", plain]).status == 0)
+
+        let wrongKey = await keyB.run(["import", other, "--db", sealed])
+        let plainIntoSealed = await CommandLine().run(["import", other, "--db", sealed])
+        let sealedIntoPlain = await keyA.run(["import", other, "--db", plain])
+        let sameKey = await keyA.run(["import", other, "--db", sealed])
+
+        #expect(wrongKey.status == 64)
+        #expect(wrongKey.stderr.hasPrefix("fleet: this FLEET_KEY does not open the tokens \(sealed) holds (they were sealed with another key); nothing was imported."))
+        #expect(plainIntoSealed.status == 64)
+        #expect(plainIntoSealed.stderr.hasPrefix("fleet: \(sealed) holds tokens sealed with a FLEET_KEY; set that key to import"))
+        #expect(sealedIntoPlain.status == 64)
+        #expect(sealedIntoPlain.stderr.hasPrefix("fleet: \(plain) holds 3 unsealed tokens; a FLEET_KEY import would mix sealed and unsealed ones"))
+        for refused in [wrongKey, plainIntoSealed, sealedIntoPlain] {
+            #expect(refused.stderr.contains("import the inventory CSV into a new database (`fleet import FILE.csv --db NEW.db`)"))
+        }
+        #expect(sameKey.status == 0)
+        #expect(try FleetDatabase(path: sealed, access: .read).scalar("SELECT count(*) FROM projects WHERE token NOT LIKE 'aesgcm:%'") == 0)
+        #expect(try FleetDatabase(path: plain, access: .read).scalar("SELECT count(*) FROM projects") == 3)
+    }
+
     @Test func projectsListsAsJSONWithFilters() async throws {
         let (directory, _) = try await seeded()
 

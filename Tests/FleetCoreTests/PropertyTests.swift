@@ -177,7 +177,7 @@ import Testing
     @Test func aTokenOfAnyShapeLeavesNoTwelveCharacterWindowInAnyForm() {
         var random = SeededRandom(seed: 22)
         let alphabet = "abcfXYZ0189:.~%+/=-_"
-        for _ in 0..<Self.cases {
+        for _ in 0..<Self.cases / 2 {
             let token = random.string(Int.random(in: 1...200, using: &random), from: alphabet)
             let credentials = Credentials(projectID: "11111111-2222-4333-8444-555555555555", token: token)
             let pad = random.string(Int.random(in: 0...2, using: &random), from: "ab")

@@ -105,6 +105,8 @@ extension FleetDatabase {
     public func importInventory(_ file: InventoryFile, vault: TokenVault, now: Date) throws -> ImportSummary {
         let now = Self.timestamp(now)
         return try writer.write { db in
+            try vault.checkImport(into: path, sealed: try String.fetchOne(db, sql: "SELECT token FROM projects WHERE token LIKE 'aesgcm:%' LIMIT 1"),
+                                  plain: try Int.fetchOne(db, sql: "SELECT count(*) FROM projects WHERE token NOT LIKE 'aesgcm:%'") ?? 0)
             var spaceIDs: [String: Int64] = [:]
             for space in Set(file.rows.map(\.space)) {
                 try db.execute(sql: "INSERT INTO spaces (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",

@@ -46,6 +46,22 @@ public struct TokenVault: Sendable {
         return String(decoding: plain, as: UTF8.self)
     }
 
+    /// A database holds sealed or plain tokens, never both, and sealed ones under one key: an
+    /// import is refused when this vault would break that. `sealed` is one token the database
+    /// holds sealed (nil: none), `plain` how many it holds unsealed.
+    func checkImport(into path: String, sealed: String?, plain: Int) throws {
+        let reseal = "to change how tokens are kept, import the inventory CSV into a new database (`fleet import FILE.csv --db NEW.db`) with FLEET_KEY set (or unset) as you want it."
+        if key != nil, plain > 0 {
+            throw FleetError.usage("\(path) holds \(plain) unsealed tokens; a FLEET_KEY import would mix sealed and unsealed ones, so nothing was imported. Unset FLEET_KEY, or " + reseal)
+        }
+        if key == nil, sealed != nil {
+            throw FleetError.usage("\(path) holds tokens sealed with a FLEET_KEY; set that key to import, so nothing is stored unsealed beside them. Nothing was imported; " + reseal)
+        }
+        if let sealed, (try? open(sealed, project: "")) == nil {
+            throw FleetError.usage("this FLEET_KEY does not open the tokens \(path) holds (they were sealed with another key); nothing was imported. Set the key they were sealed with, or " + reseal)
+        }
+    }
+
     /// `PT…1a2b`: enough to tell tokens apart, never enough to use one.
     public static func mask(_ token: String) -> String {
         if token.hasPrefix(sealedPrefix) { return "(sealed)" }

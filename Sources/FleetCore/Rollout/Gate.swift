@@ -234,7 +234,7 @@ struct GateOutput {
 
     mutating func take(_ chunk: ArraySlice<UInt8>) {
         var start = chunk.startIndex
-        while let newline = chunk[start...].firstIndex(of: 0x0A) {
+        while let newline = Self.newline(in: chunk, from: start) {
             pending += chunk[start..<newline]
             endLine()
             start = newline + 1
@@ -242,9 +242,20 @@ struct GateOutput {
         pending += chunk[start...]
         if pending.count > Self.passLimit {
             emit(String(decoding: pending, as: UTF8.self))
-            passed = Array((passed + pending).suffix(Self.lineLimit))
+            // pending alone is longer than what is kept: its end is the line's end so far
+            passed = Array(pending.suffix(Self.lineLimit))
             pending.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// memchr: a gate may print tens of megabytes.
+    private static func newline(in chunk: ArraySlice<UInt8>, from start: Int) -> Int? {
+        let offset = start - chunk.startIndex
+        let position: Int = chunk.withUnsafeBufferPointer { buffer in
+            guard offset < buffer.count, let base = buffer.baseAddress, let found = memchr(base + offset, 0x0A, buffer.count - offset) else { return -1 }
+            return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+        }
+        return position < 0 ? nil : chunk.startIndex + position
     }
 
     private mutating func endLine() {
