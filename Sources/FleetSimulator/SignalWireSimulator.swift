@@ -41,6 +41,8 @@ public final class SignalWireSimulator: Sendable {
         var window: [String: (second: Int64, count: Int)] = [:]
         /// space → the times of the writes accepted within the write limit's window.
         var writes: [String: [Duration]] = [:]
+        /// Until when (on the simulator's clock) every request is dropped unanswered: an outage.
+        var downUntil: Duration = .zero
         /// 429s answered, for the benchmarks.
         var throttled = 0
         /// What tests asked to happen when the total number of requests reaches a count.
@@ -111,6 +113,13 @@ public final class SignalWireSimulator: Sendable {
     /// Changes which projects' credentials are always refused.
     public func setRevoked(_ projectIDs: Set<String>) {
         state.withLock { $0.revoked = projectIDs }
+    }
+
+    /// An outage from now on, for `duration` of the simulator's clock: every request is closed
+    /// unanswered and nothing is applied.
+    public func goDown(for duration: Duration) {
+        let until = clock.now() + duration
+        state.withLock { $0.downUntil = until }
     }
 
     /// Releases every `waitForRequests` (and `whenRequests`) still waiting.
@@ -196,6 +205,7 @@ public final class SignalWireSimulator: Sendable {
     }
 
     private func decide(method: String, space: String?, projectID: String?, token: String?, body: Data, number: Int) -> Reply {
+        if clock.now() < state.withLock({ $0.downUntil }) { return Reply(status: 503, body: Data(), drop: true) }
         guard method == "GET" || method == "PUT" else {
             return Reply(status: 405, body: Self.json(["error": "Method Not Allowed"]), headers: ["Allow": "GET, PUT"])
         }

@@ -43,7 +43,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func whileAnAnswerIsBeingWrittenItsSlotServesOthersButItsTaskWaits() async throws {
-        // Given three projects, one request at a time, and the database's writer held up from the
+        // Given three projects, two requests at a time, and the database's writer held up from the
         // moment the first request arrives, so no answer can be written yet
         let projects = TestProject.make(3)
         let fixture = try Fixture(projects: projects)
@@ -55,11 +55,11 @@ import Testing
         }
 
         // When the rollout runs
-        let rollout = Task { try await session.rollout(template, options: testOptions { $0.concurrency = 1 }) }
+        let rollout = Task { try await session.rollout(template, options: testOptions { $0.concurrency = 2 }) }
         await simulator.waitForRequests(3)
 
-        // Then each GET's slot went to the next GET while its answer waited for the disk, and no
-        // PUT left before its project's profile was on disk
+        // Then the slot of the first GET went to the third while its answer waited for the disk,
+        // and no PUT left before its project's profile was on disk
         #expect(projects.allSatisfy { simulator.requests(project: $0.projectID, method: "GET") == 1 })
         #expect(projects.allSatisfy { simulator.requests(project: $0.projectID, method: "PUT") == 0 })
         #expect(try fixture.database.scalar("SELECT count(*) FROM attempts") == 0)
@@ -67,6 +67,79 @@ import Testing
         let outcome = try await rollout.value
         #expect(outcome.end == .finished)
         #expect(try fixture.database.taskStates(run: outcome.runID) == ["succeeded": 3])
+    }
+
+    @Test func aTenSecondOutageMidRunPausesTheSpaceAndFailsNoTask() async throws {
+        // Given 200 projects behind one host that answered, then goes down for 10 s mid-run
+        let projects = TestProject.make(200)
+        let fixture = try Fixture(projects: projects)
+        let time = VirtualTime()
+        var configuration = SimulatorConfiguration()
+        configuration.latency = .milliseconds(20)
+        let simulator = try fixture.simulator(configuration, clock: time.clock)
+        simulator.whenRequests(reach: 150) { simulator.goDown(for: .seconds(10)) }
+
+        let outcome = try await time.run {
+            try await fixture.session(simulator).rollout(template, options: testOptions { $0.concurrency = 16 })
+        }
+
+        // Then the space was paused and probed, not failed: every project succeeded, with the
+        // outage costing no task its attempts, and a probe at a time while it lasted
+        #expect(outcome.end == .finished)
+        #expect(try fixture.database.taskStates(run: outcome.runID) == ["succeeded": 200])
+        #expect(projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
+        let lost: Int = try #require(try fixture.database.scalar("SELECT count(*) FROM attempts WHERE error_kind = 'network'"))
+        // (the 16 in flight when it went down, those started on their slots before ten failures
+        // in a row were seen, then one probe per pause: at 1, 3 and 7 s)
+        #expect(lost >= 16 && lost <= 2 * 16 + 4, "\(lost) requests lost to the outage")
+    }
+
+    @Test func anOutageThatOutlastsItsBudgetStopsTheSpaceWithTheTasksLeftPending() async throws {
+        let projects = TestProject.make(60, spaces: 1)
+        let fixture = try Fixture(projects: projects)
+        let time = VirtualTime()
+        var configuration = SimulatorConfiguration()
+        configuration.latency = .milliseconds(20)
+        let simulator = try fixture.simulator(configuration, clock: time.clock)
+        simulator.whenRequests(reach: 40) { simulator.goDown(for: .seconds(3600)) }
+
+        let outcome = try await time.run {
+            try await fixture.session(simulator).rollout(template, options: testOptions { ($0.concurrency, $0.timeoutSeconds) = (8, 2) })
+        }
+
+        guard case .halted(let reason) = outcome.end else { Issue.record("expected a halt, got \(outcome.end)"); return }
+        #expect(reason.contains("is unreachable: no answer for 30 s after it had answered"), "\(reason)")
+        #expect(try fixture.database.scalar("SELECT count(*) FROM tasks WHERE state = 'failed'") == 0)
+        #expect(try fixture.database.scalar("SELECT count(*) FROM tasks WHERE state = 'pending' AND error_kind = 'unreachable'") ?? 0 > 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func whileNoAnswerCanBeRecordedNoNewRequestStarts() async throws {
+        // Given 40 projects, four requests at a time, and the database's writer held (as another
+        // process holding the write lock would) from the moment the first request arrives
+        let projects = TestProject.make(40)
+        let fixture = try Fixture(projects: projects)
+        let simulator = try fixture.simulator()
+        let session = try fixture.session(simulator)
+        let writes = DispatchSemaphore(value: 0)
+        let released = Mutex(false), early = Mutex(false)
+        simulator.whenRequests(reach: 1) {
+            fixture.database.writer.asyncWriteWithoutTransaction { _ in writes.wait() }
+        }
+        simulator.whenRequests(reach: 8) { early.withLock { $0 = !released.withLock { $0 } } }
+
+        // When the rollout runs: the first four answers fill the room for answers waiting for the
+        // disk; the three requests started meanwhile (each on a slot an answer freed) are the last
+        let rollout = Task { try await session.rollout(template, options: testOptions { $0.concurrency = 4 }) }
+        await simulator.waitForRequests(7)
+        released.withLock { $0 = true }
+        writes.signal()
+        let outcome = try await rollout.value
+
+        // Then no eighth request left before the disk could be written again, and the run finished
+        #expect(!early.withLock { $0 }, "a request started while no answer could be recorded")
+        #expect(outcome.end == .finished)
+        #expect(try fixture.database.taskStates(run: outcome.runID) == ["succeeded": 40])
     }
 
     @Test(.timeLimit(.minutes(1)))

@@ -109,7 +109,7 @@ import Testing
         func rate(after roundTrip: Duration, answers: Int = 1, ceiling: Double = 1000) -> Double {
             var rate = RateController(ceiling: ceiling, now: .zero)
             for _ in 0..<answers {
-                rate.observe(Observation(index: 0, sentAt: .seconds(1), status: 200, failure: nil, firstOfTask: true), now: .seconds(1) + roundTrip)
+                rate.observe(Observation(index: 0, sentAt: .seconds(1), status: 200, failure: nil, firstOfTask: true, cursor: TaskCursor(index: 0, requests: 0, hasBefore: false)), now: .seconds(1) + roundTrip)
             }
             return rate.rate
         }

@@ -67,7 +67,8 @@ public struct Executor: Sendable {
                                   policy: RetryPolicy(maxAttempts: options.maxAttempts), taskID: item.taskID,
                                   startedAt: startedAt, duration: clock.now() - sent, jitter: random())
         let step = TaskStep.step(cursor, answer: answer, context: context)
-        let observation = Observation(index: cursor.index, sentAt: sent, status: answer.status, failure: answer.failure, firstOfTask: firstOfTask)
+        let observation = Observation(index: cursor.index, sentAt: sent, status: answer.status, failure: answer.failure, firstOfTask: firstOfTask,
+                                      cursor: cursor)
         return .answered(recorder == nil ? nil : step.record, step.next, observation)
     }
 

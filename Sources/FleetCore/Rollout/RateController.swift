@@ -170,4 +170,6 @@ struct Observation: Sendable {
     var failure: RequestFailure?
     /// The task's first request in this execution: counts the project as tried in its space.
     var firstOfTask: Bool
+    /// Where the task stood when the request left: an outage sends it back there.
+    var cursor: TaskCursor
 }

@@ -86,6 +86,7 @@ struct Scheduler {
         self.failureLimit = failureLimit
         self.spaces = spaces
         concurrency = max(1, executor.options.concurrency)
+        self.spaces.breaker.outageBudget = max(.seconds(30), .milliseconds(Int64(executor.options.timeoutSeconds * 5000)))
         let now = executor.clock.now()
         for index in indices {
             let project = work[index].project
@@ -130,12 +131,18 @@ struct Scheduler {
         lane.hasWork && spaces.breaker.stopped(space: lane.space, host: lane.host) == nil
     }
 
+    /// A slot is free once its answer is in, but at most `concurrency` answers wait for the disk:
+    /// while answers cannot be recorded (another process holds the database), no request starts,
+    /// and no write rests on a read that could not be kept.
+    private var hasSlot: Bool { inFlight < concurrency && committing < concurrency }
+
     private mutating func startReady(_ group: inout ThrowingTaskGroup<Event, any Error>, now: Duration) {
         var idle = 0
-        while mayStart && inFlight < concurrency && idle < lanes.count && !lanes.isEmpty {
+        while mayStart && hasSlot && idle < lanes.count && !lanes.isEmpty {
             let position = turn % lanes.count
             turn += 1
             guard isOpen(lanes[position]), lanes[position].readyAt(now).map({ $0 <= now }) == true,
+                  spaces.breaker.admits(host: lanes[position].host, now: now),
                   spaces.rates[lanes[position].space]!.take(at: now), let next = lanes[position].pop(now) else {
                 idle += 1
                 continue
@@ -143,6 +150,7 @@ struct Scheduler {
             idle = 0
             if next.retried { executor.progress.update { $0.retrying -= 1 } }
             let first = started.insert(next.cursor.index).inserted
+            spaces.breaker.starting(next.cursor.index, host: lanes[position].host)
             let item = work[next.cursor.index]
             inFlight += 1
             group.addTask { [executor] in await executor.perform(next.cursor, item, firstOfTask: first) }
@@ -151,11 +159,12 @@ struct Scheduler {
 
     /// Wakes the loop when the earliest waiting request can go: its retry is due and its space has a token.
     private mutating func armTimer(_ group: inout ThrowingTaskGroup<Event, any Error>, now: Duration) {
-        guard mayStart, inFlight < concurrency else { return }
+        guard mayStart, hasSlot else { return }
         var wake: Duration?
         for lane in lanes where isOpen(lane) {
-            guard let ready = lane.readyAt(now), let token = spaces.rates[lane.space]!.nextToken(after: now) else { continue }
-            let due = max(ready, token)
+            guard let ready = lane.readyAt(now), let token = spaces.rates[lane.space]!.nextToken(after: now),
+                  let admitted = spaces.breaker.admitsAt(host: lane.host, now: now) else { continue }
+            let due = max(ready, token, admitted)
             wake = min(wake ?? due, due)
         }
         guard let wake, timers.allSatisfy({ wake < $0 }) else { return }
@@ -168,9 +177,14 @@ struct Scheduler {
 
     private mutating func handle(_ event: Event, _ group: inout ThrowingTaskGroup<Event, any Error>) {
         switch event {
-        case .answered(let update, let next, let observation):
+        case .answered(var update, var next, let observation):
             inFlight -= 1
             observe(observation)
+            if let kind = observation.failure?.kind, kind == .network || kind == .timeout,
+               spaces.breaker.inOutage(host: spaces.hosts[work[observation.index].project.space]!) {
+                next = Self.waitOutOutage(observation.cursor)
+                update?.state = .running
+            }
             // A failure counts against --max-failures as it is known, before it is on disk, so
             // no task starts on a slot it freed once the limit is reached.
             if case .finish(.failed) = next { countFailure() }
@@ -200,9 +214,19 @@ struct Scheduler {
             pausedSpaces = lanes.filter { spaces.rates[$0.space]!.isPaused(at: now) }.count
             executor.progress.update { [pausedSpaces] in $0.pausedSpaces = pausedSpaces }
         }
-        if spaces.breaker.observe(observation, space: space, host: spaces.hosts[space]!) != nil {
+        if spaces.breaker.observe(observation, space: space, host: spaces.hosts[space]!, now: now) != nil {
             executor.progress.update { $0.stoppedSpaces = lanes.filter { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }.count }
         }
+    }
+
+    /// A request lost to an outage costs its task no attempt: it waits for the space to answer
+    /// again (the breaker lets one probe through at a time), and a write that got no answer is
+    /// followed by a read that tells whether it landed.
+    private static func waitOutOutage(_ sent: TaskCursor) -> StepNext {
+        var cursor = sent
+        cursor.requests += 1
+        if case .write = cursor.phase { (cursor.phase, cursor.confirming) = (.read, true) }
+        return .retry(cursor, after: .zero)
     }
 
     private mutating func advance(_ index: Int, _ next: StepNext) {
