@@ -64,47 +64,56 @@ public struct ShellGate: GateRunner {
     }
 
     private func runBlocking(_ command: String, environment: [String: String], timeout: Duration, group: GroupHolder) -> GateResult {
-        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return GateResult(status: 127, lastLine: "the gate could not be started: no pipe") }
-        let (reading, writing) = (fds[0], fds[1])
-        let spawned = Self.spawn(["/bin/sh", "-c", command], environment: merged, output: writing)
-        close(writing)
-        guard let pid = spawned.pid else {
-            close(reading)
-            return GateResult(status: 127, lastLine: "the gate could not be started: \(String(cString: strerror(spawned.error)))")
+        let started: (pid: pid_t, reading: Int32)
+        switch Self.start(command, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }) {
+        case .success(let value): started = value
+        case .failure(let error): return GateResult(status: 127, lastLine: "the gate could not be started: \(error.message)")
         }
-        group.pid.withLock { $0 = pid }
-        let deadline = ContinuousClock.now + timeout
+        group.pid.withLock { $0 = started.pid }
+        defer {
+            close(started.reading)
+            group.pid.withLock { $0 = nil }
+        }
+        return supervise(started.pid, output: started.reading, until: ContinuousClock.now + timeout)
+    }
+
+    /// Reads the gate's output until its shell has exited (then at most one more second), stops
+    /// its group at `deadline`, and kills what is left of the group once the shell is gone.
+    private func supervise(_ pid: pid_t, output reading: Int32, until deadline: ContinuousClock.Instant) -> GateResult {
         var tail = GateOutput(emit: output)
-        var timedOut = false
-        var status: Int32?
-        var killAt: ContinuousClock.Instant?
+        var (status, timedOut, open): (Int32?, Bool, Bool) = (nil, false, true)
         var drainUntil: ContinuousClock.Instant?
-        var open = true
         while true {
             let now = ContinuousClock.now
             if status == nil, let exited = Self.reap(pid) {
-                status = exited
+                (status, drainUntil) = (exited, now + .seconds(1))
                 Self.signal(group: pid, SIGKILL)
-                drainUntil = now + .seconds(1)
             }
             if status == nil && !timedOut && now >= deadline {
                 timedOut = true
                 Self.stop(group: pid)
-                killAt = now + .seconds(5)
             }
-            if status != nil && (!open || drainUntil.map { now >= $0 } == true) { break }
-            let wake = [drainUntil, status == nil && !timedOut ? deadline : killAt].compactMap { $0 }.min() ?? now + .milliseconds(100)
-            let milliseconds = max(1, min(100, Int32(((wake - now).seconds * 1000).rounded(.up))))
+            if let drainUntil, !open || now >= drainUntil { break }
+            // At most 100 ms between looks at the shell and the clock; 10 ms once the output ended.
             var poller = pollfd(fd: open ? reading : -1, events: Int16(POLLIN), revents: 0)
-            if poll(&poller, 1, milliseconds) > 0, open {
+            if poll(&poller, 1, open ? 100 : 10) > 0, open {
                 open = tail.read(from: reading)
             }
         }
-        close(reading)
-        group.pid.withLock { $0 = nil }
         return GateResult(status: status ?? 128 + SIGKILL, lastLine: tail.finish(), timedOut: timedOut)
+    }
+
+    /// `/bin/sh -c command` with its output on a pipe: the process and the pipe's reading end.
+    private static func start(_ command: String, environment: [String: String]) -> Result<(pid: pid_t, reading: Int32), FleetError> {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return .failure(FleetError(String(cString: strerror(errno)))) }
+        let spawned = spawn(["/bin/sh", "-c", command], environment: environment, output: fds[1])
+        close(fds[1])
+        guard let pid = spawned.pid else {
+            close(fds[0])
+            return .failure(FleetError(String(cString: strerror(spawned.error))))
+        }
+        return .success((pid, fds[0]))
     }
 
     /// SIGTERM to the whole group, SIGKILL 5 s later.
