@@ -73,6 +73,40 @@ import Testing
         }
     }
 
+    /// A started process, to carry from one server's lifetime to the next.
+    final class Started: @unchecked Sendable {
+        let process: Process, out: Pipe, err: Pipe
+        init(_ started: (Process, Pipe, Pipe)) { (process, out, err) = started }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aSimulatorStoppedAndRestartedOnTheSamePortMidRunFailsNoProject() async throws {
+        let projects = TestProject.make(400)
+        let fixture = try Fixture(projects: projects)
+        let template = try fixture.directory.write("profile.json", secureTemplate)
+        var configuration = SimulatorConfiguration()
+        configuration.latency = .milliseconds(20)
+        let simulator = try SignalWireSimulator(accounts: TestProject.accounts(projects), configuration: configuration)
+
+        // Given a rollout under way when the simulator stops listening and drops every connection
+        // for 3 s, then serves again on the same port
+        let (port, started) = try await SimulatorServer(simulator: simulator).withRunning { apiBase in
+            let started = Started(try FleetBinary.start(["rollout", template, "--yes", "--quiet", "--db", fixture.database.path, "--api-base", apiBase,
+                                                         "--concurrency", "8", "--timeout", "2"]))
+            await FleetBinary.wait(for: 200, at: simulator, orExitOf: started.process) { simulator.goDown(for: .seconds(3)) }
+            return (Int(apiBase.split(separator: ":")[2].prefix { $0.isNumber })!, started)
+        }
+        let result = try await SimulatorServer(simulator: simulator).withRunning(port: port) { _ in
+            await FleetBinary.collect(started.process, started.out, started.err)
+        }
+
+        // Then the space was paused and probed until it answered: no project failed
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try fixture.database.taskStates(run: 1) == ["succeeded": 400])
+        #expect(try fixture.database.scalar("SELECT count(*) FROM attempts WHERE error_kind = 'network'") ?? 0 >= 8)
+        #expect(projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func sigtermStopsARunWhoseServerStallsEveryBody() async throws {
         let server = HostileServer()

@@ -77,7 +77,7 @@ extension FleetSession {
         let all = try database.unfinishedTasks(of: run.id, pendingOnly: pendingOnly)
         let later = try laterWrites(undoneBy: run, force: options.force)
         let tasks = all.filter { $0.project.enabled && later[$0.task.projectRef] == nil }
-        if tasks.isEmpty && all.allSatisfy(\.project.enabled) { return nil }
+        if tasks.isEmpty { return nil }
         let work = try retryWork(run, tasks)
         let preflight = Preflight(what: "retry of run \(run.id)\(pendingOnly ? " (pending tasks only)" : "")", projects: work.count,
                                   spaces: Self.spaces(tasks.map(\.project)), apiBase: apiBase, options: options,
