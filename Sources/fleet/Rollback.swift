@@ -51,7 +51,7 @@ struct Rollback: FleetCommand {
         }
         let report = PlanReport(preview.restore)
         var lines = ["rollback of run \(run), dry run (nothing was written): \(report.counts.changing) would be put back, "
-                     + "\(preview.unchanged + report.counts.unchanged) already as before, \(preview.conflicts.count) conflict, \(report.counts.failed) could not be read"]
+                     + "\(report.counts.unchanged) already as before, \(preview.conflicts.count) conflict, \(report.counts.failed) could not be read"]
         if report.counts.changing > 0 { lines += ["", "would put back:"] + report.summary() }
         if !preview.conflicts.isEmpty {
             lines += ["", "conflicts (left as they are; --force puts the before back anyway):"]

@@ -15,10 +15,11 @@ import Testing
         var fleet: CommandLine { CommandLine(simulator: simulator) }
         var api: [String] { ["--db", db, "--api-base", Fixture.apiBase, "--quiet"] }
 
-        init(_ projects: [TestProject], csv: String? = nil, template: String = secureTemplate) throws {
+        init(_ projects: [TestProject], csv: String? = nil, template: String = secureTemplate,
+             simulator configuration: SimulatorConfiguration = SimulatorConfiguration()) throws {
             fixture = try Fixture(projects: projects, csv: csv)
             self.template = try fixture.directory.write("profile.json", template)
-            simulator = try fixture.simulator()
+            simulator = try fixture.simulator(configuration)
         }
     }
 

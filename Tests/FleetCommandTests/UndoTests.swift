@@ -10,34 +10,12 @@ import Testing
 /// runs, retry after a rollback, verify's coverage, writes confirmed by a read, saved plans,
 /// damaged rows, empty executions, the run lock under another name.
 @Suite struct UndoTests {
-    struct Setup {
-        let fixture: Fixture
-        let template: String
-        let simulator: SignalWireSimulator
-        var db: String { fixture.database.path }
-        var fleet: CommandLine { CommandLine(simulator: simulator) }
-        var api: [String] { ["--db", db, "--api-base", Fixture.apiBase, "--quiet", "--yes"] }
-
-        init(_ projects: [TestProject], template: String = secureTemplate, simulator configuration: SimulatorConfiguration = SimulatorConfiguration()) throws {
-            fixture = try Fixture(projects: projects)
-            self.template = try fixture.directory.write("profile.json", template)
-            simulator = try fixture.simulator(configuration)
-        }
-
-        func profile(_ project: TestProject) -> SipProfile { simulator.profile(space: project.space, projectID: project.projectID) }
-
-        /// A dashboard edit: someone else's change after the run.
-        func edit(_ project: TestProject) {
-            var profile = profile(project)
-            (profile.defaultCodecs, profile.domainIdentifier) = (["PCMU"], "someone-else")
-            simulator.setProfile(profile, space: project.space, projectID: project.projectID)
-        }
-    }
+    typealias Setup = ReviewTests.Setup
 
     @Test func rollbackLeavesAProfileEditedSinceTheRunAsAConflictNamingTheFieldsAndPutsBackTheRest() async throws {
         let projects = TestProject.make(20)
         let setup = try Setup(projects)
-        #expect(await setup.fleet.run(["rollout", setup.template] + setup.api).status == 0)
+        #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
         let edited = projects[7]
         setup.edit(edited)
         let editedProfile = setup.profile(edited)
@@ -51,7 +29,7 @@ import Testing
         #expect(setup.simulator.statistics.requests.values.reduce(0) { $0 + ($1["PUT"] ?? 0) } == puts)
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 1)
 
-        let rollback = await setup.fleet.run(["rollback", "1"] + setup.api)
+        let rollback = await setup.fleet.run(["rollback", "1"] + setup.apply)
 
         #expect(rollback.status == 1)
         #expect(setup.profile(edited) == editedProfile, "the edit made after the run is still there")
@@ -64,7 +42,7 @@ import Testing
         #expect(setup.simulator.requests(project: edited.projectID, method: "PUT") == 1, "only the rollout's write")
 
         // --force puts the before back over the edit
-        let forced = await setup.fleet.run(["rollback", "1", "--force"] + setup.api)
+        let forced = await setup.fleet.run(["rollback", "1", "--force"] + setup.apply)
         #expect(forced.status == 0, "\(forced.output)")
         #expect(setup.profile(edited).hasSameSettings(as: SignalWireSimulator.initialProfile(space: edited.space, projectID: edited.projectID)))
     }
@@ -72,12 +50,12 @@ import Testing
     @Test func rollbackOfAProjectALaterRunWroteIsAConflictNamingThatRunWithoutARequest() async throws {
         let projects = TestProject.make(6)
         let setup = try Setup(projects)
-        #expect(await setup.fleet.run(["rollout", setup.template] + setup.api).status == 0)
+        #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
         let later = try setup.fixture.directory.write("later.json", #"{"default_encryption": "optional"}"#)
-        #expect(await setup.fleet.run(["rollout", later, "--project", projects[2].projectID] + setup.api).status == 0)
+        #expect(await setup.fleet.run(["rollout", later, "--project", projects[2].projectID] + setup.apply).status == 0)
         let requests = setup.simulator.statistics.total
 
-        let rollback = await setup.fleet.run(["rollback", "1"] + setup.api)
+        let rollback = await setup.fleet.run(["rollback", "1"] + setup.apply)
 
         #expect(rollback.status == 1)
         #expect(try setup.fixture.database.taskStates(run: 3) == ["succeeded": 5, "failed": 1])
@@ -86,7 +64,7 @@ import Testing
         #expect(setup.profile(projects[2]).defaultEncryption == "optional")
         #expect(setup.profile(projects[2]).defaultCodecs == ["OPUS", "G722", "PCMU"])
         // A retry of the rollback leaves it a conflict, and says there is nothing else to do
-        let retry = await setup.fleet.run(["retry", "3"] + setup.api)
+        let retry = await setup.fleet.run(["retry", "3"] + setup.apply)
         #expect(retry.stdout == "run 3 has nothing to retry: 5 succeeded, 0 unchanged, 1 left alone (disabled since the run, or written by a later run); nothing was sent or recorded.\n")
         #expect(setup.simulator.statistics.total == requests + 10)
     }
@@ -95,8 +73,8 @@ import Testing
         let projects = TestProject.make(8)
         let setup = try Setup(projects)
         setup.simulator.setRevoked([projects[1].projectID])
-        #expect(await setup.fleet.run(["rollout", setup.template] + setup.api).status == 1)
-        #expect(await setup.fleet.run(["rollback", "1"] + setup.api).status == 0)
+        #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 1)
+        #expect(await setup.fleet.run(["rollback", "1"] + setup.apply).status == 0)
         setup.simulator.setRevoked([])
         let requests = setup.simulator.statistics.total
 
@@ -104,7 +82,7 @@ import Testing
         let json = await setup.fleet.run(["status", "1", "--json", "--db", setup.db])
         let runs = await setup.fleet.run(["runs", "--db", setup.db])
         let runsJSON = await setup.fleet.run(["runs", "--json", "--db", setup.db])
-        let retry = await setup.fleet.run(["retry", "1"] + setup.api)
+        let retry = await setup.fleet.run(["retry", "1"] + setup.apply)
 
         #expect(status.stdout.contains("\nrolled back by run 2\n"))
         #expect(!status.stdout.contains("fleet retry"), "no report suggests retrying a rolled-back run")
@@ -124,7 +102,7 @@ import Testing
         let setup = try Setup(projects)
         setup.simulator.setRevoked([projects[0].projectID])
 
-        let result = await setup.fleet.run(["rollout", setup.template, "--canary", "2", "--rollback-on-halt"] + setup.api)
+        let result = await setup.fleet.run(["rollout", setup.template, "--canary", "2", "--rollback-on-halt"] + setup.apply)
 
         #expect(result.status == 1)
         #expect(try setup.fixture.database.requireRun(2).rollbackOf == 1)
@@ -140,7 +118,7 @@ import Testing
         let projects = TestProject.make(12)
         let setup = try Setup(projects, simulator: configuration)
 
-        let result = await setup.fleet.run(["rollout", setup.template] + setup.api)
+        let result = await setup.fleet.run(["rollout", setup.template] + setup.apply)
 
         #expect(result.status == 0, "\(result.output)")
         #expect(try setup.fixture.database.taskStates(run: 1) == ["succeeded": 12])
@@ -159,7 +137,7 @@ import Testing
         // a full disk): their tasks have a "before" and stay pending
         let projects = TestProject.make(9)
         let setup = try Setup(projects)
-        #expect(await setup.fleet.run(["rollout", setup.template] + setup.api).status == 0)
+        #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
         try await setup.fixture.database.writer.write { db in
             try db.execute(sql: "UPDATE tasks SET state = 'pending' WHERE position < 3")
             try db.execute(sql: "DELETE FROM snapshots WHERE kind = 'after' AND task_id IN (SELECT id FROM tasks WHERE position < 3)")
@@ -187,8 +165,8 @@ import Testing
         (configuration.dropRate, configuration.seed) = (0.3, 2)
         let projects = TestProject.make(40)
         let setup = try Setup(projects, simulator: configuration)
-        _ = await setup.fleet.run(["rollout", setup.template, "--max-attempts", "1"] + setup.api)
-        _ = await setup.fleet.run(["retry", "1", "--max-attempts", "20"] + setup.api)
+        _ = await setup.fleet.run(["rollout", setup.template, "--max-attempts", "1"] + setup.apply)
+        _ = await setup.fleet.run(["retry", "1", "--max-attempts", "20"] + setup.apply)
 
         #expect(try setup.fixture.database.taskStates(run: 1) == ["succeeded": 40])
         #expect(try setup.fixture.database.scalar("""
@@ -244,18 +222,18 @@ import Testing
         try await setup.fixture.database.writer.write { db in try db.execute(sql: #"UPDATE tasks SET desired = '{"default_codecs": 7}' WHERE position = 0"#) }
         let requests = setup.simulator.statistics.total
 
-        let retry = await setup.fleet.run(["retry", "1"] + setup.api)
+        let retry = await setup.fleet.run(["retry", "1"] + setup.apply)
 
         #expect(retry.status == 74)
         #expect(retry.stderr.contains("the body to write stored for project \(damaged) in run 1 cannot be read back (the database is damaged); fleet sent nothing."))
         #expect(setup.simulator.statistics.total == requests)
 
         // A damaged "before" stops a rollback before any request
-        #expect(await setup.fleet.run(["rollout", setup.template] + setup.api).status == 0)
+        #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
         try await setup.fixture.database.writer.write { db in
             try db.execute(sql: #"UPDATE snapshots SET profile = '{"default_codecs": "PCMU"}' WHERE kind = 'before' AND task_id IN (SELECT id FROM tasks WHERE run_id = 2 AND position = 0)"#)
         }
-        let rollback = await setup.fleet.run(["rollback", "2"] + setup.api)
+        let rollback = await setup.fleet.run(["rollback", "2"] + setup.apply)
         #expect(rollback.status == 74)
         #expect(rollback.stderr.contains("the \"before\" profile stored for project \(damaged) in run 2 cannot be read back"))
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 2)
@@ -267,9 +245,9 @@ import Testing
 
     @Test func retryingAFinishedRunSaysSoAndRecordsNoExecution() async throws {
         let setup = try Setup(TestProject.make(4))
-        #expect(await setup.fleet.run(["rollout", setup.template] + setup.api).status == 0)
+        #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
 
-        let retry = await setup.fleet.run(["retry", "1"] + setup.api)
+        let retry = await setup.fleet.run(["retry", "1"] + setup.apply)
 
         #expect(retry.status == 0)
         #expect(retry.stdout == "run 1 has nothing to retry: 4 succeeded, 0 unchanged; nothing was sent or recorded.\n")
@@ -302,5 +280,19 @@ import Testing
         #expect(retry.stderr.contains("run 1 is being executed by another fleet process"))
         #expect(simulator.statistics.total == 2)
         #expect(try FleetDatabase(path: link, access: .read).filePath == FleetDatabase(path: fixture.database.path, access: .read).filePath)
+    }
+}
+
+extension ReviewTests.Setup {
+    /// The options of the commands that write: `--yes`, as a script gives it.
+    var apply: [String] { api + ["--yes"] }
+
+    func profile(_ project: TestProject) -> SipProfile { simulator.profile(space: project.space, projectID: project.projectID) }
+
+    /// A dashboard edit: someone else's change after the run.
+    func edit(_ project: TestProject) {
+        var profile = profile(project)
+        (profile.defaultCodecs, profile.domainIdentifier) = (["PCMU"], "someone-else")
+        simulator.setProfile(profile, space: project.space, projectID: project.projectID)
     }
 }

@@ -41,6 +41,16 @@ import Testing
         #expect(projects.allSatisfy { simulator.requests(project: $0.projectID, method: "PUT") == 1 })
     }
 
+    /// Holds the database's writer (as another process holding the write lock would) from the
+    /// moment the simulator receives request `count`, until the returned semaphore is signalled.
+    static func holdWriter(of fixture: Fixture, from count: Int, at simulator: SignalWireSimulator) -> DispatchSemaphore {
+        let writes = DispatchSemaphore(value: 0)
+        simulator.whenRequests(reach: count) {
+            fixture.database.writer.asyncWriteWithoutTransaction { _ in writes.wait() }
+        }
+        return writes
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func whileAnAnswerIsBeingWrittenItsSlotServesOthersButItsTaskWaits() async throws {
         // Given three projects, two requests at a time, and the database's writer held up from the
@@ -49,10 +59,7 @@ import Testing
         let fixture = try Fixture(projects: projects)
         let simulator = try fixture.simulator()
         let session = try fixture.session(simulator)
-        let writes = DispatchSemaphore(value: 0)
-        simulator.whenRequests(reach: 1) {
-            fixture.database.writer.asyncWriteWithoutTransaction { _ in writes.wait() }
-        }
+        let writes = Self.holdWriter(of: fixture, from: 1, at: simulator)
 
         // When the rollout runs
         let rollout = Task { try await session.rollout(template, options: testOptions { $0.concurrency = 2 }) }
@@ -121,11 +128,8 @@ import Testing
         let fixture = try Fixture(projects: projects)
         let simulator = try fixture.simulator()
         let session = try fixture.session(simulator)
-        let writes = DispatchSemaphore(value: 0)
+        let writes = Self.holdWriter(of: fixture, from: 1, at: simulator)
         let released = Mutex(false), early = Mutex(false)
-        simulator.whenRequests(reach: 1) {
-            fixture.database.writer.asyncWriteWithoutTransaction { _ in writes.wait() }
-        }
         simulator.whenRequests(reach: 8) { early.withLock { $0 = !released.withLock { $0 } } }
 
         // When the rollout runs: the first four answers fill the room for answers waiting for the

@@ -106,34 +106,25 @@ extension FleetSession {
 }
 
 extension FleetSession {
-    /// What `fleet rollback RUN --dry-run` found (GET only): the projects it would put back (with
-    /// the change), those already as before, and those it would leave alone as conflicts.
+    /// What `fleet rollback RUN --dry-run` found (GET only): per project it would read, the
+    /// change that would put it back (none: already as before) or why it could not be read, and
+    /// the projects it would leave alone as conflicts.
     public struct RollbackPreview: Sendable {
         public var restore: [PlanEntry] = []
-        public var unchanged = 0
         public var conflicts: [(project: Project, reason: String)] = []
     }
 
+    /// The rollback's own work, read as a plan: the step decides unchanged, restore or conflict
+    /// exactly as the rollback will.
     public func previewRollback(_ runID: Int64, options: ExecutionOptions) async throws -> RollbackPreview {
         let run = try database.requireRun(runID)
         let apiBase = try apiBase(of: run)
         let targets = try rollbackTargets(of: run, force: options.force)
         var preview = RollbackPreview()
         for target in targets { if let conflict = target.conflict { preview.conflicts.append((target.project, conflict)) } }
-        let read = targets.filter { $0.conflict == nil }
-        let work = try read.indices.map { index in
-            TaskWork(taskID: 0, position: index, project: read[index].project, credentials: try credentials(read[index].project),
-                     patch: ProfilePatch(exactly: read[index].before))
-        }
-        for (target, entry) in zip(read, try await self.read(work, apiBase: apiBase, options: options)) {
-            guard case .planned(let live, _) = entry.outcome else {
-                preview.restore.append(entry)
-                continue
-            }
-            if live.hasSameSettings(as: target.before) {
-                preview.unchanged += 1
-            } else if let written = target.written, !live.hasSameSettings(as: written) {
-                preview.conflicts.append((target.project, ExpectedProfile(written, since: .run(runID)).conflict(with: live)))
+        for entry in try await read(try rollbackWork(targets, undoing: runID), apiBase: apiBase, options: options) {
+            if case .failed(let failure) = entry.outcome, failure.kind == .conflict {
+                preview.conflicts.append((entry.project, failure.message))
             } else {
                 preview.restore.append(entry)
             }

@@ -134,19 +134,15 @@ extension FleetSession {
         let apiBase = try apiBase(of: original)
         let targets = try rollbackTargets(of: original, force: options.force)
         if targets.isEmpty { return nil }
-        let sent = targets.filter { $0.conflict == nil }
-        let work = try sent.map { target in
-            TaskWork(taskID: 0, position: target.position, project: target.project, credentials: try credentials(target.project),
-                     patch: ProfilePatch(exactly: target.before), expected: target.written.map { ExpectedProfile($0, since: .run(runID)) })
-        }
+        let work = try rollbackWork(targets, undoing: runID)
         let description = "{\"rollback_of\": \(runID)}"
         let spec = RunSpec(kind: .rollback, templateName: "rollback of run \(runID)", template: description,
                            templateSHA256: SHA256.hash(data: Data(description.utf8)).hex, selection: Selection(), options: options,
                            apiBase: apiBase, rollbackOf: runID,
                            tasks: targets.map { RunSpec.Task(projectRef: $0.project.id, desired: $0.before.writable, expected: $0.written, conflict: $0.conflict) })
-        let conflicts = targets.count - sent.count
+        let conflicts = targets.count - work.count
         return PreparedRun(preflight: Preflight(what: "rollback of run \(runID)" + (conflicts > 0 ? " (\(conflicts) written by a later run since, left alone)" : ""),
-                                                projects: work.count, spaces: Self.spaces(sent.map(\.project)), apiBase: apiBase, options: options),
+                                                projects: work.count, spaces: Self.spaces(work.map(\.project)), apiBase: apiBase, options: options),
                            start: .new(spec), work: work, options: options, apiBase: apiBase)
     }
 
@@ -159,6 +155,15 @@ extension FleetSession {
         var written: SipProfile?
         var confirmed: Bool
         var conflict: String?
+    }
+
+    /// The requests of a rollback: each target not already a conflict, its "before" to put back
+    /// while it holds what the undone run wrote.
+    func rollbackWork(_ targets: [RollbackTarget], undoing runID: Int64) throws -> [TaskWork] {
+        try targets.filter { $0.conflict == nil }.map { target in
+            TaskWork(taskID: 0, position: target.position, project: target.project, credentials: try credentials(target.project),
+                     patch: ProfilePatch(exactly: target.before), expected: target.written.map { ExpectedProfile($0, since: .run(runID)) })
+        }
     }
 
     func rollbackTargets(of run: Run, force: Bool) throws -> [RollbackTarget] {

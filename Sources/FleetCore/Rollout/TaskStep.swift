@@ -123,17 +123,19 @@ public enum TaskStep {
         }
         let current = answer.profile
         let desired = context.patch.applied(to: current)
-        if context.mode == .plan { return .finish(.planned(current: current, desired: desired)) }
         // With a "before" on record, an earlier write landed (its answer was lost to a crash, a
         // timeout or a reset): this run changed the project, and this read is its "after".
-        if cursor.hasBefore && current.hasSameSettings(as: desired) {
+        if context.mode == .apply && cursor.hasBefore && current.hasSameSettings(as: desired) {
             record.after = answer.json
             return .finish(.succeeded)
         }
-        if !context.force && current.hasSameSettings(as: desired) { return .finish(.unchanged) }
-        if let expected = context.expected, !current.hasSameSettings(as: expected.profile) {
+        let unchanged = !context.force && current.hasSameSettings(as: desired)
+        // Someone else's later change is never written over; a dry run (plan mode) says so too.
+        if !unchanged, let expected = context.expected, !current.hasSameSettings(as: expected.profile) {
             return .finish(.failed(RequestFailure(kind: .conflict, httpStatus: answer.status, message: expected.conflict(with: current))))
         }
+        if context.mode == .plan { return .finish(.planned(current: current, desired: desired)) }
+        if unchanged { return .finish(.unchanged) }
         if !cursor.hasBefore { record.before = answer.json }
         var write = cursor
         write.phase = .write(desired)

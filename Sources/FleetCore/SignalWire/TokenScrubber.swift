@@ -38,18 +38,17 @@ struct TokenScrubber: Sendable {
     /// One form the token may come in, and the bytes of the run a finding is widened over: its
     /// alphabet's, and every byte of the form itself, so a finding always grows over the whole
     /// occurrence (a run stopped at a `:` inside the token would leave its tail behind).
+    /// (Checked only where a finding is widened, which is rare: nothing is built per scrub.)
     struct Form {
         var bytes: [UInt8]
         var alphabet: Alphabet
-        var widening: [Bool]
 
         init(_ bytes: [UInt8], alphabet: Alphabet) {
             self.bytes = bytes
             self.alphabet = alphabet
-            var widening = (0...255).map { alphabet.contains(UInt8($0)) }
-            for byte in bytes { widening[Int(byte)] = true }
-            self.widening = widening
         }
+
+        func widens(over byte: UInt8) -> Bool { alphabet.contains(byte) || bytes.contains(byte) }
     }
 
     /// The forms the token may come in.
@@ -111,7 +110,7 @@ struct TokenScrubber: Sendable {
                 if offset > 0 { hash = Self.roll(hash, out: form.bytes[offset - 1], in: form.bytes[offset + gram - 1], power: power) }
                 for start in index.positions(of: hash) where covered[start] & form.alphabet.bit == 0
                     && bytes[start..<(start + gram)].elementsEqual(form.bytes[offset..<(offset + gram)]) {
-                    let span = widen(start..<(start + gram), in: bytes, over: form.widening)
+                    let span = widen(start..<(start + gram), in: bytes, over: form)
                     for position in span { covered[position] |= form.alphabet.bit }
                     spans.append(span)
                 }
@@ -161,10 +160,10 @@ struct TokenScrubber: Sendable {
         }
     }
 
-    private func widen(_ span: Range<Int>, in bytes: [UInt8], over widening: [Bool]) -> Range<Int> {
+    private func widen(_ span: Range<Int>, in bytes: [UInt8], over form: Form) -> Range<Int> {
         var lower = span.lowerBound, upper = span.upperBound
-        while lower > 0, widening[Int(bytes[lower - 1])] { lower -= 1 }
-        while upper < bytes.count, widening[Int(bytes[upper])] { upper += 1 }
+        while lower > 0, form.widens(over: bytes[lower - 1]) { lower -= 1 }
+        while upper < bytes.count, form.widens(over: bytes[upper]) { upper += 1 }
         return lower..<upper
     }
 
