@@ -6,8 +6,6 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "fleet", targets: ["fleet"]),
-        .library(name: "FleetCore", targets: ["FleetCore"]),
-        .library(name: "FleetSimulator", targets: ["FleetSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -36,25 +34,45 @@ let package = Package(
             path: "samples",
             resources: [.embedInCode("projects.csv"), .embedInCode("profile.json"), .embedInCode("corrected-tokens.csv")]
         ),
+        // The layers, each on the ones above it and nothing else:
+        // FleetModel: values (profile, fields, template, options, outcomes, errors, JSON, time).
         .target(
-            name: "FleetCore",
+            name: "FleetModel",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // FleetStore: the SQLite file through GRDB (records, migrations, queries, the recorder).
+        .target(
+            name: "FleetStore",
             dependencies: [
-                "FleetMigrations",
+                "FleetModel", "FleetMigrations",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // FleetEngine: requests and their scheduling (transport, step, scheduler, rate, breaker,
+        // gate); it records through `TaskRecorder` and knows nothing of the store.
+        .target(
+            name: "FleetEngine",
+            dependencies: [
+                "FleetModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // FleetCore: the session (plan, rollout, retry, rollback, verify) and its reports.
+        .target(
+            name: "FleetCore",
+            dependencies: ["FleetModel", "FleetStore", "FleetEngine", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "FleetSimulator",
             dependencies: [
-                "FleetCore",
+                "FleetModel", "FleetStore", "FleetEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -69,9 +87,7 @@ let package = Package(
         .executableTarget(
             name: "fleet",
             dependencies: [
-                "FleetCore",
-                "FleetSimulator",
-                "FleetSamples",
+                "FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator", "FleetSamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -79,7 +95,7 @@ let package = Package(
         .target(
             name: "FleetTestSupport",
             dependencies: [
-                "FleetCore", "FleetSimulator",
+                "FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "FleetCoreTests",
             dependencies: [
-                "FleetCore", "FleetSimulator", "FleetTestSupport",
+                "FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator", "FleetTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -98,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "FleetSimulatorTests",
             dependencies: [
-                "FleetCore", "FleetSimulator", "FleetTestSupport",
+                "FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator", "FleetTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -107,11 +123,11 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetCommandTests",
-            dependencies: ["fleet", "FleetCore", "FleetSimulator", "FleetTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["fleet", "FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator", "FleetTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "FleetEndToEndTests",
-            dependencies: ["FleetCore", "FleetSimulator", "FleetTestSupport"]
+            dependencies: ["FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator", "FleetTestSupport"]
         ),
     ]
 )

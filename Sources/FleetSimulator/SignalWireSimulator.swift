@@ -1,4 +1,6 @@
-import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 import Synchronization
 
@@ -6,30 +8,30 @@ import Synchronization
 /// the OpenAPI file says, a stored profile per project, and the faults of `SimulatorConfiguration`.
 /// `receive` decides an answer and `complete` gives it after its wait (`respond` does both):
 /// `SimulatorServer` puts them on HTTP, `SimulatorTransport` in process.
-public final class SignalWireSimulator: Sendable {
-    public struct Reply: Sendable, Equatable {
-        public var status: Int
-        public var body: Data
-        public var headers: [String: String] = [:]
+package final class SignalWireSimulator: Sendable {
+    package struct Reply: Sendable, Equatable {
+        package var status: Int
+        package var body: Data
+        package var headers: [String: String] = [:]
         /// Close the connection instead of answering.
-        public var drop = false
+        package var drop = false
         /// Answer only after this long.
-        public var delay: Duration = .zero
+        package var delay: Duration = .zero
     }
 
     /// What the simulator saw, for tests and benchmarks to assert on.
-    public struct Statistics: Sendable {
+    package struct Statistics: Sendable {
         /// project id → method → requests.
-        public var requests: [String: [String: Int]] = [:]
-        public var total = 0
-        public var inFlight = 0
-        public var peakInFlight = 0
+        package var requests: [String: [String: Int]] = [:]
+        package var total = 0
+        package var inFlight = 0
+        package var peakInFlight = 0
         /// space → arrival times since the simulator started.
-        public var arrivals: [String: [Duration]] = [:]
+        package var arrivals: [String: [Duration]] = [:]
         /// Connections accepted (over TLS, one handshake each).
-        public var connections = 0
+        package var connections = 0
         /// Requests by the protocol that carried them: "HTTP/2" or "HTTP/1.1".
-        public var protocols: [String: Int] = [:]
+        package var protocols: [String: Int] = [:]
     }
 
     private struct State {
@@ -49,14 +51,14 @@ public final class SignalWireSimulator: Sendable {
         var waiters: [(count: Int, action: @Sendable () -> Void)] = []
     }
 
-    public let configuration: SimulatorConfiguration
+    package let configuration: SimulatorConfiguration
     private let state: Mutex<State>
     /// Latency, slow answers, rate windows and arrival times all go by this clock, so tests on
     /// virtual time see a simulator on virtual time too.
-    public let clock: any FleetClock
+    package let clock: any FleetClock
     private let log: RequestLog?
 
-    public init(accounts: SimulatorAccounts, configuration: SimulatorConfiguration = SimulatorConfiguration(), logPath: String? = nil,
+    package init(accounts: SimulatorAccounts, configuration: SimulatorConfiguration = SimulatorConfiguration(), logPath: String? = nil,
                 clock: any FleetClock = SystemClock()) throws {
         self.configuration = configuration
         self.clock = clock
@@ -66,34 +68,34 @@ public final class SignalWireSimulator: Sendable {
 
     // MARK: What tests read and set
 
-    public var statistics: Statistics { state.withLock { $0.statistics } }
+    package var statistics: Statistics { state.withLock { $0.statistics } }
 
     /// 429 answers given.
-    public var throttled: Int { state.withLock { $0.throttled } }
+    package var throttled: Int { state.withLock { $0.throttled } }
 
-    public func requests(project: String, method: String) -> Int {
+    package func requests(project: String, method: String) -> Int {
         state.withLock { $0.statistics.requests[project]?[method] ?? 0 }
     }
 
     /// The stored profile, or the initial one the project would get on first request.
-    public func profile(space: String, projectID: String) -> SipProfile {
+    package func profile(space: String, projectID: String) -> SipProfile {
         state.withLock { $0.profiles[space + "/" + projectID] } ?? Self.initialProfile(space: space, projectID: projectID)
     }
 
-    public func setProfile(_ profile: SipProfile, space: String, projectID: String) {
+    package func setProfile(_ profile: SipProfile, space: String, projectID: String) {
         state.withLock { $0.profiles[space + "/" + projectID] = profile }
     }
 
     /// Returns once the simulator has received `count` requests in all: how tests act at a given
     /// moment of a rollout without sleeping.
-    public func waitForRequests(_ count: Int) async {
+    package func waitForRequests(_ count: Int) async {
         await withCheckedContinuation { continuation in whenRequests(reach: count) { continuation.resume() } }
     }
 
     /// Runs `action` as the simulator receives its `count`th request (at once if it has), on the
     /// thread that received it, before that request is answered: a test acts on the process
     /// under test at that very moment, however busy its own tasks are. `cancelWaiters` runs it too.
-    public func whenRequests(reach count: Int, _ action: @escaping @Sendable () -> Void) {
+    package func whenRequests(reach count: Int, _ action: @escaping @Sendable () -> Void) {
         let reached = state.withLock { state -> Bool in
             if state.statistics.total >= count { return true }
             state.waiters.append((count, action))
@@ -111,19 +113,19 @@ public final class SignalWireSimulator: Sendable {
     }
 
     /// Changes which projects' credentials are always refused.
-    public func setRevoked(_ projectIDs: Set<String>) {
+    package func setRevoked(_ projectIDs: Set<String>) {
         state.withLock { $0.revoked = projectIDs }
     }
 
     /// An outage from now on, for `duration` of the simulator's clock: every request is closed
     /// unanswered and nothing is applied.
-    public func goDown(for duration: Duration) {
+    package func goDown(for duration: Duration) {
         let until = clock.now() + duration
         state.withLock { $0.downUntil = until }
     }
 
     /// Releases every `waitForRequests` (and `whenRequests`) still waiting.
-    public func cancelWaiters() {
+    package func cancelWaiters() {
         let waiters = state.withLock { state -> [@Sendable () -> Void] in
             defer { state.waiters.removeAll() }
             return state.waiters.map(\.action)
@@ -131,12 +133,12 @@ public final class SignalWireSimulator: Sendable {
         for waiter in waiters { waiter() }
     }
 
-    public func setToken(_ token: String, space: String, projectID: String) {
+    package func setToken(_ token: String, space: String, projectID: String) {
         state.withLock { $0.accounts[space, default: [:]][projectID] = token }
     }
 
     /// The most requests `space` received within any window of `width` (a sliding window).
-    public func peakRequests(space: String, within width: Duration) -> Int {
+    package func peakRequests(space: String, within width: Duration) -> Int {
         let times = state.withLock { $0.statistics.arrivals[space] ?? [] }.sorted()
         var peak = 0
         var low = 0
@@ -148,7 +150,7 @@ public final class SignalWireSimulator: Sendable {
     }
 
     /// A realistic profile for a project no one has written yet.
-    public static func initialProfile(space: String, projectID: String) -> SipProfile {
+    package static func initialProfile(space: String, projectID: String) -> SipProfile {
         let identifier = "p" + projectID.prefix(8)
         return SipProfile(domain: "\(space)-\(identifier).sip.signalwire.com", domainIdentifier: identifier,
                           defaultCodecs: ["PCMU", "PCMA"], defaultCiphers: ["AES_CM_128_HMAC_SHA1_80"],
@@ -158,7 +160,7 @@ public final class SignalWireSimulator: Sendable {
     // MARK: Behaviour
 
     /// Answers one request. `space` comes from the path or the Host header.
-    public func respond(method: String, space: String?, authorization: String?, body: Data) async -> Reply {
+    package func respond(method: String, space: String?, authorization: String?, body: Data) async -> Reply {
         let received = receive(method: method, space: space, authorization: authorization, body: body)
         if received.wait > .zero { try? await clock.sleep(for: received.wait) }
         return complete(received)
@@ -166,14 +168,14 @@ public final class SignalWireSimulator: Sendable {
 
     /// A request decided on (the profile stored, the fault chosen) but not yet answered: the
     /// answer is due after `wait` (latency and slowness).
-    public struct Received: Sendable {
-        public var reply: Reply
-        public var wait: Duration
+    package struct Received: Sendable {
+        package var reply: Reply
+        package var wait: Duration
         let method: String, space: String?, projectID: String?, arrived: Duration
     }
 
     /// Counts the request and decides its answer.
-    public func receive(method: String, space: String?, authorization: String?, body: Data) -> Received {
+    package func receive(method: String, space: String?, authorization: String?, body: Data) -> Received {
         let arrived = clock.now()
         let credentials = Self.credentials(authorization)
         let projectID = credentials?.user.lowercased()
@@ -195,7 +197,7 @@ public final class SignalWireSimulator: Sendable {
     }
 
     /// Ends a request received earlier: it leaves the in-flight count and the log gets its line.
-    public func complete(_ received: Received) -> Reply {
+    package func complete(_ received: Received) -> Reply {
         state.withLock { $0.statistics.inFlight -= 1 }
         var reply = received.reply
         log?.write(method: received.method, space: received.space, projectID: received.projectID, status: reply.drop ? 0 : reply.status,

@@ -1,38 +1,40 @@
-import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 
 /// The faults of SPEC.md's simulator, each a probability or a number. Every random choice is a
 /// hash of the seed, the project and its request number, so a seed gives the same faults to the
 /// same requests whatever order concurrent clients send them in.
-public struct SimulatorConfiguration: Sendable {
+package struct SimulatorConfiguration: Sendable {
     /// Added to every answer.
-    public var latency: Duration = .zero
+    package var latency: Duration = .zero
     /// Share of requests answered 500.
-    public var failRate: Double = 0
+    package var failRate: Double = 0
     /// Requests per second per space past which the answer is 429 with Retry-After.
-    public var rateLimit: Int?
+    package var rateLimit: Int?
     /// SignalWire-like write limit: at most `count` PUTs per `window` per space (a sliding window);
     /// past it, 429 `rate_limit_exceeded`, with Retry-After unless `retryAfter` is false.
-    public var writeLimit: (count: Int, window: Duration)?
-    public var retryAfter = true
+    package var writeLimit: (count: Int, window: Duration)?
+    package var retryAfter = true
     /// Share of requests whose connection is closed without an answer (a PUT is applied first).
-    public var dropRate: Double = 0
+    package var dropRate: Double = 0
     /// Share of applied PUTs whose connection is closed before the answer: the write landed, the
     /// client cannot tell.
-    public var dropWriteRate: Double = 0
+    package var dropWriteRate: Double = 0
     /// Share of requests answered only after `slowDelay` (longer than a client's timeout).
-    public var slowRate: Double = 0
-    public var slowDelay: Duration = .seconds(35)
+    package var slowRate: Double = 0
+    package var slowDelay: Duration = .seconds(35)
     /// Each project's first K requests are answered 503.
-    public var failFirst: Int = 0
+    package var failFirst: Int = 0
     /// Project ids whose credentials are always refused.
-    public var revoked: Set<String> = []
-    public var seed: UInt64 = 1
+    package var revoked: Set<String> = []
+    package var seed: UInt64 = 1
 
-    public init() {}
+    package init() {}
 
     /// Parses `--write-limit N/S`: N writes per S seconds.
-    public static func writeLimit(_ text: String) -> (count: Int, window: Duration)? {
+    package static func writeLimit(_ text: String) -> (count: Int, window: Duration)? {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let count = Int(parts[0]), count >= 1, let seconds = Double(parts[1]), seconds.isFinite, seconds > 0, seconds <= 3600 else {
             return nil
@@ -41,7 +43,7 @@ public struct SimulatorConfiguration: Sendable {
     }
 
     /// Reads `--revoked FILE`: one project id per line (a CSV with a project_id column also works).
-    public static func revokedProjects(path: String) throws -> Set<String> {
+    package static func revokedProjects(path: String) throws -> Set<String> {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw FleetError("cannot read the revoked-projects file \(path).", status: .usage)
         }
@@ -59,14 +61,14 @@ public struct SimulatorConfiguration: Sendable {
 }
 
 /// The accounts the simulator accepts: space → project id → token.
-public struct SimulatorAccounts: Sendable {
-    public var tokens: [String: [String: String]]
+package struct SimulatorAccounts: Sendable {
+    package var tokens: [String: [String: String]]
 
-    public init(_ tokens: [String: [String: String]] = [:]) { self.tokens = tokens }
+    package init(_ tokens: [String: [String: String]] = [:]) { self.tokens = tokens }
 
     /// From inventory CSVs, read with the same parser as `fleet import`; a later file's token for
     /// a project replaces an earlier one's (a token rotated in SignalWire).
-    public static func fromCSV(paths: [String]) throws -> SimulatorAccounts {
+    package static func fromCSV(paths: [String]) throws -> SimulatorAccounts {
         var accounts = SimulatorAccounts()
         for path in paths {
             for row in try InventoryFile.load(path: path).rows { accounts.tokens[row.space, default: [:]][row.projectID] = row.token }
@@ -75,7 +77,7 @@ public struct SimulatorAccounts: Sendable {
     }
 
     /// From a fleet database, opening sealed tokens with `vault`.
-    public static func fromDatabase(_ database: FleetDatabase, vault: TokenVault) throws -> SimulatorAccounts {
+    package static func fromDatabase(_ database: FleetDatabase, vault: TokenVault) throws -> SimulatorAccounts {
         var accounts = SimulatorAccounts()
         for project in try database.projects(Selection(includeDisabled: true)) {
             accounts.tokens[project.space, default: [:]][project.projectID] = try vault.open(project.storedToken, project: project.projectID)
@@ -83,5 +85,5 @@ public struct SimulatorAccounts: Sendable {
         return accounts
     }
 
-    public var projectCount: Int { tokens.values.reduce(0) { $0 + $1.count } }
+    package var projectCount: Int { tokens.values.reduce(0) { $0 + $1.count } }
 }

@@ -1,4 +1,6 @@
-import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -15,20 +17,20 @@ import NIOTLS
 ///
 /// Each request is answered on its connection's event loop, its latency a timer there: the
 /// simulator shares the benchmark's machine with fleet, so it spends as little as it can.
-public struct SimulatorServer: Sendable {
-    public let simulator: SignalWireSimulator
-    public let tls: SimulatorTLS?
+package struct SimulatorServer: Sendable {
+    package let simulator: SignalWireSimulator
+    package let tls: SimulatorTLS?
 
-    public init(simulator: SignalWireSimulator, tls: SimulatorTLS? = nil) {
+    package init(simulator: SignalWireSimulator, tls: SimulatorTLS? = nil) {
         self.simulator = simulator
         self.tls = tls
     }
 
     /// `https` with TLS, `http` without.
-    public var scheme: String { tls == nil ? "http" : "https" }
+    package var scheme: String { tls == nil ? "http" : "https" }
 
     /// Serves until the calling task is cancelled; `onReady` gets the bound port.
-    public func run(host: String = "127.0.0.1", port: Int = 0, onReady: @escaping @Sendable (Int) async -> Void) async throws {
+    package func run(host: String = "127.0.0.1", port: Int = 0, onReady: @escaping @Sendable (Int) async -> Void) async throws {
         let channel = try await bind(host: host, port: port)
         await onReady(channel.localAddress?.port ?? port)
         try await withTaskCancellationHandler {
@@ -39,7 +41,7 @@ public struct SimulatorServer: Sendable {
     }
 
     /// Serves until SIGINT or SIGTERM, then stops accepting connections and returns.
-    public func runUntilSignalled(host: String = "127.0.0.1", port: Int, onReady: @escaping @Sendable (Int) async -> Void) async throws {
+    package func runUntilSignalled(host: String = "127.0.0.1", port: Int, onReady: @escaping @Sendable (Int) async -> Void) async throws {
         let channel = try await bind(host: host, port: port)
         let sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
@@ -55,7 +57,7 @@ public struct SimulatorServer: Sendable {
 
     /// Runs the simulator (on `port`, 0 for a free one) for the length of `body`, which gets the
     /// `--api-base` to use.
-    public func withRunning<T: Sendable>(port: Int = 0, _ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
+    package func withRunning<T: Sendable>(port: Int = 0, _ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
         try await LoopbackServer.withRunning({ onReady in try await run(port: port, onReady: onReady) }) { port in
             try await body("\(scheme)://127.0.0.1:\(port)/{space}/api/relay/rest")
         }
@@ -184,10 +186,10 @@ final class SimulatorHandler: ChannelInboundHandler, RemovableChannelHandler {
 
 /// Serving on a free port of 127.0.0.1 for the length of a body: the pattern the simulator, the
 /// demo and the tests' servers share.
-public enum LoopbackServer {
+package enum LoopbackServer {
     /// Starts `serve` (which calls its argument with the bound port once listening), runs `body`
     /// with that port, then stops the server.
-    public static func withRunning<T: Sendable>(_ serve: @escaping @Sendable (_ onReady: @escaping @Sendable (Int) async -> Void) async throws -> Void,
+    package static func withRunning<T: Sendable>(_ serve: @escaping @Sendable (_ onReady: @escaping @Sendable (Int) async -> Void) async throws -> Void,
                                                 _ body: @Sendable (Int) async throws -> T) async throws -> T {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         return try await withThrowingTaskGroup(of: T?.self) { group in

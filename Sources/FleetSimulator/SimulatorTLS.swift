@@ -1,5 +1,7 @@
 import Crypto
-import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 import NIOSSL
 import SwiftASN1
@@ -7,18 +9,18 @@ import X509
 
 /// The simulator's HTTPS: a certificate made at start by a private authority of its own (or the
 /// operator's files), HTTP/2 and HTTP/1.1 offered by ALPN unless `http1Only`.
-public struct SimulatorTLS: Sendable {
+package struct SimulatorTLS: Sendable {
     /// The certificate chain and key, in PEM.
-    public var certificatePEM: String
-    public var keyPEM: String
+    package var certificatePEM: String
+    package var keyPEM: String
     /// The authority to trust (fleet's `--ca-file`), written to a file when the certificate was
     /// generated; nil for the operator's own files.
-    public var authorityFile: String?
-    public var http1Only: Bool
+    package var authorityFile: String?
+    package var http1Only: Bool
 
     /// A new authority and a certificate from it for `hosts` (IP addresses or DNS names), valid
     /// from an hour ago for `days`; the authority's certificate is written to `authorityFile`.
-    public static func generated(hosts: [String] = ["127.0.0.1", "::1", "localhost"], authorityFile: String, http1Only: Bool = false,
+    package static func generated(hosts: [String] = ["127.0.0.1", "::1", "localhost"], authorityFile: String, http1Only: Bool = false,
                                  days: Double = 30) throws -> SimulatorTLS {
         let authorityKey = P256.Signing.PrivateKey()
         let authorityName = try DistinguishedName { CommonName("fleet simulator authority") }
@@ -49,7 +51,7 @@ public struct SimulatorTLS: Sendable {
     }
 
     /// The operator's own certificate (chain) and key files, in PEM.
-    public static func files(certificate: String, key: String, http1Only: Bool = false) throws -> SimulatorTLS {
+    package static func files(certificate: String, key: String, http1Only: Bool = false) throws -> SimulatorTLS {
         guard let chain = FileManager.default.contents(atPath: certificate), let keyData = FileManager.default.contents(atPath: key) else {
             throw FleetError.usage("cannot read --cert \(certificate) or --key \(key); give PEM files.")
         }

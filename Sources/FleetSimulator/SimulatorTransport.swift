@@ -1,18 +1,20 @@
-import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 
 /// fleet's `Transport` straight into a `SignalWireSimulator`, without sockets: what executor
 /// and command tests use, on virtual time, so concurrency, rates, backoff and timeouts are the
 /// executor's own behaviour, asserted instantly. A dropped answer is a reset connection and an
 /// answer later than the timeout is a timeout, as over HTTP.
-public struct SimulatorTransport: Transport {
-    public let simulator: SignalWireSimulator
+package struct SimulatorTransport: Transport {
+    package let simulator: SignalWireSimulator
 
-    public init(simulator: SignalWireSimulator) {
+    package init(simulator: SignalWireSimulator) {
         self.simulator = simulator
     }
 
-    public func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure> {
+    package func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure> {
         let url = URLComponents(string: request.url)
         let authority = url?.host.map { host in url?.port.map { "\(host):\($0)" } ?? host }
         guard case .profile(let space) = SimulatorRoute(path: url?.path ?? "", authority: authority) else {
@@ -36,14 +38,14 @@ public struct SimulatorTransport: Transport {
 }
 
 /// Gives every execution a `SimulatorTransport` into the same simulator.
-public struct SimulatorTransportProvider: TransportProvider {
-    public let simulator: SignalWireSimulator
+package struct SimulatorTransportProvider: TransportProvider {
+    package let simulator: SignalWireSimulator
 
-    public init(simulator: SignalWireSimulator) {
+    package init(simulator: SignalWireSimulator) {
         self.simulator = simulator
     }
 
-    public func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T {
+    package func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T {
         try await body(SimulatorTransport(simulator: simulator))
     }
 }

@@ -1,5 +1,8 @@
 import ArgumentParser
 import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 
 struct Import: FleetCommand {
     static let configuration = CommandConfiguration(

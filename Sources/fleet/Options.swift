@@ -1,5 +1,8 @@
 import ArgumentParser
 import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 
 /// `--db`, on every command that uses the database.

@@ -1,5 +1,8 @@
 import ArgumentParser
 import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 
 struct Projects: FleetCommand {
@@ -39,7 +42,7 @@ struct Projects: FleetCommand {
         let projects = try database.open(.read, context).projects(listed)
         let entries = projects.map { project in
             Entry(space: project.space, project_id: project.projectID, label: project.label, tags: project.tags, enabled: project.enabled,
-                  token: TokenVault.mask((try? vault.open(project.storedToken, project: project.projectID)) ?? project.storedToken),
+                  token: Credentials.mask((try? vault.open(project.storedToken, project: project.projectID)) ?? project.storedToken),
                   variables: project.variables)
         }
         if json {

@@ -1,5 +1,8 @@
 import ArgumentParser
 import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 
 struct TemplateCommand: AsyncParsableCommand {

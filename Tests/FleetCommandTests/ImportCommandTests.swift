@@ -1,4 +1,7 @@
 import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import FleetTestSupport
 @testable import fleet
 import Foundation
@@ -157,8 +160,8 @@ import Testing
             for project in projects { #expect(!result.output.contains(project.token)) }
         }
         #expect(results.map(\.status) == [0, 0, 65, 0, 0, 0, 0, 64, 65, 0, 0, 0])
-        #expect(results[3].stdout.contains(TokenVault.mask(projects[0].token)))
-        #expect(results[10].stdout.contains(TokenVault.mask(projects[0].token)))
+        #expect(results[3].stdout.contains(Credentials.mask(projects[0].token)))
+        #expect(results[10].stdout.contains(Credentials.mask(projects[0].token)))
         #expect(results[11].stdout.contains("(sealed)"))
         let sealedBytes = try Data(contentsOf: URL(fileURLWithPath: sealedDB))
         #expect(sealedBytes.range(of: Data(projects[0].token.utf8)) == nil, "a sealed token is stored in the clear")
@@ -203,7 +206,7 @@ import Testing
         let entries = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
         #expect(entries?.count == 1)
         #expect(entries?.first?["project_id"] as? String == Self.good[1].projectID)
-        #expect(entries?.first?["token"] as? String == TokenVault.mask(Self.good[1].token))
+        #expect(entries?.first?["token"] as? String == Credentials.mask(Self.good[1].token))
     }
 }
 

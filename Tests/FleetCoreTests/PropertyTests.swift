@@ -1,4 +1,7 @@
 @testable import FleetCore
+@testable import FleetEngine
+@testable import FleetModel
+@testable import FleetStore
 import FleetTestSupport
 import Foundation
 import Testing

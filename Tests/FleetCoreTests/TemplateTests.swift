@@ -1,4 +1,7 @@
 @testable import FleetCore
+@testable import FleetEngine
+@testable import FleetModel
+@testable import FleetStore
 import FleetTestSupport
 import Foundation
 import Testing
@@ -135,8 +138,8 @@ import Testing
     }
 
     @Test func tokensAreMaskedAndSealedTokensOpenOnlyWithTheirKey() throws {
-        #expect(TokenVault.mask("PT0123456789abcdef0123456789abcdef0123456789ab1a2b") == "PT…1a2b")
-        #expect(TokenVault.mask("short") == "…")
+        #expect(Credentials.mask("PT0123456789abcdef0123456789abcdef0123456789ab1a2b") == "PT…1a2b")
+        #expect(Credentials.mask("short") == "…")
         let vault = TokenVault(keyBytes: Data(repeating: 7, count: 32))
         let sealed = try vault.seal("PTsecret")
         #expect(!sealed.contains("PTsecret"))

@@ -1,4 +1,7 @@
 import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import FleetTestSupport
 import Foundation
 import GRDB

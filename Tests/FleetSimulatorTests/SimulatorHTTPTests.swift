@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import FleetSimulator
 import FleetTestSupport
 import Foundation

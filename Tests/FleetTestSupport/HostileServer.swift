@@ -1,4 +1,7 @@
 import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 import Hummingbird
 import Logging
@@ -10,8 +13,8 @@ import Synchronization
 /// fleet, crash it, falsify its record or leak a token. The behaviour is chosen by the space
 /// name in the path (`/stall/api/relay/rest/sip_profile`), so one server serves every case and
 /// fleet's own URL building picks the case.
-public final class HostileServer: Sendable {
-    public enum Behaviour: String, CaseIterable, Sendable {
+package final class HostileServer: Sendable {
+    package enum Behaviour: String, CaseIterable, Sendable {
         /// Headers, then the body never comes.
         case stall
         /// A chunked body that never ends.
@@ -33,22 +36,22 @@ public final class HostileServer: Sendable {
         case reset
     }
 
-    public static let retryAfterValues: [Behaviour: String] = [
+    package static let retryAfterValues: [Behaviour: String] = [
         .retryinf: "inf", .retryhuge: "1e20", .retrydigits: "99999999999999999999", .retrynegative: "-5", .retrygarbage: "soon",
         .retrydate: "Wed, 21 Oct 2015 07:28:00 GMT",
     ]
 
     private let requests = Mutex<(counts: [String: Int], total: Int, waiters: [(Int, @Sendable () -> Void)])>(([:], 0, []))
 
-    public init() {}
+    package init() {}
 
     /// Requests each behaviour got.
-    public func count(_ behaviour: Behaviour) -> Int { requests.withLock { $0.counts[behaviour.rawValue] ?? 0 } }
+    package func count(_ behaviour: Behaviour) -> Int { requests.withLock { $0.counts[behaviour.rawValue] ?? 0 } }
 
     /// Returns once the server has received `count` requests in all.
     /// `then` runs as the `count`th request arrives, on the server's thread (not when this task
     /// gets to run again).
-    public func waitForRequests(_ count: Int, then action: @escaping @Sendable () -> Void = {}) async {
+    package func waitForRequests(_ count: Int, then action: @escaping @Sendable () -> Void = {}) async {
         await withCheckedContinuation { continuation in
             let wake: @Sendable () -> Void = { action(); continuation.resume() }
             let reached = requests.withLock { state -> Bool in
@@ -61,7 +64,7 @@ public final class HostileServer: Sendable {
     }
 
     /// Serves on a free port of 127.0.0.1 for the length of `body`, which gets the --api-base.
-    public func run<T: Sendable>(_ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
+    package func run<T: Sendable>(_ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
         let router = Router(context: ChannelRequestContext.self)
         router.on("/:space/api/relay/rest/sip_profile", method: .get) { request, context in try await self.answer(request, context) }
         router.on("/:space/api/relay/rest/sip_profile", method: .put) { request, context in try await self.answer(request, context) }
@@ -69,7 +72,7 @@ public final class HostileServer: Sendable {
     }
 
     /// Serves `router` on a free port of 127.0.0.1, quietly, for the length of `body`.
-    public static func serve<Context: RequestContext, T: Sendable>(_ router: Router<Context>, _ body: @Sendable (Int) async throws -> T) async throws -> T
+    package static func serve<Context: RequestContext, T: Sendable>(_ router: Router<Context>, _ body: @Sendable (Int) async throws -> T) async throws -> T
         where Context.Source == ApplicationRequestContextSource {
         var quiet = Logger(label: "test-server")
         quiet.logLevel = .critical
@@ -159,11 +162,11 @@ public final class HostileServer: Sendable {
 }
 
 /// A request context that keeps the channel, so a handler can close the connection.
-public struct ChannelRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let channel: any Channel
+package struct ChannelRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package let channel: any Channel
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
     }

@@ -1,13 +1,13 @@
 /// A seeded generator (SplitMix64): property tests draw thousands of cases, and a failing case
 /// is reproduced from its seed.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
+package struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,12 +16,12 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 
     /// One of `items`.
-    public mutating func pick<T>(_ items: [T]) -> T {
+    package mutating func pick<T>(_ items: [T]) -> T {
         items[Int.random(in: 0..<items.count, using: &self)]
     }
 
     /// A string of `count` characters drawn from `alphabet`.
-    public mutating func string(_ count: Int, from alphabet: String) -> String {
+    package mutating func string(_ count: Int, from alphabet: String) -> String {
         let characters = Array(alphabet)
         return String((0..<count).map { _ in pick(characters) })
     }

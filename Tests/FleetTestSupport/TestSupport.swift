@@ -1,4 +1,7 @@
 import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import GRDB
 import Synchronization
 import GRDB
@@ -6,10 +9,10 @@ import FleetSimulator
 import Foundation
 
 /// A fresh folder under the system's temporary directory, removed when released.
-public final class TemporaryDirectory: Sendable {
-    public let path: String
+package final class TemporaryDirectory: Sendable {
+    package let path: String
 
-    public init() throws {
+    package init() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-tests-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         path = base.path
@@ -17,15 +20,15 @@ public final class TemporaryDirectory: Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
-    public func file(_ name: String) -> String { path + "/" + name }
+    package func file(_ name: String) -> String { path + "/" + name }
 
     @discardableResult
-    public func write(_ name: String, _ text: String) throws -> String {
+    package func write(_ name: String, _ text: String) throws -> String {
         try write(name, Data(text.utf8))
     }
 
     @discardableResult
-    public func write(_ name: String, _ data: Data) throws -> String {
+    package func write(_ name: String, _ data: Data) throws -> String {
         let target = file(name)
         try data.write(to: URL(fileURLWithPath: target))
         return target
@@ -33,7 +36,7 @@ public final class TemporaryDirectory: Sendable {
 }
 
 /// The repository's root, found from this file's place in it.
-public let repositoryRoot: String = {
+package let repositoryRoot: String = {
     var url = URL(fileURLWithPath: #filePath)
     while url.path != "/" {
         url.deleteLastPathComponent()
@@ -43,14 +46,14 @@ public let repositoryRoot: String = {
 }()
 
 /// A made-up project with a known token, for inventories, the simulator and leak checks.
-public struct TestProject: Sendable, Hashable {
-    public var space: String
-    public var projectID: String
-    public var token: String
-    public var label: String
+package struct TestProject: Sendable, Hashable {
+    package var space: String
+    package var projectID: String
+    package var token: String
+    package var label: String
 
     /// Deterministic projects spread over `spaces` spaces; tokens look like real ones.
-    public static func make(_ count: Int, spaces: Int = 4, salt: String = "t") -> [TestProject] {
+    package static func make(_ count: Int, spaces: Int = 4, salt: String = "t") -> [TestProject] {
         (0..<count).map { index in
             let id = String(format: "%08x-0000-4000-8000-%012x", 0x1000_0000 + index, index)
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -61,7 +64,7 @@ public struct TestProject: Sendable, Hashable {
     }
 
     /// The profile `secureTemplate` gives this project, starting from the simulator's initial one.
-    public var secureProfile: SipProfile {
+    package var secureProfile: SipProfile {
         var profile = SignalWireSimulator.initialProfile(space: space, projectID: projectID)
         profile.defaultEncryption = "required"
         profile.defaultCodecs = ["OPUS", "G722", "PCMU"]
@@ -71,19 +74,19 @@ public struct TestProject: Sendable, Hashable {
     }
 
     /// A simulator whose every answer comes after a minute: requests stay in flight.
-    public static var hanging: SimulatorConfiguration {
+    package static var hanging: SimulatorConfiguration {
         var configuration = SimulatorConfiguration()
         configuration.slowRate = 1
         configuration.slowDelay = .seconds(60)
         return configuration
     }
 
-    public static func csv(_ projects: [TestProject], extraHeader: String = ",send_as", extra: (TestProject) -> String = { _ in ",+15550001111" }) -> String {
+    package static func csv(_ projects: [TestProject], extraHeader: String = ",send_as", extra: (TestProject) -> String = { _ in ",+15550001111" }) -> String {
         "space,project_id,token,label" + extraHeader + "\n"
             + projects.map { "\($0.space),\($0.projectID),\($0.token),\($0.label)" + extra($0) }.joined(separator: "\n") + "\n"
     }
 
-    public static func accounts(_ projects: [TestProject]) -> SimulatorAccounts {
+    package static func accounts(_ projects: [TestProject]) -> SimulatorAccounts {
         var accounts = SimulatorAccounts()
         for project in projects { accounts.tokens[project.space, default: [:]][project.projectID] = project.token }
         return accounts
@@ -91,16 +94,16 @@ public struct TestProject: Sendable, Hashable {
 }
 
 /// The result of running the `fleet` binary.
-public struct ProcessResult: Sendable {
-    public var status: Int32
-    public var stdout: String
-    public var stderr: String
-    public var output: String { stdout + stderr }
+package struct ProcessResult: Sendable {
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
+    package var output: String { stdout + stderr }
 }
 
 /// Runs the built `fleet` binary as a subprocess.
-public enum FleetBinary {
-    public static let path: String = {
+package enum FleetBinary {
+    package static let path: String = {
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fleet").path,
             repositoryRoot + "/.build/debug/fleet",
@@ -110,7 +113,7 @@ public enum FleetBinary {
 
     /// Starts `fleet` with `arguments` (as another user when `asUser` is given, through setpriv);
     /// the caller waits for it.
-    public static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+    package static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
                              asUser: uid_t? = nil) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         if let asUser {
@@ -139,7 +142,7 @@ public enum FleetBinary {
     }
 
     /// Runs `fleet` to its end.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+    package static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
                            asUser: uid_t? = nil) async throws -> ProcessResult {
         let (process, out, err) = try start(arguments, environment: environment, directory: directory, asUser: asUser)
         return await collect(process, out, err)
@@ -151,7 +154,7 @@ public enum FleetBinary {
     /// caller kills the process.)
     /// `then` runs at the moment the count is reached (on the simulator's thread, not when this
     /// task gets to run again), and not at all if the process exits first.
-    public static func wait(for count: Int, at simulator: SignalWireSimulator, orExitOf process: Process,
+    package static func wait(for count: Int, at simulator: SignalWireSimulator, orExitOf process: Process,
                             then action: @escaping @Sendable () -> Void = {}) async {
         let first = Mutex(true)
         let claim: @Sendable () -> Bool = { first.withLock { unclaimed in defer { unclaimed = false }; return unclaimed } }
@@ -174,7 +177,7 @@ public enum FleetBinary {
     /// Waits for the process to exit, off Swift's cooperative pool.
     /// (Foundation's `waitUntilExit` spins a run loop on Linux, a core at 100% per waiter; the
     /// termination handler, called once the status is recorded, costs nothing.)
-    public static func waitForExit(_ process: Process) async {
+    package static func waitForExit(_ process: Process) async {
         await exits.withLock { $0[process.processIdentifier] }?.wait()
     }
 
@@ -183,7 +186,7 @@ public enum FleetBinary {
 
     /// Reads both pipes to their end and waits for the exit. The blocking reads run on GCD's
     /// threads, never on Swift's cooperative pool, where they would starve the in-process simulator.
-    public static func collect(_ process: Process, _ out: Pipe, _ err: Pipe) async -> ProcessResult {
+    package static func collect(_ process: Process, _ out: Pipe, _ err: Pipe) async -> ProcessResult {
         async let stdout = offPool { out.fileHandleForReading.readDataToEndOfFile() }
         async let stderr = offPool { err.fileHandleForReading.readDataToEndOfFile() }
         let (o, e) = await (stdout, stderr)
@@ -194,7 +197,7 @@ public enum FleetBinary {
     /// Reads `pipe` until `text` has appeared (the child reached that point), and returns what was
     /// read. `then` runs as soon as the text is read, on the reading thread (not when this task
     /// gets to run again), and not at all if the pipe ends first.
-    public static func read(_ pipe: Pipe, until text: String, then action: @escaping @Sendable () -> Void = {}) async -> String {
+    package static func read(_ pipe: Pipe, until text: String, then action: @escaping @Sendable () -> Void = {}) async -> String {
         await offPool {
             var seen = ""
             while !seen.contains(text) {
@@ -217,15 +220,15 @@ public enum FleetBinary {
 }
 
 /// A database and an inventory, for integration tests.
-public struct Fixture: Sendable {
-    public let directory: TemporaryDirectory
-    public let database: FleetDatabase
-    public let projects: [TestProject]
+package struct Fixture: Sendable {
+    package let directory: TemporaryDirectory
+    package let database: FleetDatabase
+    package let projects: [TestProject]
 
     /// An API base for in-process transports, which route by path as the simulator does.
-    public static let apiBase = "http://127.0.0.1:9/{space}/api/relay/rest"
+    package static let apiBase = "http://127.0.0.1:9/{space}/api/relay/rest"
 
-    public init(projects: [TestProject], csv: String? = nil) throws {
+    package init(projects: [TestProject], csv: String? = nil) throws {
         directory = try TemporaryDirectory()
         self.projects = projects
         database = try FleetDatabase(path: directory.file("fleet.db"), access: .create)
@@ -234,12 +237,12 @@ public struct Fixture: Sendable {
     }
 
     /// A simulator holding this fixture's accounts, on `clock`.
-    public func simulator(_ configuration: SimulatorConfiguration = SimulatorConfiguration(), clock: any FleetClock = SystemClock()) throws -> SignalWireSimulator {
+    package func simulator(_ configuration: SimulatorConfiguration = SimulatorConfiguration(), clock: any FleetClock = SystemClock()) throws -> SignalWireSimulator {
         try SignalWireSimulator(accounts: TestProject.accounts(projects), configuration: configuration, clock: clock)
     }
 
     /// A session over `transports` (the in-process simulator by default) on `clock`.
-    public func session(_ transports: any TransportProvider, apiBase: String = Fixture.apiBase, clock: any FleetClock = SystemClock(),
+    package func session(_ transports: any TransportProvider, apiBase: String = Fixture.apiBase, clock: any FleetClock = SystemClock(),
                         stop: StopSignal = StopSignal(), progress: RunProgress = RunProgress(), gate: any GateRunner = ShellGate(output: { _ in }),
                         random: @escaping @Sendable () -> Double = { 0.5 }) throws -> FleetSession {
         FleetSession(database: database, apiBase: try APIBase(apiBase), vault: TokenVault(keyBytes: nil), transports: transports, clock: clock,
@@ -247,38 +250,38 @@ public struct Fixture: Sendable {
     }
 
     /// A session straight into `simulator`, on the simulator's clock.
-    public func session(_ simulator: SignalWireSimulator, stop: StopSignal = StopSignal(), gate: any GateRunner = ShellGate(output: { _ in }),
+    package func session(_ simulator: SignalWireSimulator, stop: StopSignal = StopSignal(), gate: any GateRunner = ShellGate(output: { _ in }),
                         random: @escaping @Sendable () -> Double = { 0.5 }) throws -> FleetSession {
         try session(SimulatorTransportProvider(simulator: simulator), clock: simulator.clock, stop: stop, gate: gate, random: random)
     }
 }
 
 /// Runs `body` with a simulator serving on a free port of 127.0.0.1.
-public func withSimulator<T: Sendable>(_ projects: [TestProject], _ configuration: SimulatorConfiguration = SimulatorConfiguration(),
+package func withSimulator<T: Sendable>(_ projects: [TestProject], _ configuration: SimulatorConfiguration = SimulatorConfiguration(),
                                        _ body: @Sendable (SignalWireSimulator, String) async throws -> T) async throws -> T {
     let simulator = try SignalWireSimulator(accounts: TestProject.accounts(projects), configuration: configuration)
     return try await SimulatorServer(simulator: simulator).withRunning { apiBase in try await body(simulator, apiBase) }
 }
 
 /// Template text used across tests.
-public let secureTemplate = """
+package let secureTemplate = """
     {"default_encryption": "required", "default_codecs": ["OPUS", "G722", "PCMU"],
      "default_ciphers": ["AEAD_AES_256_GCM_8", "AES_256_CM_HMAC_SHA1_80"], "default_send_as": "{{send_as}}"}
     """
 
 extension FleetSession {
     /// prepare + execute, as the commands do, without the console.
-    public func rollout(_ template: Template, selection: Selection = Selection(), options: ExecutionOptions) async throws -> RunOutcome {
+    package func rollout(_ template: Template, selection: Selection = Selection(), options: ExecutionOptions) async throws -> RunOutcome {
         try await execute(try prepareRollout(template, selection: selection, options: options))
     }
 
     /// Nil when the run has nothing left to retry.
-    public func retry(_ run: Int64?, options: ExecutionOptions? = nil, pendingOnly: Bool = false) async throws -> RunOutcome? {
+    package func retry(_ run: Int64?, options: ExecutionOptions? = nil, pendingOnly: Bool = false) async throws -> RunOutcome? {
         guard let prepared = try prepareRetry(run, options: options, pendingOnly: pendingOnly) else { return nil }
         return try await execute(prepared)
     }
 
-    public func rollback(_ run: Int64, options: ExecutionOptions) async throws -> RunOutcome? {
+    package func rollback(_ run: Int64, options: ExecutionOptions) async throws -> RunOutcome? {
         guard let prepared = try prepareRollback(run, options: options) else { return nil }
         return try await execute(prepared)
     }
@@ -286,7 +289,7 @@ extension FleetSession {
 
 extension FleetDatabase {
     /// Task states of a run and how many tasks are in each.
-    public func taskStates(run: Int64) throws -> [String: Int] {
+    package func taskStates(run: Int64) throws -> [String: Int] {
         try writer.read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY state", arguments: [run])
                 .map { ($0["state"] as String, $0["n"] as Int) })
@@ -294,17 +297,17 @@ extension FleetDatabase {
     }
 
     /// One value of a query, for assertions.
-    public func scalar<T: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = []) throws -> T? {
+    package func scalar<T: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = []) throws -> T? {
         try writer.read { db in try T.fetchOne(db, sql: sql, arguments: arguments) }
     }
 
-    public func column<T: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = []) throws -> [T] {
+    package func column<T: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = []) throws -> [T] {
         try writer.read { db in try T.fetchAll(db, sql: sql, arguments: arguments) }
     }
 }
 
 /// Options with the rate out of the way, for tests that are not about it.
-public func testOptions(_ change: (inout ExecutionOptions) -> Void = { _ in }) -> ExecutionOptions {
+package func testOptions(_ change: (inout ExecutionOptions) -> Void = { _ in }) -> ExecutionOptions {
     var options = ExecutionOptions()
     options.rate = 10_000
     change(&options)
@@ -313,14 +316,14 @@ public func testOptions(_ change: (inout ExecutionOptions) -> Void = { _ in }) -
 
 /// Sends each request to the simulator of its URL's host and port, in-process: two "APIs" that
 /// a test can tell apart by what each received.
-public struct RoutingTransportProvider: TransportProvider {
-    public let routes: [String: SignalWireSimulator]
+package struct RoutingTransportProvider: TransportProvider {
+    package let routes: [String: SignalWireSimulator]
 
-    public init(_ routes: [String: SignalWireSimulator]) {
+    package init(_ routes: [String: SignalWireSimulator]) {
         self.routes = routes
     }
 
-    public func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T {
+    package func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T {
         try await body(Router(routes: routes))
     }
 

@@ -1,4 +1,7 @@
 import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 import Synchronization
 
@@ -7,13 +10,13 @@ import Synchronization
 /// earliest sleep's end and wakes it. So a rollout with 20 ms latencies, backoffs, Retry-After
 /// waits, rate limits and bakes takes the virtual time it would take for real, in milliseconds
 /// of real time, and the same way every time.
-public final class VirtualTime: Sendable {
-    public let clock = VirtualClock()
+package final class VirtualTime: Sendable {
+    package let clock = VirtualClock()
 
-    public init() {}
+    package init() {}
 
     /// Runs `body` on virtual time.
-    public func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    package func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         let executor = SerialTaskExecutor(clock: clock)
         executor.start()
         defer { executor.stop() }
@@ -23,7 +26,7 @@ public final class VirtualTime: Sendable {
 
 /// A clock whose time moves only when the serial executor is idle (or, outside `VirtualTime.run`,
 /// at once by the length of each sleep). It records each sleep asked for.
-public final class VirtualClock: FleetClock {
+package final class VirtualClock: FleetClock {
     struct Sleeper {
         var due: Duration
         var sequence: Int
@@ -45,18 +48,18 @@ public final class VirtualClock: FleetClock {
 
     let state = Mutex(State())
     /// The wall-clock date at virtual time zero.
-    public let epoch = Date(timeIntervalSince1970: 1_796_000_000)
+    package let epoch = Date(timeIntervalSince1970: 1_796_000_000)
 
-    public init() {}
+    package init() {}
 
-    public func now() -> Duration { state.withLock { $0.now } }
+    package func now() -> Duration { state.withLock { $0.now } }
 
-    public func date() -> Date { epoch.addingTimeInterval(now().seconds) }
+    package func date() -> Date { epoch.addingTimeInterval(now().seconds) }
 
     /// Every sleep asked for, in order.
-    public var sleeps: [Duration] { state.withLock { $0.sleeps } }
+    package var sleeps: [Duration] { state.withLock { $0.sleeps } }
 
-    public func sleep(for duration: Duration) async throws {
+    package func sleep(for duration: Duration) async throws {
         try Task.checkCancellation()
         let (id, driven) = state.withLock { state -> (Int, Bool) in
             state.sleeps.append(duration)
@@ -87,7 +90,7 @@ public final class VirtualClock: FleetClock {
         }
     }
 
-    public func waitingOutside<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+    package func waitingOutside<T: Sendable>(_ work: () async throws -> T) async throws -> T {
         state.withLock { $0.outside += 1 }
         // Decremented by the task once it runs again: until then its wake-up is queued or on its way.
         defer { state.withLock { $0.outside -= 1 } }

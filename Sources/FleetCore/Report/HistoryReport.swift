@@ -1,8 +1,11 @@
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 
 /// `fleet history`: one project's runs, attempts and profiles.
-public enum HistoryReport {
-    public static func text(_ project: Project, _ entries: [ProjectHistoryEntry]) -> [String] {
+package enum HistoryReport {
+    package static func text(_ project: Project, _ entries: [ProjectHistoryEntry]) -> [String] {
         var lines = ["project \(project.heading) (\(project.enabled ? "enabled" : "disabled")\(project.tags.isEmpty ? "" : ", tags " + project.tags.joined(separator: ";")))"]
         if entries.isEmpty { return lines + ["no run has touched it yet"] }
         for entry in entries {
@@ -29,7 +32,7 @@ public enum HistoryReport {
         return ProfilePatch.fieldOrder.map { "\($0) \(profile.value(of: $0).shortText)" }.joined(separator: ", ").escapingControlCharacters
     }
 
-    public static func json(_ project: Project, _ entries: [ProjectHistoryEntry]) throws -> String {
+    package static func json(_ project: Project, _ entries: [ProjectHistoryEntry]) throws -> String {
         struct Attempt: Encodable {
             var number: Int
             var method: String

@@ -1,25 +1,28 @@
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 
 /// What `fleet plan` (and `fleet verify`) read: per project, the changes a write would make (or
 /// the drift from what a run wrote), and the projects that could not be read.
-public struct PlanReport: Sendable {
-    public struct Counts: Sendable, Equatable {
-        public var selected = 0
-        public var changing = 0
-        public var unchanged = 0
-        public var failed = 0
+package struct PlanReport: Sendable {
+    package struct Counts: Sendable, Equatable {
+        package var selected = 0
+        package var changing = 0
+        package var unchanged = 0
+        package var failed = 0
     }
 
-    public struct Change: Sendable {
-        public var project: Project
-        public var changes: [FieldChange]
+    package struct Change: Sendable {
+        package var project: Project
+        package var changes: [FieldChange]
     }
 
-    public var changes: [Change] = []
-    public var failures: [(project: Project, failure: RequestFailure?)] = []
-    public var counts = Counts()
+    package var changes: [Change] = []
+    package var failures: [(project: Project, failure: RequestFailure?)] = []
+    package var counts = Counts()
 
-    public init(_ entries: [FleetSession.PlanEntry]) {
+    package init(_ entries: [FleetSession.PlanEntry]) {
         counts.selected = entries.count
         for entry in entries {
             switch entry.outcome {
@@ -38,7 +41,7 @@ public struct PlanReport: Sendable {
 
     /// Each field change once, with how many projects it affects and in which spaces; a field
     /// whose new value differs from project to project is one line with an example.
-    public func summary(maxVariants: Int = 4) -> [String] {
+    package func summary(maxVariants: Int = 4) -> [String] {
         var lines: [String] = []
         for field in ProfilePatch.fieldOrder {
             let changes = self.changes.flatMap { change in change.changes.filter { $0.field == field }.map { (change.project, $0) } }
@@ -65,19 +68,19 @@ public struct PlanReport: Sendable {
     }
 
     /// Every changing project with its changes, then every project that could not be read.
-    public func detail(verb: (FieldChange) -> String = { $0.text }) -> [String] {
+    package func detail(verb: (FieldChange) -> String = { $0.text }) -> [String] {
         changes.flatMap { change in [change.project.heading] + change.changes.map { "    " + verb($0).escapingControlCharacters } }
             + failureLines()
     }
 
-    public func failureLines() -> [String] {
+    package func failureLines() -> [String] {
         failures.flatMap { project, failure in
             [project.heading, failure.map { "    cannot read: \($0.kind): \($0.message)" } ?? "    not read: interrupted"]
         }
     }
 
     /// The JSON of `fleet plan --json`: the changes with their values as JSON values.
-    public func json(templateSHA256: String?, apiBase: APIBase) throws -> String {
+    package func json(templateSHA256: String?, apiBase: APIBase) throws -> String {
         struct Entry: Encodable {
             var space: String
             var project_id: String
@@ -105,5 +108,5 @@ public struct PlanReport: Sendable {
 
 extension ProfilePatch {
     /// The writable fields in the API's order.
-    public static let fieldOrder = ProfileValidator.writableFields
+    package static let fieldOrder = ProfileValidator.writableFields
 }

@@ -1,10 +1,13 @@
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 
 extension StatusReport {
     /// The JSON of the README's "Status JSON", keys sorted at every level. The projects are
     /// written by hand (a run may have 100,000 of them; `JSONEncoder` took 1 s there), the rest
     /// by `ReportJSON`.
-    public func json() throws -> String {
+    package func json() throws -> String {
         let options = (try? run.executionOptions()).map(OptionsJSON.init)
         let runJSON = RunJSON(id: run.id, kind: run.kind.rawValue, template_name: run.templateName, template_sha256: run.templateSHA256,
                               state: state.rawValue, started_at: run.startedAt, finished_at: run.finishedAt, api_base: run.apiBase,
@@ -37,7 +40,7 @@ extension StatusReport {
 
     /// One RFC 4180 row per project: space, project_id, label, status, error_kind, http_status,
     /// attempts, error. A cell a spreadsheet would run as a formula is prefixed with `'`.
-    public func csv() -> String {
+    package func csv() -> String {
         var lines = ["space,project_id,label,status,error_kind,http_status,attempts,error"]
         lines.reserveCapacity(projects.count + 1)
         for project in projects {
@@ -105,47 +108,5 @@ extension StatusReport {
         @NullEncoded var bake_until: String?
         @NullEncoded var gate_status: Int?
         @NullEncoded var gate_output: String?
-    }
-}
-
-/// JSON for people and programs: keys sorted, slashes left alone.
-public enum ReportJSON {
-    /// Throws (a bug: only a non-finite number cannot be written) rather than print or hash a
-    /// stand-in.
-    public static func encode<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
-        do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
-        } catch {
-            throw FleetError.internal("cannot write \(T.self) as JSON (\(error)).")
-        }
-    }
-}
-
-/// RFC 4180 cells that a spreadsheet will not run: a cell starting with `=`, `+`, `-` or `@`
-/// (or a tab or carriage return, which some spreadsheets skip before one) gets a leading `'`.
-public enum CSVCell {
-    public static func escape(_ value: String) -> String {
-        var text = value
-        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
-
-/// An optional that JSON shows as `null` when absent, as the report schemas require (synthesized
-/// `Encodable` would leave the key out).
-@propertyWrapper
-public struct NullEncoded<Value: Encodable & Sendable>: Encodable, Sendable {
-    public var wrappedValue: Value?
-
-    public init(wrappedValue: Value?) {
-        self.wrappedValue = wrappedValue
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
     }
 }

@@ -1,24 +1,27 @@
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 
 /// `fleet status`: a run, its counts, its executions, spaces and waves, and every project's
 /// outcome, read from the database (so it works while another process executes the run).
-public struct StatusReport: Sendable {
-    public var run: Run
-    public var state: RunState
-    public var counts: TaskCounts
-    public var projects: [ProjectOutcome]
-    public var requests: Int
+package struct StatusReport: Sendable {
+    package var run: Run
+    package var state: RunState
+    package var counts: TaskCounts
+    package var projects: [ProjectOutcome]
+    package var requests: Int
     /// Failed attempts by error kind (most of them retried).
-    public var failedAttempts: [(kind: ErrorKind, count: Int)]
-    public var executions: [Execution]
-    public var duration: Double
-    public var spaces: [SpaceRate]
-    public var waves: [(wave: Wave, counts: [(String, Int)])]
+    package var failedAttempts: [(kind: ErrorKind, count: Int)]
+    package var executions: [Execution]
+    package var duration: Double
+    package var spaces: [SpaceRate]
+    package var waves: [(wave: Wave, counts: [(String, Int)])]
     /// The latest rollback run of this one: its tasks are not to be retried.
-    public var rolledBackBy: Int64?
+    package var rolledBackBy: Int64?
 
     /// Reads the report of `run`; with `failedOnly`, `projects` holds the failed ones only.
-    public static func load(_ run: Run, from database: FleetDatabase, now: Date, failedOnly: Bool = false) throws -> StatusReport {
+    package static func load(_ run: Run, from database: FleetDatabase, now: Date, failedOnly: Bool = false) throws -> StatusReport {
         let state = database.effectiveState(of: run)
         let waves = try database.waves(of: run.id)
         return StatusReport(
@@ -32,7 +35,7 @@ public struct StatusReport: Sendable {
 
     /// The text report: header, counts, throughput, spaces and waves when they matter, failures
     /// grouped by kind and message with their projects, and the command that reruns them.
-    public func text(hint: CommandHint, projectsPerGroup: Int? = 10) -> String {
+    package func text(hint: CommandHint, projectsPerGroup: Int? = 10) -> String {
         let conflicts = projects.count { $0.status == .failed && $0.errorKind == .conflict }
         var lines = header()
         lines += spaceLines() + waveLines()
@@ -131,7 +134,7 @@ public struct StatusReport: Sendable {
         return lines
     }
 
-    public static func duration(_ seconds: Double) -> String {
+    package static func duration(_ seconds: Double) -> String {
         if seconds < 60 { return String(format: "%.1f s", seconds) }
         let whole = Int(seconds.rounded())
         if whole < 3600 { return "\(whole / 60) min \(whole % 60) s" }

@@ -1,4 +1,7 @@
 import FleetCore
+import FleetEngine
+import FleetModel
+import FleetStore
 import Foundation
 
 /// What rollout, retry and rollback share on the console: the pre-flight line and confirmation,

@@ -1,0 +1,93 @@
+import FleetEngine
+import FleetModel
+import FleetStore
+import Foundation
+
+/// The operations behind plan, rollout, retry, rollback and verify, with their dependencies
+/// given: the database, where the API is, the token vault, how to reach the API (a transport
+/// provider), the clock, the operator's stop signal, the gate runner, and where notes go. The
+/// commands build a live one; tests build one on a temporary database and the simulator.
+package struct FleetSession: Sendable {
+    package let database: FleetDatabase
+    /// The API base in effect, and whether the operator gave it (flag or environment) rather
+    /// than leaving the default: a run's own API base wins over a default, never over a given one.
+    package let apiBase: APIBase
+    package let apiBaseGiven: Bool
+    package let vault: TokenVault
+    package let transports: any TransportProvider
+    package let caFile: String?
+    package let clock: any FleetClock
+    package let stop: StopSignal
+    package let progress: RunProgress
+    package let gate: any GateRunner
+    /// Lines for the operator as the run goes (a wave passed, a gate's verdict).
+    package let note: @Sendable (String) -> Void
+    package let random: @Sendable () -> Double
+
+    package init(database: FleetDatabase, apiBase: APIBase, apiBaseGiven: Bool = true, vault: TokenVault,
+                transports: any TransportProvider, caFile: String? = nil, clock: any FleetClock = SystemClock(),
+                stop: StopSignal = StopSignal(), progress: RunProgress = RunProgress(), gate: any GateRunner = ShellGate(output: { _ in }),
+                note: @escaping @Sendable (String) -> Void = { _ in },
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        self.database = database
+        self.apiBase = apiBase
+        self.apiBaseGiven = apiBaseGiven
+        self.vault = vault
+        self.transports = transports
+        self.caFile = caFile
+        self.clock = clock
+        self.stop = stop
+        self.progress = progress
+        self.gate = gate
+        self.note = note
+        self.random = random
+    }
+
+    /// The selected projects, spaces taken in turn (the first project of each space, then the
+    /// second of each, …). `--rate` is per space, so a run ordered space by space would have every
+    /// slot waiting on one space's rate; interleaved, the slots spread over all of them.
+    func selectedProjects(_ selection: Selection) throws -> [Project] {
+        let projects = try database.projects(selection)
+        if projects.isEmpty {
+            let what = selection.isEmpty ? "there are no enabled projects in \(database.path); import some with `\(database.hint("import FILE.csv"))`"
+                                         : "no enabled project matches the selection; `\(database.hint("projects"))` lists the inventory"
+            throw FleetError(what + ".", status: .usage)
+        }
+        return Self.interleavedBySpace(projects)
+    }
+
+    static func interleavedBySpace(_ projects: [Project]) -> [Project] {
+        var rank: [String: Int] = [:]
+        let ranked = projects.map { project -> (rank: Int, project: Project) in
+            defer { rank[project.space, default: 0] += 1 }
+            return (rank[project.space, default: 0], project)
+        }
+        // Stable: within a rank, spaces keep the inventory's order.
+        return ranked.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(\.element.project)
+    }
+
+    func credentials(_ project: Project) throws -> Credentials {
+        Credentials(projectID: project.projectID, token: try vault.open(project.storedToken, project: project.projectID))
+    }
+
+    /// The API base a recorded run must use: its own. A different one given by flag or
+    /// environment is refused, so a retry never sends a rehearsal run's tokens to production,
+    /// nor "succeeds" against a simulator for a production run.
+    func apiBase(of run: Run) throws -> APIBase {
+        guard let recorded = run.apiBase else { return apiBase }
+        if apiBaseGiven && recorded != apiBase.template {
+            throw FleetError.usage("run \(run.id) was made against \(recorded), but --api-base or FLEET_API_BASE says \(apiBase.template); unset it (or give the run's) to go on with run \(run.id).")
+        }
+        return try APIBase(recorded)
+    }
+
+    /// Runs `body` with an executor for `options` on a fresh transport.
+    func withExecutor<T: Sendable>(_ options: ExecutionOptions, apiBase: APIBase, mode: StepContext.Mode, recorder: (any TaskRecorder)?,
+                                   _ body: @Sendable (Executor) async throws -> T) async throws -> T {
+        try await transports.withTransport(TransportOptions(concurrency: options.concurrency, caFile: caFile)) { transport in
+            let api = SignalWireAPI(transport: transport, apiBase: apiBase, timeout: options.timeout, now: { [clock] in clock.date() })
+            return try await body(Executor(api: api, options: options, mode: mode, clock: clock, recorder: recorder, stop: stop,
+                                           progress: progress, random: random))
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import FleetEngine
+import FleetModel
+import FleetStore
+import Crypto
+import Foundation
+
+/// What a run is about to do, said (and confirmed) before its first request.
+package struct Preflight: Sendable {
+    package var what: String
+    package var projects: Int
+    package var spaces: Int
+    package var apiBase: APIBase
+    package var options: ExecutionOptions
+    /// For a retry: projects disabled since the run, which are left alone.
+    package var skipped: [Project] = []
+
+    /// `rollout of profile.json: 40 projects in 4 spaces at https://{space}.signalwire.com/api/relay/rest; concurrency 16, …`
+    package var line: String {
+        "\(what): \(projects) \(projects == 1 ? "project" : "projects") in \(spaces) \(spaces == 1 ? "space" : "spaces") at \(apiBase); \(options.summary)"
+    }
+}

@@ -1,0 +1,21 @@
+import FleetEngine
+import FleetModel
+import FleetStore
+import Crypto
+import Foundation
+
+/// A run ready to start or resume: everything checked, every body rendered, every token opened,
+/// nothing recorded and nothing sent yet.
+package struct PreparedRun: Sendable {
+    enum Start: Sendable {
+        case new(RunSpec)
+        case resume(runID: Int64, pendingOnly: Bool)
+    }
+
+    package let preflight: Preflight
+    let start: Start
+    /// The work, with task ids to fill in for a new run.
+    let work: [TaskWork]
+    let options: ExecutionOptions
+    let apiBase: APIBase
+}

@@ -1,0 +1,10 @@
+import FleetEngine
+import FleetModel
+import FleetStore
+import Crypto
+import Foundation
+
+package struct RollbackOutcome: Sendable, Equatable {
+    package var runID: Int64
+    package var end: ExecutionEnd
+}

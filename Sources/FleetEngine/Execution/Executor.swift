@@ -1,0 +1,96 @@
+import FleetModel
+import Foundation
+
+/// Carries out tasks against the SignalWire API. The scheduler (`Scheduler`) only knows start,
+/// finished and retry-at; what one answer means for a task is `TaskStep`'s, a pure function.
+/// Each HTTP request is one child task of a structured task group; at most `concurrency` are in
+/// flight (a request's slot is free once its answer is in, while the answer is committed), each
+/// space keeps its own rate, a task waiting out a backoff holds no slot, and the circuit breaker
+/// stops a space whose host cannot be reached.
+package struct Executor: Sendable {
+    package let api: SignalWireAPI
+    package let options: ExecutionOptions
+    package let mode: StepContext.Mode
+    package let clock: any FleetClock
+    package let recorder: (any TaskRecorder)?
+    package let stop: StopSignal
+    package let progress: RunProgress
+    package let random: @Sendable () -> Double
+
+    package init(api: SignalWireAPI, options: ExecutionOptions, mode: StepContext.Mode = .apply, clock: any FleetClock,
+                recorder: (any TaskRecorder)?, stop: StopSignal, progress: RunProgress, random: @escaping @Sendable () -> Double) {
+        self.api = api
+        self.options = options
+        self.mode = mode
+        self.clock = clock
+        self.recorder = recorder
+        self.stop = stop
+        self.progress = progress
+        self.random = random
+    }
+
+    /// How one batch (a wave) ended, and each task's outcome (`nil` for a task not carried to an
+    /// end); `unreachable` gives, per task left unstarted by the circuit breaker, the reason.
+    package struct Batch: Sendable {
+        package var end: ExecutionEnd
+        package var outcomes: [Int: TaskOutcome]
+        package var unreachable: [Int: String]
+    }
+
+    /// Executes the tasks `indices` of `work`. `spaces` carries each space's rate and the
+    /// circuit breaker from one wave to the next.
+    package func run(_ work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: inout SpaceBook) async throws -> Batch {
+        var scheduler = Scheduler(executor: self, work: work, indices: indices, failureLimit: failureLimit, spaces: spaces)
+        defer { spaces = scheduler.spaces }
+        try await withThrowingTaskGroup(of: Scheduler.Event.self) { group in
+            group.addTask { [stop] in
+                await stop.wait()
+                return .stopRequested
+            }
+            try await scheduler.loop(&group)
+            group.cancelAll()
+        }
+        return try scheduler.batch()
+    }
+
+    /// One request of one task, to its answer's step: a child task of the group. Its concurrency
+    /// slot is free once the answer is in; the record is committed by a child of its own.
+    func perform(_ cursor: TaskCursor, _ item: TaskWork, firstOfTask: Bool) async -> Scheduler.Event {
+        let startedAt = clock.date()
+        let sent = clock.now()
+        let answer = switch cursor.phase {
+        case .read: await api.getProfile(space: item.project.space, credentials: item.credentials)
+        case .write(let desired): await api.putProfile(space: item.project.space, credentials: item.credentials, profile: desired)
+        }
+        if Task.isCancelled { return .abandoned }
+        progress.update { $0.requests += 1 }
+        let context = StepContext(mode: mode, force: options.force, patch: item.patch, expected: item.expected,
+                                  policy: RetryPolicy(maxAttempts: options.maxAttempts), taskID: item.taskID,
+                                  startedAt: startedAt, duration: clock.now() - sent, jitter: random())
+        let step = TaskStep.step(cursor, answer: answer, context: context)
+        let observation = Observation(index: cursor.index, sentAt: sent, status: answer.status, failure: answer.failure, firstOfTask: firstOfTask,
+                                      cursor: cursor)
+        return .answered(recorder == nil ? nil : step.record, step.next, observation)
+    }
+
+    /// Puts a task's update on disk before the task goes on: a child task of the group.
+    func record(_ update: TaskUpdate, then next: StepNext, index: Int) async -> Scheduler.Event {
+        do {
+            try await recorder?.commit([update])
+            return .recorded(next, index: index)
+        } catch let error as FleetError {
+            return .recordFailed(error)
+        } catch {
+            return .recordFailed(.internal("cannot record a result: \(error)"))
+        }
+    }
+}
+
+extension Result where Success == SignalWireAPI.Answer, Failure == RequestFailure {
+    var status: Int? {
+        switch self {
+        case .success(let answer): answer.status
+        case .failure(let failure): failure.httpStatus
+        }
+    }
+}

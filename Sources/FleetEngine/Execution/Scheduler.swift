@@ -1,0 +1,289 @@
+import FleetModel
+import DequeModule
+import HeapModule
+
+/// The executor's loop, owned by one task: it starts requests while fewer than `concurrency` are
+/// in flight, taking them space by space in turn from the spaces that may send now (their rate
+/// has a token and the circuit breaker has not stopped them), and reacts to each child's event:
+/// the next request of a task, a retry at a later time, a finished task.
+struct Scheduler {
+    enum Event: Sendable {
+        /// A request's answer: what to record (nil when nothing is), the task's next step, and
+        /// what the answer tells about its space.
+        case answered(TaskUpdate?, StepNext, Observation)
+        /// The task's update is on disk; it goes on with its next step.
+        case recorded(StepNext, index: Int)
+        /// Cut off by cancellation (a second Ctrl-C) before it could be recorded.
+        case abandoned
+        case recordFailed(FleetError)
+        /// A timer armed for this moment went off.
+        case timer(Duration)
+        case stopRequested
+    }
+
+    /// One space's tasks waiting to start: next requests first, then retries that are due, then
+    /// tasks not started yet, in run order.
+    struct Lane {
+        let space: String
+        let host: String
+        var urgent = Deque<TaskCursor>()
+        var delayed = Heap<Delayed>()
+        var fresh: [TaskCursor] = []
+        var nextFresh = 0
+
+        var hasWork: Bool { !urgent.isEmpty || !delayed.isEmpty || nextFresh < fresh.count }
+
+        /// When its first waiting request is ready, whatever the rate.
+        func readyAt(_ now: Duration) -> Duration? {
+            if !urgent.isEmpty || nextFresh < fresh.count { return now }
+            return delayed.min?.due
+        }
+
+        mutating func pop(_ now: Duration) -> (cursor: TaskCursor, retried: Bool)? {
+            if let cursor = urgent.popFirst() { return (cursor, false) }
+            if let first = delayed.min, first.due <= now { return (delayed.removeMin().cursor, true) }
+            guard nextFresh < fresh.count else { return nil }
+            nextFresh += 1
+            return (fresh[nextFresh - 1], false)
+        }
+
+        /// Every task still waiting, for the report when the lane is stopped.
+        var waiting: [TaskCursor] { Array(urgent) + delayed.unordered.map(\.cursor) + fresh[nextFresh...] }
+    }
+
+    struct Delayed: Comparable {
+        var due: Duration
+        var sequence: Int
+        var cursor: TaskCursor
+        static func < (a: Delayed, b: Delayed) -> Bool { (a.due, a.sequence) < (b.due, b.sequence) }
+        static func == (a: Delayed, b: Delayed) -> Bool { a.due == b.due && a.sequence == b.sequence }
+    }
+
+    let executor: Executor
+    let work: [TaskWork]
+    let concurrency: Int
+    let failureLimit: Int?
+    var spaces: SpaceBook
+    var lanes: [Lane] = []
+    var laneOf: [String: Int] = [:]
+    var turn = 0
+    var outcomes: [Int: TaskOutcome] = [:]
+    var started: Set<Int> = []
+    var inFlight = 0
+    /// Answers being committed: their tasks go on once they are on disk.
+    var committing = 0
+    var failures = 0
+    var haltReason: String?
+    var recordFailure: FleetError?
+    /// When the timers still pending go off: a new one is armed only before all of them.
+    var timers: [Duration] = []
+    var sequence = 0
+    /// Spaces waiting out a throttle, as last counted.
+    var pausedSpaces = 0
+
+    init(executor: Executor, work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: SpaceBook) {
+        self.executor = executor
+        self.work = work
+        self.failureLimit = failureLimit
+        self.spaces = spaces
+        concurrency = max(1, executor.options.concurrency)
+        self.spaces.breaker.outageBudget = max(.seconds(30), .milliseconds(Int64(executor.options.timeoutSeconds * 5000)))
+        let now = executor.clock.now()
+        for index in indices {
+            let project = work[index].project
+            if laneOf[project.space] == nil {
+                laneOf[project.space] = lanes.count
+                let host = executor.api.apiBase.host(space: project.space)
+                lanes.append(Lane(space: project.space, host: host))
+                self.spaces.hosts[project.space] = host
+                if self.spaces.rates[project.space] == nil {
+                    self.spaces.rates[project.space] = RateController(ceiling: executor.options.rate, now: now)
+                }
+            }
+            lanes[laneOf[project.space]!].fresh.append(
+                TaskCursor(index: index, requests: work[index].previousAttempts, hasBefore: work[index].hasBefore))
+        }
+    }
+
+    private var mayStart: Bool {
+        haltReason == nil && recordFailure == nil && !executor.stop.isRequested && !Task.isCancelled
+    }
+
+    mutating func loop(_ group: inout ThrowingTaskGroup<Event, any Error>) async throws {
+        while true {
+            // One reading of the clock for both: a request that `startReady` found not yet due is
+            // then due later than `now` for `armTimer` too, so its wake-up is always armed.
+            let now = executor.clock.now()
+            startReady(&group, now: now)
+            armTimer(&group, now: now)
+            if inFlight == 0 && committing == 0 && !(mayStart && lanes.contains(where: isOpen)) {
+                if mayStart && (lanes.contains(where: \.hasWork) || allStopped) { haltReason = breakerHalt() }
+                break
+            }
+            guard let event = try await group.next() else { break }
+            handle(event, &group)
+        }
+        let retrying = lanes.reduce(0) { $0 + $1.delayed.count }
+        executor.progress.update { $0.retrying -= retrying }
+    }
+
+    /// A lane with work that the circuit breaker has not stopped.
+    private func isOpen(_ lane: Lane) -> Bool {
+        lane.hasWork && spaces.breaker.stopped(space: lane.space, host: lane.host) == nil
+    }
+
+    /// A slot is free once its answer is in, but at most `concurrency` answers wait for the disk:
+    /// while answers cannot be recorded (another process holds the database), no request starts,
+    /// and no write rests on a read that could not be kept.
+    private var hasSlot: Bool { inFlight < concurrency && committing < concurrency }
+
+    private mutating func startReady(_ group: inout ThrowingTaskGroup<Event, any Error>, now: Duration) {
+        var idle = 0
+        while mayStart && hasSlot && idle < lanes.count && !lanes.isEmpty {
+            let position = turn % lanes.count
+            turn += 1
+            guard isOpen(lanes[position]), lanes[position].readyAt(now).map({ $0 <= now }) == true,
+                  spaces.breaker.admits(host: lanes[position].host, now: now),
+                  spaces.rates[lanes[position].space]!.take(at: now), let next = lanes[position].pop(now) else {
+                idle += 1
+                continue
+            }
+            idle = 0
+            if next.retried { executor.progress.update { $0.retrying -= 1 } }
+            let first = started.insert(next.cursor.index).inserted
+            spaces.breaker.starting(next.cursor.index, host: lanes[position].host)
+            let item = work[next.cursor.index]
+            inFlight += 1
+            group.addTask { [executor] in await executor.perform(next.cursor, item, firstOfTask: first) }
+        }
+    }
+
+    /// Wakes the loop when the earliest waiting request can go: its retry is due and its space has a token.
+    private mutating func armTimer(_ group: inout ThrowingTaskGroup<Event, any Error>, now: Duration) {
+        guard mayStart, hasSlot else { return }
+        var wake: Duration?
+        for lane in lanes where isOpen(lane) {
+            guard let ready = lane.readyAt(now), let token = spaces.rates[lane.space]!.nextToken(after: now),
+                  let admitted = spaces.breaker.admitsAt(host: lane.host, now: now) else { continue }
+            let due = max(ready, token, admitted)
+            wake = min(wake ?? due, due)
+        }
+        guard let wake, timers.allSatisfy({ wake < $0 }) else { return }
+        timers.append(wake)
+        group.addTask { [clock = executor.clock] in
+            try? await clock.sleep(for: wake - now)
+            return .timer(wake)
+        }
+    }
+
+    private mutating func handle(_ event: Event, _ group: inout ThrowingTaskGroup<Event, any Error>) {
+        switch event {
+        case .answered(var update, var next, let observation):
+            inFlight -= 1
+            observe(observation)
+            if let kind = observation.failure?.kind, kind == .network || kind == .timeout,
+               spaces.breaker.inOutage(host: spaces.hosts[work[observation.index].project.space]!) {
+                next = Self.waitOutOutage(observation.cursor)
+                update?.state = .running
+            }
+            // A failure counts against --max-failures as it is known, before it is on disk, so
+            // no task starts on a slot it freed once the limit is reached.
+            if case .finish(.failed) = next { countFailure() }
+            guard let update else { return advance(observation.index, next) }
+            committing += 1
+            group.addTask { [executor] in await executor.record(update, then: next, index: observation.index) }
+        case .recorded(let next, let index):
+            committing -= 1
+            advance(index, next)
+        case .abandoned:
+            inFlight -= 1
+        case .recordFailed(let error):
+            committing -= 1
+            recordFailure = error
+        case .timer(let due):
+            timers.removeAll { $0 == due }
+        case .stopRequested:
+            break
+        }
+    }
+
+    private mutating func observe(_ observation: Observation) {
+        let space = work[observation.index].project.space
+        let now = executor.clock.now()
+        spaces.rates[space]!.observe(observation, now: now)
+        if observation.failure?.kind == .rateLimited || pausedSpaces > 0 {
+            pausedSpaces = lanes.filter { spaces.rates[$0.space]!.isPaused(at: now) }.count
+            executor.progress.update { [pausedSpaces] in $0.pausedSpaces = pausedSpaces }
+        }
+        if spaces.breaker.observe(observation, space: space, host: spaces.hosts[space]!, now: now) != nil {
+            executor.progress.update { $0.stoppedSpaces = lanes.filter { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }.count }
+        }
+    }
+
+    /// A request lost to an outage costs its task no attempt: it waits for the space to answer
+    /// again (the breaker lets one probe through at a time), and a write that got no answer is
+    /// followed by a read that tells whether it landed.
+    private static func waitOutOutage(_ sent: TaskCursor) -> StepNext {
+        var cursor = sent
+        cursor.requests += 1
+        if case .write = cursor.phase { (cursor.phase, cursor.confirming) = (.read, true) }
+        return .retry(cursor, after: .zero)
+    }
+
+    private mutating func advance(_ index: Int, _ next: StepNext) {
+        let lane = laneOf[work[index].project.space]!
+        switch next {
+        case .send(let cursor):
+            lanes[lane].urgent.append(cursor)
+        case .retry(let cursor, let delay):
+            sequence += 1
+            lanes[lane].delayed.insert(Delayed(due: executor.clock.now() + delay, sequence: sequence, cursor: cursor))
+            executor.progress.update { $0.retrying += 1 }
+        case .finish(let outcome):
+            finish(index, outcome)
+        }
+    }
+
+    private mutating func finish(_ index: Int, _ outcome: TaskOutcome) {
+        outcomes[index] = outcome
+        executor.progress.update { counts in
+            switch outcome {
+            case .succeeded, .planned: counts.succeeded += 1
+            case .unchanged: counts.unchanged += 1
+            case .failed: counts.failed += 1
+            }
+        }
+    }
+
+    private mutating func countFailure() {
+        failures += 1
+        if let failureLimit, failures >= failureLimit, haltReason == nil {
+            haltReason = "--max-failures \(executor.options.maxFailures.map { "\($0)" } ?? "\(failureLimit)"): \(failures) projects failed"
+        }
+    }
+
+    /// The circuit breaker stopped every space of the batch.
+    private var allStopped: Bool {
+        !lanes.isEmpty && lanes.allSatisfy { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }
+    }
+
+    /// Every lane with work left (or every lane) was stopped by the circuit breaker.
+    private func breakerHalt() -> String {
+        let stopped = lanes.contains(where: \.hasWork) ? lanes.filter(\.hasWork) : lanes
+        let reasons = Set(stopped.compactMap { spaces.breaker.stopped(space: $0.space, host: $0.host) })
+        return "the circuit breaker: " + reasons.sorted().joined(separator: "; ")
+    }
+
+    func batch() throws -> Executor.Batch {
+        if let recordFailure { throw recordFailure }
+        var unreachable: [Int: String] = [:]
+        for lane in lanes {
+            guard let reason = spaces.breaker.stopped(space: lane.space, host: lane.host) else { continue }
+            for cursor in lane.waiting { unreachable[cursor.index] = reason }
+        }
+        let end: ExecutionEnd = if let haltReason { .halted(haltReason) }
+            else if executor.stop.isRequested || Task.isCancelled { .interrupted }
+            else { .finished }
+        return Executor.Batch(end: end, outcomes: outcomes, unreachable: unreachable)
+    }
+}

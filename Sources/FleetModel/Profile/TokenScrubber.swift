@@ -1,0 +1,202 @@
+import Foundation
+
+/// Finds a project's token in text that came from outside (an API detail, a profile a server
+/// echoed) in every form a server might send it back: plain, or base64 at any alignment (inside
+/// a `Basic` header, with or without padding, in the URL-safe alphabet), whole or as a fragment of
+/// at least 16 characters (the whole token when it is shorter). Each finding is replaced by the
+/// token's mask, together with the rest of the run of characters it sits in (the form's alphabet,
+/// and for the plain form every byte of the token itself: a token may hold `:`, `.`, `~`, `%`), so
+/// no part of the token or its encoding survives either.
+///
+/// Scrub before truncating: a cut through the token would leave a fragment behind.
+struct TokenScrubber: Sendable {
+    /// Only the token is kept: its forms are derived at each scrub (a few microseconds), since
+    /// kept for every project they cost a run of 100,000 projects 90 MB. The fragments are
+    /// matched by indexing the text, which is short, at each scrub too.
+    private let token: String
+
+    enum Alphabet: Int, Sendable {
+        case token, base64, base64URL
+
+        var bit: UInt8 { 1 << UInt8(rawValue) }
+
+        func contains(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            case UInt8(ascii: "+"), UInt8(ascii: "/"): self == .base64
+            case UInt8(ascii: "-"), UInt8(ascii: "_"): self != .base64
+            case UInt8(ascii: "="): self != .token
+            default: false
+            }
+        }
+    }
+
+    init(token: String) {
+        self.token = token
+    }
+
+    /// One form the token may come in, and the bytes of the run a finding is widened over: its
+    /// alphabet's, and every byte of the form itself, so a finding always grows over the whole
+    /// occurrence (a run stopped at a `:` inside the token would leave its tail behind).
+    /// (Checked only where a finding is widened, which is rare: nothing is built per scrub.)
+    struct Form {
+        var bytes: [UInt8]
+        var alphabet: Alphabet
+
+        init(_ bytes: [UInt8], alphabet: Alphabet) {
+            self.bytes = bytes
+            self.alphabet = alphabet
+        }
+
+        func widens(over byte: UInt8) -> Bool { alphabet.contains(byte) || bytes.contains(byte) }
+    }
+
+    /// The forms the token may come in.
+    private static func forms(of token: String) -> [Form] {
+        let plain = Array(token.utf8)
+        var forms: [Form] = plain.isEmpty ? [] : [Form(plain, alphabet: .token)]
+        for core in base64Cores(of: plain) {
+            forms.append(Form(core, alphabet: .base64))
+            let url = core.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 }
+            if url != core { forms.append(Form(url, alphabet: .base64URL)) }
+        }
+        return forms
+    }
+
+    /// The part of base64(prefix + token) that depends on the token alone, for a prefix of 0, 1
+    /// and 2 bytes: any base64 text that encodes the token contains one of these.
+    static func base64Cores(of token: [UInt8]) -> [[UInt8]] {
+        guard !token.isEmpty else { return [] }
+        return (0..<3).compactMap { offset in
+            let encoded = base64([UInt8](repeating: 0, count: offset) + token)
+            let first = (8 * offset + 5) / 6
+            let end = 8 * (offset + token.count) / 6
+            return first < end ? Array(encoded[first..<end]) : nil
+        }
+    }
+
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Standard base64 without padding (the cores never reach it).
+    static func base64(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index < bytes.count {
+            let chunk = (UInt32(bytes[index]) << 16) | (index + 1 < bytes.count ? UInt32(bytes[index + 1]) << 8 : 0)
+                | (index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0)
+            let characters = min(4, (bytes.count - index) * 8 / 6 + 1)
+            for character in 0..<characters { out.append(alphabet[Int((chunk >> UInt32(18 - 6 * character)) & 63)]) }
+            index += 3
+        }
+        return out
+    }
+
+    func scrub(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        let forms = Self.forms(of: token)
+        let gram = min(16, forms.map(\.bytes.count).min() ?? 16)
+        guard gram > 0, bytes.count >= gram else { return text }
+        // base^(gram − 1), to roll the hash one byte on.
+        let power = (0..<(gram - 1)).reduce(UInt64(1)) { power, _ in power &* Self.base }
+        let index = TextIndex(bytes, gram: gram, power: power)
+        // Per position, the alphabets whose run through it is already masked: a run is widened
+        // once, however often the token repeats in it.
+        var covered = [UInt8](repeating: 0, count: bytes.count)
+        var spans: [Range<Int>] = []
+        for form in forms where form.bytes.count >= gram {
+            var hash = Self.hash(form.bytes[0..<gram])
+            for offset in 0...(form.bytes.count - gram) {
+                if offset > 0 { hash = Self.roll(hash, out: form.bytes[offset - 1], in: form.bytes[offset + gram - 1], power: power) }
+                for start in index.positions(of: hash) where covered[start] & form.alphabet.bit == 0
+                    && bytes[start..<(start + gram)].elementsEqual(form.bytes[offset..<(offset + gram)]) {
+                    let span = widen(start..<(start + gram), in: bytes, over: form)
+                    for position in span { covered[position] |= form.alphabet.bit }
+                    spans.append(span)
+                }
+            }
+        }
+        guard !spans.isEmpty else { return text }
+        return replace(merged(spans), in: bytes, mask: Credentials.mask(token))
+    }
+
+    /// The hash of the fragment one byte on: `out` leaves it, `next` joins it.
+    fileprivate static func roll(_ hash: UInt64, out: UInt8, in next: UInt8, power: UInt64) -> UInt64 {
+        (hash &- UInt64(out) &* power) &* Self.base &+ UInt64(next)
+    }
+
+    /// The text's fragments of `gram` bytes by rolling hash: an open-addressing table from a
+    /// hash's slot to the last position in it, positions chained.
+    private struct TextIndex {
+        var hashes: [UInt64]
+        var next: [Int]
+        var table: [Int]
+
+        init(_ bytes: [UInt8], gram: Int, power: UInt64) {
+            let count = bytes.count - gram + 1
+            var slots = 64
+            while slots < 2 * count { slots <<= 1 }
+            hashes = [UInt64](repeating: 0, count: count)
+            next = [Int](repeating: -1, count: count)
+            table = [Int](repeating: -1, count: slots)
+            var hash = TokenScrubber.hash(bytes[0..<gram])
+            for start in 0..<count {
+                if start > 0 { hash = TokenScrubber.roll(hash, out: bytes[start - 1], in: bytes[start + gram - 1], power: power) }
+                hashes[start] = hash
+                let slot = Int(hash & UInt64(slots - 1))
+                next[start] = table[slot]
+                table[slot] = start
+            }
+        }
+
+        func positions(of hash: UInt64) -> [Int] {
+            var found: [Int] = []
+            var candidate = table[Int(hash & UInt64(table.count - 1))]
+            while candidate >= 0 {
+                if hashes[candidate] == hash { found.append(candidate) }
+                candidate = next[candidate]
+            }
+            return found
+        }
+    }
+
+    private func widen(_ span: Range<Int>, in bytes: [UInt8], over form: Form) -> Range<Int> {
+        var lower = span.lowerBound, upper = span.upperBound
+        while lower > 0, form.widens(over: bytes[lower - 1]) { lower -= 1 }
+        while upper < bytes.count, form.widens(over: bytes[upper]) { upper += 1 }
+        return lower..<upper
+    }
+
+    private func merged(_ spans: [Range<Int>]) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        for span in spans.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = result.last, span.lowerBound <= last.upperBound {
+                result[result.count - 1] = last.lowerBound..<max(last.upperBound, span.upperBound)
+            } else {
+                result.append(span)
+            }
+        }
+        return result
+    }
+
+    private func replace(_ spans: [Range<Int>], in bytes: [UInt8], mask: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var position = 0
+        for span in spans {
+            out += bytes[position..<span.lowerBound]
+            out += Array(mask.utf8)
+            position = span.upperBound
+        }
+        out += bytes[position...]
+        // A span widened over a token's non-ASCII bytes may cut a neighbouring character: the
+        // decoding repairs it (as U+FFFD), and nothing of the token is left.
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    fileprivate static let base: UInt64 = 1_000_003
+
+    fileprivate static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        bytes.reduce(0) { $0 &* base &+ UInt64($1) }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Time as fleet sees it, injected so that retry, backoff, rate and bake tests run on virtual
+/// time, without sleeping. Every timestamp fleet records comes from `date()`, every duration and
+/// deadline from `now()`.
+package protocol FleetClock: Sendable {
+    /// Monotonic time since some fixed start.
+    func now() -> Duration
+    /// The wall-clock time, for the timestamps that are recorded and shown.
+    func date() -> Date
+    func sleep(for duration: Duration) async throws
+    /// Runs `work`, which waits for something outside Swift's tasks (a write on the database's
+    /// own queue): a virtual clock must not move on while it does, a real one has nothing to do.
+    func waitingOutside<T: Sendable>(_ work: () async throws -> T) async throws -> T
+}
+
+extension FleetClock {
+    package func waitingOutside<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        try await work()
+    }
+}
+
+/// The real clocks: monotonic for durations, the system's for dates.
+package struct SystemClock: FleetClock {
+    private let start = ContinuousClock.now
+
+    package init() {}
+
+    package func now() -> Duration { ContinuousClock.now - start }
+
+    package func date() -> Date { Date() }
+
+    package func sleep(for duration: Duration) async throws {
+        if duration > .zero { try await Task.sleep(for: duration) }
+    }
+}

@@ -1,0 +1,5 @@
+import Foundation
+
+package enum RunKind: String, Sendable, Codable {
+    case rollout, rollback
+}

@@ -1,0 +1,220 @@
+import FleetModel
+import Foundation
+import GRDB
+
+/// Task counts by state, as reports show them.
+package struct TaskCounts: Sendable, Codable, Equatable {
+    package var total = 0
+    package var succeeded = 0
+    package var unchanged = 0
+    package var failed = 0
+    package var pending = 0
+    package var running = 0
+
+    package init() {}
+
+    mutating func add(_ count: Int, in state: TaskState) {
+        total += count
+        switch state {
+        case .succeeded: succeeded += count
+        case .unchanged: unchanged += count
+        case .failed: failed += count
+        case .running: running += count
+        case .pending: pending += count
+        }
+    }
+
+    /// A task that a dead or finished execution left `running` is pending for the operator.
+    mutating func settle(runState: RunState) {
+        guard runState != .running else { return }
+        pending += running
+        running = 0
+    }
+
+    /// Every task ended succeeded or unchanged.
+    package var allGood: Bool { succeeded + unchanged == total }
+}
+
+/// One project's outcome in a run, as status shows it.
+package struct ProjectOutcome: Sendable, Equatable {
+    package var space: String
+    package var projectID: String
+    package var label: String
+    package var status: TaskState
+    package var wave: Int
+    package var attempts: Int
+    package var httpStatus: Int?
+    package var errorKind: ErrorKind?
+    package var error: String?
+}
+
+/// A run with its effective state and counts, for `fleet runs`.
+package struct RunSummary: Sendable {
+    package var run: Run
+    package var state: RunState
+    package var counts: TaskCounts
+    package var duration: Double
+    package var rolledBackBy: Int64?
+}
+
+/// The reports' queries, all read-only, so they work on a read-only file and while another
+/// process executes the run.
+extension FleetDatabase {
+    package func counts(of run: Run, state: RunState) throws -> TaskCounts {
+        try writer.read { db in
+            var counts = TaskCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY state", arguments: [run.id]) {
+                counts.add(row["n"], in: row["state"])
+            }
+            counts.settle(runState: state)
+            return counts
+        }
+    }
+
+    /// Every project's outcome in run order; with `failedOnly`, the failed ones only.
+    package func outcomes(of run: Run, state: RunState, failedOnly: Bool = false) throws -> [ProjectOutcome] {
+        try writer.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT s.name, p.project_id, p.label, t.state, t.wave, t.attempts, t.http_status, t.error_kind, t.error
+                FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
+                WHERE t.run_id = ?\(failedOnly ? " AND t.state = 'failed'" : "") ORDER BY t.position
+                """, arguments: [run.id])
+            var outcomes: [ProjectOutcome] = []
+            while let row = try rows.next() {
+                var status: TaskState = row[3]
+                if status == .running && state != .running { status = .pending }
+                outcomes.append(ProjectOutcome(space: row[0], projectID: row[1], label: row[2], status: status, wave: row[4], attempts: row[5],
+                                               httpStatus: row[6], errorKind: row[7], error: row[8]))
+            }
+            return outcomes
+        }
+    }
+
+    /// Failed attempts by error kind, most first (most of them were retried).
+    package func failedAttempts(of runID: Int64) throws -> [(kind: ErrorKind, count: Int)] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT a.error_kind, count(*) AS n FROM tasks t JOIN attempts a ON a.task_id = t.id
+                WHERE t.run_id = ? AND a.error_kind IS NOT NULL GROUP BY a.error_kind ORDER BY n DESC, a.error_kind
+                """, arguments: [runID]).map { (kind: $0["error_kind"] as ErrorKind, count: $0["n"] as Int) }
+        }
+    }
+
+    package func requests(of runID: Int64) throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(attempts), 0) FROM tasks WHERE run_id = ?", arguments: [runID]) ?? 0 }
+    }
+
+    package func executions(of runID: Int64) throws -> [Execution] {
+        try writer.read { db in try Execution.filter(Execution.Columns.runID == runID).order(Execution.Columns.number).fetchAll(db) }
+    }
+
+    package func spaceRates(of runID: Int64) throws -> [SpaceRate] {
+        try writer.read { db in try SpaceRate.filter(SpaceRate.Columns.runID == runID).order(SpaceRate.Columns.space).fetchAll(db) }
+    }
+
+    /// A wave's task counts by state, for its gate's environment and the report.
+    package func waveCounts(runID: Int64, wave: Int) throws -> [(String, Int)] {
+        try writer.read { db in
+            var counts = TaskCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? AND wave = ? GROUP BY state",
+                                        arguments: [runID, wave]) {
+                counts.add(row["n"], in: row["state"])
+            }
+            return [("total", counts.total), ("succeeded", counts.succeeded), ("unchanged", counts.unchanged), ("failed", counts.failed),
+                    ("pending", counts.pending + counts.running)]
+        }
+    }
+
+    /// A run's duration: the sum of its executions, an execution still going counting up to `now`
+    /// (one a kill cut off, up to the run's last recorded moment).
+    package func duration(of run: Run, state: RunState, now: Date) throws -> Double {
+        try Self.duration(try executions(of: run.id), lastUpdate: lastUpdate(of: run.id), running: state == .running, now: now)
+    }
+
+    static func duration(_ executions: [Execution], lastUpdate: Date?, running: Bool, now: Date) -> Double {
+        executions.reduce(0) { total, execution in
+            guard let start = date(from: execution.startedAt) else { return total }
+            let end = execution.finishedAt.flatMap(date(from:)) ?? (running ? now : max(start, lastUpdate ?? start))
+            return total + max(0, end.timeIntervalSince(start))
+        }
+    }
+
+    private func lastUpdate(of runID: Int64) throws -> Date? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT max(updated_at) FROM tasks WHERE run_id = ?", arguments: [runID]) }
+            .flatMap(Self.date(from:))
+    }
+
+    /// Every run, newest first, with its effective state, counts and duration.
+    package func runSummaries(now: Date) throws -> [RunSummary] {
+        let (runs, counts, executions, rollbacks) = try writer.read { db in
+            let runs = try Run.order(Run.Columns.id.desc).fetchAll(db)
+            var counts: [Int64: TaskCounts] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT run_id, state, count(*) AS n FROM tasks GROUP BY run_id, state") {
+                counts[row["run_id"], default: TaskCounts()].add(row["n"], in: row["state"])
+            }
+            let rollbacks = Dictionary(try Row.fetchAll(db, sql: "SELECT rollback_of, max(id) AS id FROM runs WHERE rollback_of IS NOT NULL GROUP BY rollback_of")
+                .map { ($0["rollback_of"] as Int64, $0["id"] as Int64) }, uniquingKeysWith: max)
+            return (runs, counts, Dictionary(grouping: try Execution.fetchAll(db), by: \.runID), rollbacks)
+        }
+        return try runs.map { run in
+            let state = effectiveState(of: run)
+            var entry = counts[run.id] ?? TaskCounts()
+            entry.settle(runState: state)
+            let duration = Self.duration(executions[run.id] ?? [], lastUpdate: try lastUpdate(of: run.id), running: state == .running, now: now)
+            return RunSummary(run: run, state: state, counts: entry, duration: duration, rolledBackBy: rollbacks[run.id])
+        }
+    }
+}
+
+/// One run's part in a project's story, for `fleet history`.
+package struct ProjectHistoryEntry: Sendable {
+    package var run: Run
+    package var runState: RunState
+    package var task: RunTask
+    package var attempts: [AttemptRow]
+    package var before: String?
+    package var after: String?
+    package var rolledBackBy: Int64?
+}
+
+extension FleetDatabase {
+    /// The project a `fleet history` argument names: its UUID, `SPACE/UUID`, or a label only it has.
+    package func project(named name: String) throws -> Project {
+        let all = try projects(Selection(includeDisabled: true))
+        let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+        let matches: [Project]
+        if parts.count == 2, UUID(uuidString: parts[1]) != nil {
+            matches = all.filter { $0.space == parts[0].lowercased() && $0.projectID == parts[1].lowercased() }
+        } else if UUID(uuidString: name) != nil {
+            matches = all.filter { $0.projectID == name.lowercased() }
+        } else {
+            matches = all.filter { $0.label == name }
+        }
+        guard matches.count == 1 else {
+            if matches.isEmpty { throw FleetError.usage("no project in \(path) has the id or label \(name); `\(hint("projects"))` lists them.") }
+            let spaces = matches.map { "\($0.space)/\($0.projectID)" }.joined(separator: ", ")
+            throw FleetError.usage("\(name) names \(matches.count) projects (\(spaces)); give one as SPACE/UUID.")
+        }
+        return matches[0]
+    }
+
+    /// Every run that had a task for `project`, oldest first, with its attempts and snapshots.
+    package func history(of project: Project) throws -> [ProjectHistoryEntry] {
+        let read = try writer.read { db in
+            let tasks = try RunTask.filter(RunTask.Columns.projectRef == project.id).order(RunTask.Columns.runID).fetchAll(db)
+            let runs = Dictionary(uniqueKeysWithValues: try Run.filter(tasks.map(\.runID).contains(Run.Columns.id)).fetchAll(db).map { ($0.id, $0) })
+            return try tasks.map { task in
+                (run: runs[task.runID]!, task: task,
+                 attempts: try AttemptRow.filter(AttemptRow.Columns.taskID == task.id).order(AttemptRow.Columns.number).fetchAll(db),
+                 snapshots: try Snapshot.filter(Snapshot.Columns.taskID == task.id).fetchAll(db))
+            }
+        }
+        // The run's effective state asks the run lock, outside the read.
+        return try read.map { entry in
+            ProjectHistoryEntry(run: entry.run, runState: effectiveState(of: entry.run), task: entry.task, attempts: entry.attempts,
+                                before: entry.snapshots.first { $0.kind == .before }?.profile,
+                                after: entry.snapshots.first { $0.kind == .after }?.profile,
+                                rolledBackBy: try rollbacks(of: entry.run.id).first)
+        }
+    }
+}
