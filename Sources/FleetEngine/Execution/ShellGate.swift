@@ -204,7 +204,7 @@ struct GateOutput {
 
     /// Reads what is there; false at end of file.
     mutating func read(from fd: Int32) -> Bool {
-        let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        let count = buffer.withUnsafeMutableBytes { Platform.read(fd, into: $0) }
         if count < 0 { return errno == EINTR || errno == EAGAIN }
         if count == 0 { return false }
         take(buffer[0..<count])

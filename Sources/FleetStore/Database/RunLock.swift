@@ -27,7 +27,7 @@ package final class RunLock: Sendable {
             throw FleetError.internal("cannot open the lock file \(path): \(String(cString: strerror(errno))).")
         }
         var lock = Self.region(runID, type: F_WRLCK)
-        if fcntl(fd, Self.setLock, &lock) != 0 {
+        if fcntl(fd, Platform.setLock, &lock) != 0 {
             close(fd)
             throw heldError(runID: runID)
         }
@@ -45,13 +45,9 @@ package final class RunLock: Sendable {
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var probe = region(runID, type: F_WRLCK)
-        guard fcntl(fd, Self.getLock, &probe) == 0 else { return false }
+        guard fcntl(fd, Platform.getLock, &probe) == 0 else { return false }
         return probe.l_type != Int16(F_UNLCK)
     }
-
-    // From <fcntl.h> (_GNU_SOURCE), which the Glibc module does not export.
-    private static let getLock: Int32 = 36
-    private static let setLock: Int32 = 37
 
     private static func region(_ runID: Int64, type: Int32) -> flock {
         var lock = flock()

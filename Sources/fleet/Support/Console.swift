@@ -68,7 +68,7 @@ final class Console: Sendable {
                 guard !broken else { return }
                 var bytes = Array(text.utf8)[...]
                 while !bytes.isEmpty {
-                    let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                    let written = bytes.withUnsafeBytes { Platform.write(fd, $0) }
                     if written < 0 && errno == EINTR { continue }
                     if written <= 0 {
                         broken = true
@@ -80,9 +80,7 @@ final class Console: Sendable {
         }
 
         static func columns(environment: [String: String]) -> Int? {
-            var size = winsize()
-            if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-            return environment["COLUMNS"].flatMap(Int.init)
+            Platform.terminalColumns(STDERR_FILENO) ?? environment["COLUMNS"].flatMap(Int.init)
         }
     }
 }
