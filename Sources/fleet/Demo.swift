@@ -30,7 +30,7 @@ struct Demo: FleetCommand {
 
     @OptionGroup var database: DatabaseOption
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         let folder = try TemporaryFolder.make(prefix: "fleet-demo")
         let path = database.db ?? folder + "/fleet.db"
         if FileManager.default.fileExists(atPath: path) {

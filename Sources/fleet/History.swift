@@ -27,7 +27,7 @@ struct History: FleetCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         let database = try database.open(.read, context)
         let project = try database.project(named: project)
         let history = try database.history(of: project)

@@ -33,7 +33,7 @@ struct Import: FleetCommand {
     @Argument(help: ArgumentHelp("The inventory CSV.", valueName: "file.csv"))
     var file: String
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         let inventory = try InventoryFile.load(path: file)
         let vault = try TokenVault.fromEnvironment(context.environment)
         let summary = try database.open(.create, context).importInventory(inventory, vault: vault, now: context.clock.date())

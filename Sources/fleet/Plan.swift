@@ -46,11 +46,11 @@ struct Plan: FleetCommand {
     @Flag(help: "No progress line on stderr.")
     var quiet = false
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         let template = try Template.load(path: template)
         let session = try api.session(try database.open(.read, context), context)
         let selection = selection.selection, planOptions = read.options
-        let entries = try await RunConsole.execute(session, context: context, quiet: quiet || json, label: "plan", resumeHint: "fleet plan") {
+        let entries = try await RunConsole.withProgress(session, context: context, quiet: quiet || json, label: "plan", resumeHint: "fleet plan") {
             try await session.plan(template, selection: selection, options: planOptions)
         }
         let report = PlanReport(entries)

@@ -35,7 +35,7 @@ struct Projects: FleetCommand {
         var variables: [String: String]
     }
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         let vault = try TokenVault.fromEnvironment(context.environment)
         var listed = selection.selection
         listed.includeDisabled = true

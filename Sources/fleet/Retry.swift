@@ -40,7 +40,7 @@ struct Retry: FleetCommand {
 
     @OptionGroup var execution: ExecutionFlags
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         let database = try database.open(.write, context)
         let session = try api.session(database, context)
         let recorded = try database.requireRun(run)

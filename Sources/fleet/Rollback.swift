@@ -35,7 +35,7 @@ struct Rollback: FleetCommand {
     @Flag(name: .customLong("dry-run"), help: "Read only (GET): say what would be put back and what conflicts; send no write, record nothing.")
     var dryRun = false
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         if dryRun { return try await preview(in: context) }
         let database = try database.open(.write, context)
         let session = try api.session(database, context)
@@ -49,7 +49,7 @@ struct Rollback: FleetCommand {
     private func preview(in context: CommandContext) async throws -> ExitStatus {
         let session = try api.session(try database.open(.read, context), context)
         let (target, options) = (run, execution.options())
-        let preview = try await RunConsole.execute(session, context: context, quiet: execution.quiet, label: "rollback dry run", resumeHint: "fleet rollback") {
+        let preview = try await RunConsole.withProgress(session, context: context, quiet: execution.quiet, label: "rollback dry run", resumeHint: "fleet rollback") {
             try await session.previewRollback(target, options: options)
         }
         let report = PlanReport(preview.restore)

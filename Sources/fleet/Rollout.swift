@@ -56,7 +56,7 @@ struct Rollout: FleetCommand {
         if plan != nil && !selection.selection.isEmpty { throw ValidationError("a plan names its projects; --space, --tag and --project go with a template.") }
     }
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         let database = try database.open(.write, context)
         let prepared: PreparedRun, session: FleetSession
         if let plan {

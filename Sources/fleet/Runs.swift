@@ -37,7 +37,7 @@ struct Runs: FleetCommand {
         var counts: TaskCounts
     }
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         let summaries = try database.open(.read, context).runSummaries(now: context.clock.date())
         if json {
             context.console.out(try ReportJSON.encode(summaries.map {

@@ -140,7 +140,7 @@ struct Simulate: FleetCommand {
         return configuration
     }
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         let accounts = try accounts.isEmpty ? SimulatorAccounts.fromDatabase(database.open(.read, context), vault: TokenVault.fromEnvironment(context.environment))
             : SimulatorAccounts.fromCSV(paths: accounts)
         let simulator = try SignalWireSimulator(accounts: accounts, configuration: configuration(), logPath: log)

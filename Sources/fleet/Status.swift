@@ -45,7 +45,7 @@ struct Status: FleetCommand {
         if json && csv { throw ValidationError("--json and --csv cannot be given together.") }
     }
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         let database = try database.open(.read, context)
         let run = try database.requireRun(run)
         let report = try StatusReport.load(run, from: database, now: context.clock.date(), failedOnly: failed)

@@ -41,7 +41,7 @@ struct TemplateCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Render for this project only, and show its body.", valueName: "uuid"))
         var project: String?
 
-        func execute(in context: CommandContext) async throws -> ExitStatus {
+        func run(in context: CommandContext) async throws -> ExitStatus {
             let template = try Template.load(path: template)
             let database = try database.open(.read, context)
             let selection = project.map { Selection(projectIDs: [$0], includeDisabled: true) } ?? Selection()

@@ -34,10 +34,10 @@ struct Verify: FleetCommand {
     @Flag(help: "No progress line on stderr.")
     var quiet = false
 
-    func execute(in context: CommandContext) async throws -> ExitStatus {
+    func run(in context: CommandContext) async throws -> ExitStatus {
         let session = try api.session(try database.open(.read, context), context)
         let (target, requested) = (run, read.options)
-        let verification = try await RunConsole.execute(session, context: context, quiet: quiet || json, label: "verify", resumeHint: "fleet verify") {
+        let verification = try await RunConsole.withProgress(session, context: context, quiet: quiet || json, label: "verify", resumeHint: "fleet verify") {
             try await session.verify(target, options: requested)
         }
         let run = verification.run

@@ -24,9 +24,9 @@ extension FleetSession {
     /// GET only, for plan and verify: each task's outcome, `.planned` with what it read.
     private func read(_ work: [TaskWork], apiBase: APIBase, options: ExecutionOptions) async throws -> [PlanEntry] {
         progress.update { $0.total = work.count }
-        let batch = try await withExecutor(options, apiBase: apiBase, mode: .plan, recorder: nil) { executor in
+        let batch = try await dispatch.withDispatcher(options, apiBase: apiBase, mode: .plan, recorder: nil) { dispatcher in
             var book = SpaceBook()
-            return try await executor.run(work, indices: work.indices, failureLimit: nil, spaces: &book)
+            return try await dispatcher.run(work, indices: work.indices, failureLimit: nil, spaces: &book)
         }
         return work.indices.map { index in
             let outcome = batch.outcomes[index] ?? batch.unreachable[index].map { .failed(RequestFailure(kind: .unreachable, message: $0)) }

@@ -158,7 +158,8 @@ extension FleetSession {
         case .resume(let runID, let pendingOnly):
             handle = try database.resumeRun(runID, options: prepared.options, pendingOnly: pendingOnly, tasks: work.count, now: clock.date())
         }
-        let end = try await RunExecution(session: self, handle: handle, work: work, options: prepared.options, apiBase: prepared.apiBase).execute()
+        let end = try await RunExecutor(database: database, dispatch: dispatch, gate: gate, note: note, handle: handle, work: work,
+                                     options: prepared.options, apiBase: prepared.apiBase).execute()
         var outcome = RunOutcome(runID: handle.run.id, end: end)
         if case .halted = end, prepared.options.rollbackOnHalt, handle.run.kind == .rollout {
             note("fleet: run \(handle.run.id) halted; rolling back the projects it changed (--rollback-on-halt).")

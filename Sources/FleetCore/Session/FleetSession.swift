@@ -81,13 +81,8 @@ package struct FleetSession: Sendable {
         return try APIBase(recorded)
     }
 
-    /// Runs `body` with an executor for `options` on a fresh transport.
-    func withExecutor<T: Sendable>(_ options: ExecutionOptions, apiBase: APIBase, mode: StepContext.Mode, recorder: (any TaskRecorder)?,
-                                   _ body: @Sendable (Executor) async throws -> T) async throws -> T {
-        try await transports.withTransport(TransportOptions(concurrency: options.concurrency, caFile: caFile)) { transport in
-            let api = SignalWireAPI(transport: transport, apiBase: apiBase, timeout: options.timeout, now: { [clock] in clock.date() })
-            return try await body(Executor(api: api, options: options, mode: mode, clock: clock, recorder: recorder, stop: stop,
-                                           progress: progress, random: random))
-        }
+    /// How the session's dispatchers are made.
+    var dispatch: DispatchSetup {
+        DispatchSetup(transports: transports, caFile: caFile, clock: clock, stop: stop, progress: progress, random: random)
     }
 }

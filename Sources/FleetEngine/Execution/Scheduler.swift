@@ -2,10 +2,11 @@ import FleetModel
 import DequeModule
 import HeapModule
 
-/// The executor's loop, owned by one task: it starts requests while fewer than `concurrency` are
-/// in flight, taking them space by space in turn from the spaces that may send now (their rate
-/// has a token and the circuit breaker has not stopped them), and reacts to each child's event:
-/// the next request of a task, a retry at a later time, a finished task.
+/// Decides, for the `Dispatcher` that owns it, which request goes when: while fewer than
+/// `concurrency` are in flight it takes requests space by space in turn from the spaces that may
+/// send now (their rate has a token and the circuit breaker has not stopped them), and from each
+/// event it learns the next request of a task, a retry at a later time, or a finished task. It
+/// sends nothing and records nothing itself.
 struct Scheduler {
     enum Event: Sendable {
         /// A request's answer: what to record (nil when nothing is), the task's next step, and
@@ -59,8 +60,25 @@ struct Scheduler {
         static func == (a: Delayed, b: Delayed) -> Bool { a.due == b.due && a.sequence == b.sequence }
     }
 
-    let executor: Executor
+    /// A request the dispatcher may start now.
+    struct Start {
+        var cursor: TaskCursor
+        var work: TaskWork
+        var firstOfTask: Bool
+    }
+
+    /// An answer to put on disk before its task goes on.
+    struct Commit {
+        var update: TaskUpdate
+        var next: StepNext
+        var index: Int
+    }
+
     let work: [TaskWork]
+    let options: ExecutionOptions
+    let clock: any FleetClock
+    let stop: StopSignal
+    let progress: RunProgress
     let concurrency: Int
     let failureLimit: Int?
     var spaces: SpaceBook
@@ -81,23 +99,27 @@ struct Scheduler {
     /// Spaces waiting out a throttle, as last counted.
     var pausedSpaces = 0
 
-    init(executor: Executor, work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: SpaceBook) {
-        self.executor = executor
+    init(work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: SpaceBook, options: ExecutionOptions, hosts: APIBase,
+         clock: any FleetClock, stop: StopSignal, progress: RunProgress) {
         self.work = work
         self.failureLimit = failureLimit
         self.spaces = spaces
-        concurrency = max(1, executor.options.concurrency)
-        self.spaces.breaker.outageBudget = max(.seconds(30), .milliseconds(Int64(executor.options.timeoutSeconds * 5000)))
-        let now = executor.clock.now()
+        self.options = options
+        self.clock = clock
+        self.stop = stop
+        self.progress = progress
+        concurrency = max(1, options.concurrency)
+        self.spaces.breaker.outageBudget = max(.seconds(30), .milliseconds(Int64(options.timeoutSeconds * 5000)))
+        let now = clock.now()
         for index in indices {
             let project = work[index].project
             if laneOf[project.space] == nil {
                 laneOf[project.space] = lanes.count
-                let host = executor.api.apiBase.host(space: project.space)
+                let host = hosts.host(space: project.space)
                 lanes.append(Lane(space: project.space, host: host))
                 self.spaces.hosts[project.space] = host
                 if self.spaces.rates[project.space] == nil {
-                    self.spaces.rates[project.space] = RateController(ceiling: executor.options.rate, now: now)
+                    self.spaces.rates[project.space] = RateController(ceiling: options.rate, now: now)
                 }
             }
             lanes[laneOf[project.space]!].fresh.append(
@@ -106,25 +128,21 @@ struct Scheduler {
     }
 
     private var mayStart: Bool {
-        haltReason == nil && recordFailure == nil && !executor.stop.isRequested && !Task.isCancelled
+        haltReason == nil && recordFailure == nil && !stop.isRequested && !Task.isCancelled
     }
 
-    mutating func loop(_ group: inout ThrowingTaskGroup<Event, any Error>) async throws {
-        while true {
-            // One reading of the clock for both: a request that `startReady` found not yet due is
-            // then due later than `now` for `armTimer` too, so its wake-up is always armed.
-            let now = executor.clock.now()
-            startReady(&group, now: now)
-            armTimer(&group, now: now)
-            if inFlight == 0 && committing == 0 && !(mayStart && lanes.contains(where: isOpen)) {
-                if mayStart && (lanes.contains(where: \.hasWork) || allStopped) { haltReason = breakerHalt() }
-                break
-            }
-            guard let event = try await group.next() else { break }
-            handle(event, &group)
-        }
+    /// Nothing is in flight and nothing may start: the batch is over. A batch whose lanes with
+    /// work were all stopped by the circuit breaker is halted by it.
+    mutating func isDone() -> Bool {
+        guard inFlight == 0 && committing == 0 && !(mayStart && lanes.contains(where: isOpen)) else { return false }
+        if mayStart && (lanes.contains(where: \.hasWork) || allStopped) { haltReason = breakerHalt() }
+        return true
+    }
+
+    /// At the end: the retries still waiting leave the progress line's count.
+    func close() {
         let retrying = lanes.reduce(0) { $0 + $1.delayed.count }
-        executor.progress.update { $0.retrying -= retrying }
+        progress.update { $0.retrying -= retrying }
     }
 
     /// A lane with work that the circuit breaker has not stopped.
@@ -137,7 +155,9 @@ struct Scheduler {
     /// and no write rests on a read that could not be kept.
     private var hasSlot: Bool { inFlight < concurrency && committing < concurrency }
 
-    private mutating func startReady(_ group: inout ThrowingTaskGroup<Event, any Error>, now: Duration) {
+    /// The requests that may start now, each counted in flight.
+    mutating func startable(now: Duration) -> [Start] {
+        var starts: [Start] = []
         var idle = 0
         while mayStart && hasSlot && idle < lanes.count && !lanes.isEmpty {
             let position = turn % lanes.count
@@ -149,18 +169,19 @@ struct Scheduler {
                 continue
             }
             idle = 0
-            if next.retried { executor.progress.update { $0.retrying -= 1 } }
+            if next.retried { progress.update { $0.retrying -= 1 } }
             let first = started.insert(next.cursor.index).inserted
             spaces.breaker.starting(next.cursor.index, host: lanes[position].host)
-            let item = work[next.cursor.index]
             inFlight += 1
-            group.addTask { [executor] in await executor.perform(next.cursor, item, firstOfTask: first) }
+            starts.append(Start(cursor: next.cursor, work: work[next.cursor.index], firstOfTask: first))
         }
+        return starts
     }
 
-    /// Wakes the loop when the earliest waiting request can go: its retry is due and its space has a token.
-    private mutating func armTimer(_ group: inout ThrowingTaskGroup<Event, any Error>, now: Duration) {
-        guard mayStart, hasSlot else { return }
+    /// When to wake the dispatcher: the earliest moment a waiting request can go (its retry is
+    /// due and its space has a token), unless a timer already armed goes off before it.
+    mutating func wakeUp(now: Duration) -> Duration? {
+        guard mayStart, hasSlot else { return nil }
         var wake: Duration?
         for lane in lanes where isOpen(lane) {
             guard let ready = lane.readyAt(now), let token = spaces.rates[lane.space]!.nextToken(after: now),
@@ -168,15 +189,14 @@ struct Scheduler {
             let due = max(ready, token, admitted)
             wake = min(wake ?? due, due)
         }
-        guard let wake, timers.allSatisfy({ wake < $0 }) else { return }
+        guard let wake, timers.allSatisfy({ wake < $0 }) else { return nil }
         timers.append(wake)
-        group.addTask { [clock = executor.clock] in
-            try? await clock.sleep(for: wake - now)
-            return .timer(wake)
-        }
+        return wake
     }
 
-    private mutating func handle(_ event: Event, _ group: inout ThrowingTaskGroup<Event, any Error>) {
+    /// Learns from one event; an answer with something to record comes back as the commit to
+    /// make, its task going on once it is on disk.
+    mutating func handle(_ event: Event) -> Commit? {
         switch event {
         case .answered(var update, var next, let observation):
             inFlight -= 1
@@ -189,9 +209,12 @@ struct Scheduler {
             // A failure counts against --max-failures as it is known, before it is on disk, so
             // no task starts on a slot it freed once the limit is reached.
             if case .finish(.failed) = next { countFailure() }
-            guard let update else { return advance(observation.index, next) }
+            guard let update else {
+                advance(observation.index, next)
+                return nil
+            }
             committing += 1
-            group.addTask { [executor] in await executor.record(update, then: next, index: observation.index) }
+            return Commit(update: update, next: next, index: observation.index)
         case .recorded(let next, let index):
             committing -= 1
             advance(index, next)
@@ -205,18 +228,19 @@ struct Scheduler {
         case .stopRequested:
             break
         }
+        return nil
     }
 
     private mutating func observe(_ observation: Observation) {
         let space = work[observation.index].project.space
-        let now = executor.clock.now()
+        let now = clock.now()
         spaces.rates[space]!.observe(observation, now: now)
         if observation.failure?.kind == .rateLimited || pausedSpaces > 0 {
             pausedSpaces = lanes.filter { spaces.rates[$0.space]!.isPaused(at: now) }.count
-            executor.progress.update { [pausedSpaces] in $0.pausedSpaces = pausedSpaces }
+            progress.update { [pausedSpaces] in $0.pausedSpaces = pausedSpaces }
         }
         if spaces.breaker.observe(observation, space: space, host: spaces.hosts[space]!, now: now) != nil {
-            executor.progress.update { $0.stoppedSpaces = lanes.filter { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }.count }
+            progress.update { $0.stoppedSpaces = lanes.filter { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }.count }
         }
     }
 
@@ -237,8 +261,8 @@ struct Scheduler {
             lanes[lane].urgent.append(cursor)
         case .retry(let cursor, let delay):
             sequence += 1
-            lanes[lane].delayed.insert(Delayed(due: executor.clock.now() + delay, sequence: sequence, cursor: cursor))
-            executor.progress.update { $0.retrying += 1 }
+            lanes[lane].delayed.insert(Delayed(due: clock.now() + delay, sequence: sequence, cursor: cursor))
+            progress.update { $0.retrying += 1 }
         case .finish(let outcome):
             finish(index, outcome)
         }
@@ -246,7 +270,7 @@ struct Scheduler {
 
     private mutating func finish(_ index: Int, _ outcome: TaskOutcome) {
         outcomes[index] = outcome
-        executor.progress.update { counts in
+        progress.update { counts in
             switch outcome {
             case .succeeded, .planned: counts.succeeded += 1
             case .unchanged: counts.unchanged += 1
@@ -258,7 +282,7 @@ struct Scheduler {
     private mutating func countFailure() {
         failures += 1
         if let failureLimit, failures >= failureLimit, haltReason == nil {
-            haltReason = "--max-failures \(executor.options.maxFailures.map { "\($0)" } ?? "\(failureLimit)"): \(failures) projects failed"
+            haltReason = "--max-failures \(options.maxFailures.map { "\($0)" } ?? "\(failureLimit)"): \(failures) projects failed"
         }
     }
 
@@ -274,7 +298,7 @@ struct Scheduler {
         return "the circuit breaker: " + reasons.sorted().joined(separator: "; ")
     }
 
-    func batch() throws -> Executor.Batch {
+    func batch() throws -> Dispatcher.Batch {
         if let recordFailure { throw recordFailure }
         var unreachable: [Int: String] = [:]
         for lane in lanes {
@@ -282,8 +306,8 @@ struct Scheduler {
             for cursor in lane.waiting { unreachable[cursor.index] = reason }
         }
         let end: ExecutionEnd = if let haltReason { .halted(haltReason) }
-            else if executor.stop.isRequested || Task.isCancelled { .interrupted }
+            else if stop.isRequested || Task.isCancelled { .interrupted }
             else { .finished }
-        return Executor.Batch(end: end, outcomes: outcomes, unreachable: unreachable)
+        return Dispatcher.Batch(end: end, outcomes: outcomes, unreachable: unreachable)
     }
 }

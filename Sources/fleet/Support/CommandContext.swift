@@ -38,7 +38,7 @@ struct CommandContext: Sendable {
 /// A fleet subcommand: its core takes a context, so it runs the same in the binary, in tests and
 /// in the demo.
 protocol FleetCommand: AsyncParsableCommand {
-    func execute(in context: CommandContext) async throws -> ExitStatus
+    func run(in context: CommandContext) async throws -> ExitStatus
 }
 
 extension FleetCommand {
@@ -53,7 +53,7 @@ enum CommandRunner {
     /// database or unexpected error one sentence.
     static func perform(_ command: some FleetCommand, in context: CommandContext) async -> ExitStatus {
         do {
-            return try await command.execute(in: context)
+            return try await command.run(in: context)
         } catch let error as FleetError {
             for line in error.details { context.console.err(line) }
             context.console.err("fleet: " + error.message)

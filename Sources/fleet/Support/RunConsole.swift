@@ -14,7 +14,7 @@ enum RunConsole {
         try session.checkCommands(prepared)
         try confirm(prepared.preflight, yes: flags.yes, context: context)
         let hint = database.hint(context)
-        let outcome = try await execute(session, context: context, quiet: flags.quiet, label: label, resumeHint: hint(resume)) {
+        let outcome = try await withProgress(session, context: context, quiet: flags.quiet, label: label, resumeHint: hint(resume)) {
             try await session.execute(prepared)
         }
         return try report(outcome, database: session.database, context: context, hint: hint, json: flags.json)
@@ -40,7 +40,7 @@ enum RunConsole {
     }
 
     /// Runs `body` with Ctrl-C handling and the progress line.
-    static func execute<T: Sendable>(_ session: FleetSession, context: CommandContext, quiet: Bool, label: String, resumeHint: String,
+    static func withProgress<T: Sendable>(_ session: FleetSession, context: CommandContext, quiet: Bool, label: String, resumeHint: String,
                                      _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let interrupts = context.handlesSignals ? InterruptHandler(stop: session.stop, console: context.console, resumeHint: resumeHint) : nil
         defer { interrupts?.cancel() }

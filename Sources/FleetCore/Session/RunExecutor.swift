@@ -3,30 +3,36 @@ import FleetModel
 import FleetStore
 import Foundation
 
-/// One execution of a recorded run: its waves in order, each wave's tasks through the executor,
+/// One execution of a recorded run: its waves in order, each wave's tasks through the dispatcher,
 /// then the wave's bake and gate, and at the end the execution's record (its ending, each
 /// space's rate, the tasks the circuit breaker left). The work runs in a child task so a second
 /// Ctrl-C can cancel it while the ending is still written from here.
-struct RunExecution: Sendable {
-    let session: FleetSession
+struct RunExecutor: Sendable {
+    let database: FleetDatabase
+    let dispatch: DispatchSetup
+    let gate: any GateRunner
+    /// Lines for the operator as the run goes (a wave baking, a gate running).
+    let note: @Sendable (String) -> Void
     let handle: RunHandle
     let work: [TaskWork]
     let options: ExecutionOptions
     let apiBase: APIBase
 
-    private var database: FleetDatabase { session.database }
+    private var clock: any FleetClock { dispatch.clock }
+    private var stop: StopSignal { dispatch.stop }
+    private var progress: RunProgress { dispatch.progress }
     private var runID: Int64 { handle.run.id }
 
     func execute() async throws -> ExecutionEnd {
-        let recorder = RunRecorder(database: database, runID: runID, clock: session.clock, window: session.transports.commitWindow)
+        let recorder = RunRecorder(database: database, runID: runID, clock: clock, window: dispatch.transports.commitWindow)
         let waves = try database.waves(of: runID)
-        session.progress.update { $0.total = work.count; $0.waves = waves.count > 1 ? waves.count : 0 }
+        progress.update { $0.total = work.count; $0.waves = waves.count > 1 ? waves.count : 0 }
         var failure: (any Error)?
         var end = ExecutionEnd.interrupted
         do {
             end = try await withThrowingTaskGroup(of: ExecutionEnd.self) { group in
                 group.addTask { try await staged(waves, recorder: recorder) }
-                group.addTask { [stop = session.stop] in
+                group.addTask { [stop] in
                     await stop.waitForCancel()
                     throw CancellationError()
                 }
@@ -39,7 +45,7 @@ struct RunExecution: Sendable {
             failure = database.runFailure(error, runID: runID)
         }
         do {
-            try database.finishExecution(handle, end: end, now: session.clock.date())
+            try database.finishExecution(handle, end: end, now: clock.date())
         } catch {
             throw failure ?? database.runFailure(error, runID: runID)
         }
@@ -49,13 +55,13 @@ struct RunExecution: Sendable {
     }
 
     private func staged(_ waves: [Wave], recorder: RunRecorder) async throws -> ExecutionEnd {
-        try await session.withExecutor(options, apiBase: apiBase, mode: .apply, recorder: recorder) { executor in
+        try await dispatch.withDispatcher(options, apiBase: apiBase, mode: .apply, recorder: recorder) { dispatcher in
             var book = SpaceBook()
             var start = 0
             var end = ExecutionEnd.finished
             for wave in waves {
                 defer { start = wave.endPosition }
-                end = try await run(wave, of: waves.count, from: start, executor: executor, book: &book)
+                end = try await run(wave, of: waves.count, from: start, dispatcher: dispatcher, book: &book)
                 if end != .finished { break }
             }
             try database.recordSpaces(book.report, runID: runID)
@@ -65,15 +71,15 @@ struct RunExecution: Sendable {
 
     /// One wave: its tasks still to do, then, unless it had passed already, its bake (but for the
     /// last wave) and its gate.
-    private func run(_ wave: Wave, of count: Int, from start: Int, executor: Executor, book: inout SpaceBook) async throws -> ExecutionEnd {
-        session.progress.update { $0.wave = count > 1 ? wave.number : 0 }
+    private func run(_ wave: Wave, of count: Int, from start: Int, dispatcher: Dispatcher, book: inout SpaceBook) async throws -> ExecutionEnd {
+        progress.update { $0.wave = count > 1 ? wave.number : 0 }
         let indices = work.indices.filter { (start..<wave.endPosition).contains(work[$0].position) }
         if let first = indices.first, let last = indices.last {
             try database.updateWave(runID: runID, number: wave.number, state: .running)
             let limit = options.maxFailures?.limit(total: indices.count)
-            let batch = try await executor.run(work, indices: first..<(last + 1), failureLimit: limit, spaces: &book)
+            let batch = try await dispatcher.run(work, indices: first..<(last + 1), failureLimit: limit, spaces: &book)
             try database.markUnreachable(Dictionary(uniqueKeysWithValues: batch.unreachable.map { (work[$0.key].taskID, $0.value) }),
-                                         now: session.clock.date())
+                                         now: clock.date())
             if case .halted(let reason) = batch.end {
                 try database.updateWave(runID: runID, number: wave.number, state: .halted)
                 return .halted(count > 1 ? "wave \(wave.number) of \(count): \(reason)" : reason)
@@ -89,34 +95,34 @@ struct RunExecution: Sendable {
         if wave.number < count, let end = try await bake(wave) { return end }
         if let end = try await gate(wave, of: count) { return end }
         try database.updateWave(runID: runID, number: wave.number, state: .passed)
-        return session.stop.isRequested && wave.number < count ? .interrupted : .finished
+        return stop.isRequested && wave.number < count ? .interrupted : .finished
     }
 
     /// Waits out `--bake` after a wave, or what is left of it after an interruption; Ctrl-C
     /// during the bake interrupts the run, and `fleet retry` bakes only the rest.
     private func bake(_ wave: Wave) async throws -> ExecutionEnd? {
         guard let seconds = options.bakeSeconds else { return nil }
-        let now = session.clock.date()
+        let now = clock.date()
         let until = wave.bakeUntil.flatMap(FleetDatabase.date(from:)) ?? now.addingTimeInterval(seconds)
         if wave.bakeUntil == nil { try database.updateWave(runID: runID, number: wave.number, state: .baking, bakeUntil: until) }
         let left = until.timeIntervalSince(now)
         guard left > 0 else { return nil }
-        session.note("fleet: wave \(wave.number) done; baking until \(FleetDatabase.timestamp(until)) before the next wave.")
-        session.progress.update { $0.bakingUntil = until }
-        defer { session.progress.update { $0.bakingUntil = nil } }
+        note("fleet: wave \(wave.number) done; baking until \(FleetDatabase.timestamp(until)) before the next wave.")
+        progress.update { $0.bakingUntil = until }
+        defer { progress.update { $0.bakingUntil = nil } }
         return await sleepUnlessStopped(.milliseconds(Int64(left * 1000))) ? nil : .interrupted
     }
 
     /// Sleeps for `duration`; false when the operator stopped the run first.
     private func sleepUnlessStopped(_ duration: Duration) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
-            group.addTask { [clock = session.clock] in (try? await clock.sleep(for: duration)) != nil }
-            group.addTask { [stop = session.stop] in
+            group.addTask { [clock] in (try? await clock.sleep(for: duration)) != nil }
+            group.addTask { [stop] in
                 await stop.wait()
                 return false
             }
             defer { group.cancelAll() }
-            return await group.next()! && !session.stop.isRequested
+            return await group.next()! && !stop.isRequested
         }
     }
 
@@ -124,13 +130,13 @@ struct RunExecution: Sendable {
     private func gate(_ wave: Wave, of count: Int) async throws -> ExecutionEnd? {
         guard let command = options.gate else { return nil }
         try database.updateWave(runID: runID, number: wave.number, state: .gating)
-        session.progress.update { $0.gating = true }
-        defer { session.progress.update { $0.gating = false } }
+        progress.update { $0.gating = true }
+        defer { progress.update { $0.gating = false } }
         let counts = try database.waveCounts(runID: runID, wave: wave.number)
         var environment = ["FLEET_RUN": "\(runID)", "FLEET_WAVE": "\(wave.number)", "FLEET_WAVES": "\(count)", "FLEET_DB": database.path]
         for (name, value) in counts { environment["FLEET_WAVE_\(name.uppercased())"] = "\(value)" }
-        session.note("fleet: wave \(wave.number) of \(count) done; running the gate.")
-        let result = await session.gate.run(command, environment: environment, timeout: .milliseconds(Int64(options.gateTimeoutSeconds * 1000)))
+        note("fleet: wave \(wave.number) of \(count) done; running the gate.")
+        let result = await gate.run(command, environment: environment, timeout: .milliseconds(Int64(options.gateTimeoutSeconds * 1000)))
         let output = result.lastLine.escapingControlCharacters
         try database.updateWave(runID: runID, number: wave.number, state: result.passed ? .passed : .halted, gate: (Int(result.status), output))
         if result.passed { return nil }

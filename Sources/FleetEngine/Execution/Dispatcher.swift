@@ -1,13 +1,13 @@
 import FleetModel
 import Foundation
 
-/// Carries out tasks against the SignalWire API. The scheduler (`Scheduler`) only knows start,
-/// finished and retry-at; what one answer means for a task is `TaskStep`'s, a pure function.
+/// Sends the requests of a batch of tasks and records their answers; the `Scheduler` decides
+/// which request goes when, and `TaskStep` (a pure function) what an answer means for its task.
 /// Each HTTP request is one child task of a structured task group; at most `concurrency` are in
 /// flight (a request's slot is free once its answer is in, while the answer is committed), each
 /// space keeps its own rate, a task waiting out a backoff holds no slot, and the circuit breaker
 /// stops a space whose host cannot be reached.
-package struct Executor: Sendable {
+package struct Dispatcher: Sendable {
     package let api: SignalWireAPI
     package let options: ExecutionOptions
     package let mode: StepContext.Mode
@@ -18,7 +18,8 @@ package struct Executor: Sendable {
     package let random: @Sendable () -> Double
 
     package init(api: SignalWireAPI, options: ExecutionOptions, mode: StepContext.Mode = .apply, clock: any FleetClock,
-                recorder: (any TaskRecorder)?, stop: StopSignal, progress: RunProgress, random: @escaping @Sendable () -> Double) {
+                 recorder: (any TaskRecorder)?, stop: StopSignal, progress: RunProgress,
+                 random: @escaping @Sendable () -> Double) {
         self.api = api
         self.options = options
         self.mode = mode
@@ -37,44 +38,74 @@ package struct Executor: Sendable {
         package var unreachable: [Int: String]
     }
 
-    /// Executes the tasks `indices` of `work`. `spaces` carries each space's rate and the
+    /// Carries out the tasks `indices` of `work`. `spaces` carries each space's rate and the
     /// circuit breaker from one wave to the next.
     package func run(_ work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: inout SpaceBook) async throws -> Batch {
-        var scheduler = Scheduler(executor: self, work: work, indices: indices, failureLimit: failureLimit, spaces: spaces)
+        var scheduler = Scheduler(work: work, indices: indices, failureLimit: failureLimit, spaces: spaces, options: options,
+                                  hosts: api.apiBase, clock: clock, stop: stop, progress: progress)
         defer { spaces = scheduler.spaces }
         try await withThrowingTaskGroup(of: Scheduler.Event.self) { group in
             group.addTask { [stop] in
                 await stop.wait()
                 return .stopRequested
             }
-            try await scheduler.loop(&group)
+            try await loop(&scheduler, &group)
             group.cancelAll()
         }
         return try scheduler.batch()
     }
 
+    /// Starts what the scheduler says may start, arms its wake-up, and hands it each event, until
+    /// it has nothing in flight and nothing it may start.
+    private func loop(_ scheduler: inout Scheduler, _ group: inout ThrowingTaskGroup<Scheduler.Event, any Error>) async throws {
+        while true {
+            // One reading of the clock for both: a request not yet due now is due later than
+            // `now` for the wake-up too, so its wake-up is always armed.
+            let now = clock.now()
+            for start in scheduler.startable(now: now) {
+                group.addTask { await perform(start.cursor, work: start.work, firstOfTask: start.firstOfTask) }
+            }
+            if let wake = scheduler.wakeUp(now: now) {
+                group.addTask { [clock] in
+                    try? await clock.sleep(for: wake - now)
+                    return .timer(wake)
+                }
+            }
+            if scheduler.isDone() { break }
+            guard let event = try await group.next() else { break }
+            if let commit = scheduler.handle(event) {
+                group.addTask { await record(commit.update, then: commit.next, index: commit.index) }
+            }
+        }
+        scheduler.close()
+    }
+
     /// One request of one task, to its answer's step: a child task of the group. Its concurrency
     /// slot is free once the answer is in; the record is committed by a child of its own.
-    func perform(_ cursor: TaskCursor, _ item: TaskWork, firstOfTask: Bool) async -> Scheduler.Event {
+    private func perform(_ cursor: TaskCursor, work item: TaskWork, firstOfTask: Bool) async -> Scheduler.Event {
         let startedAt = clock.date()
         let sent = clock.now()
-        let answer = switch cursor.phase {
-        case .read: await api.getProfile(space: item.project.space, credentials: item.credentials)
-        case .write(let desired): await api.putProfile(space: item.project.space, credentials: item.credentials, profile: desired)
-        }
+        let answer =
+            switch cursor.phase {
+            case .read: await api.getProfile(space: item.project.space, credentials: item.credentials)
+            case .write(let desired):
+                await api.putProfile(space: item.project.space, credentials: item.credentials, profile: desired)
+            }
         if Task.isCancelled { return .abandoned }
         progress.update { $0.requests += 1 }
-        let context = StepContext(mode: mode, force: options.force, patch: item.patch, expected: item.expected,
-                                  policy: RetryPolicy(maxAttempts: options.maxAttempts), taskID: item.taskID,
-                                  startedAt: startedAt, duration: clock.now() - sent, jitter: random())
+        let context = StepContext(
+            mode: mode, force: options.force, patch: item.patch, expected: item.expected,
+            policy: RetryPolicy(maxAttempts: options.maxAttempts), taskID: item.taskID,
+            startedAt: startedAt, duration: clock.now() - sent, jitter: random())
         let step = TaskStep.step(cursor, answer: answer, context: context)
-        let observation = Observation(index: cursor.index, sentAt: sent, status: answer.status, failure: answer.failure, firstOfTask: firstOfTask,
-                                      cursor: cursor)
+        let observation = Observation(
+            index: cursor.index, sentAt: sent, status: answer.status, failure: answer.failure, firstOfTask: firstOfTask,
+            cursor: cursor)
         return .answered(recorder == nil ? nil : step.record, step.next, observation)
     }
 
     /// Puts a task's update on disk before the task goes on: a child task of the group.
-    func record(_ update: TaskUpdate, then next: StepNext, index: Int) async -> Scheduler.Event {
+    private func record(_ update: TaskUpdate, then next: StepNext, index: Int) async -> Scheduler.Event {
         do {
             try await recorder?.commit([update])
             return .recorded(next, index: index)
