@@ -255,7 +255,7 @@ package final class SignalWireSimulator: Sendable {
             return Reply(status: 422, body: Self.errors(status: 422, title: "Invalid Parameter", code: "invalid_parameter",
                                                         details: issues.map(\.detail)))
         }
-        let patch = ProfileValidator.patch(from: object)
+        let patch = ProfilePatch(object)
         let stored = state.withLock { state -> SipProfile in
             let key = space + "/" + projectID
             var profile = patch.applied(to: state.profiles[key] ?? Self.initialProfile(space: space, projectID: projectID))

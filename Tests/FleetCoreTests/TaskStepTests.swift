@@ -11,9 +11,9 @@ import Testing
                                     defaultCiphers: ["AES_CM_128_HMAC_SHA1_80"], defaultEncryption: "optional", defaultSendAs: nil)
     static let patch = ProfilePatch(defaultCodecs: ["OPUS"], defaultEncryption: "required")
     static let desired = patch.applied(to: current)
-    static let allFields: Set<String> = ["domain", "domain_identifier", "default_codecs", "default_ciphers", "default_encryption", "default_send_as"]
+    static let allFields = Set(ProfileField.allCases)
 
-    static func answer(_ profile: SipProfile, status: Int = 200, fields: Set<String> = allFields) -> Result<SignalWireAPI.Answer, RequestFailure> {
+    static func answer(_ profile: SipProfile, status: Int = 200, fields: Set<ProfileField> = allFields) -> Result<SignalWireAPI.Answer, RequestFailure> {
         .success(SignalWireAPI.Answer(status: status, profile: profile, json: profile.jsonString(), fields: fields))
     }
 
@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func readLackingAFieldTheTemplateSetsIsProtocolAndWritesNothing() {
-        let output = TaskStep.step(Self.read(), answer: Self.answer(Self.current, fields: ["domain_identifier", "default_encryption"]), context: Self.context())
+        let output = TaskStep.step(Self.read(), answer: Self.answer(Self.current, fields: [.domainIdentifier, .defaultEncryption]), context: Self.context())
 
         guard case .finish(.failed(let failure)) = output.next else { Issue.record("expected a failure"); return }
         #expect(failure.kind == .protocol)
@@ -105,7 +105,7 @@ import Testing
         let patch = ProfilePatch(defaultSendAs: .some("+15550001111"))
         var context = Self.context()
         context.patch = patch
-        let output = TaskStep.step(Self.read(), answer: Self.answer(Self.current, fields: Self.allFields.subtracting(["default_send_as"])), context: context)
+        let output = TaskStep.step(Self.read(), answer: Self.answer(Self.current, fields: Self.allFields.subtracting([.defaultSendAs])), context: context)
 
         if case .send = output.next {} else { Issue.record("a missing default_send_as is null, not missing") }
     }

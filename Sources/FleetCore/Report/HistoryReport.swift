@@ -29,7 +29,7 @@ package enum HistoryReport {
     /// A stored profile as one line of its writable fields.
     static func profileText(_ json: String) -> String {
         guard let profile = SipProfile.decode(Data(json.utf8)) else { return json.escapingControlCharacters }
-        return ProfilePatch.fieldOrder.map { "\($0) \(profile.value(of: $0).shortText)" }.joined(separator: ", ").escapingControlCharacters
+        return ProfileField.allCases.map { "\($0.key) \($0.value(in: profile).shortText)" }.joined(separator: ", ").escapingControlCharacters
     }
 
     package static func json(_ project: Project, _ entries: [ProjectHistoryEntry]) throws -> String {

@@ -43,7 +43,7 @@ package struct PlanReport: Sendable {
     /// whose new value differs from project to project is one line with an example.
     package func summary(maxVariants: Int = 4) -> [String] {
         var lines: [String] = []
-        for field in ProfilePatch.fieldOrder {
+        for field in ProfileField.allCases {
             let changes = self.changes.flatMap { change in change.changes.filter { $0.field == field }.map { (change.project, $0) } }
             guard !changes.isEmpty else { continue }
             let variants = Dictionary(grouping: changes) { $0.1.text }
@@ -53,7 +53,7 @@ package struct PlanReport: Sendable {
                 }
             } else {
                 let example = changes[0].1.text.escapingControlCharacters
-                lines.append("  \(field): \(variants.count) different changes, e.g. \(example.dropFirst(field.count + 2)): \(Self.projects(changes.map(\.0)))")
+                lines.append("  \(field.key): \(variants.count) different changes, e.g. \(example.dropFirst(field.key.count + 2)): \(Self.projects(changes.map(\.0)))")
             }
         }
         return lines
@@ -106,7 +106,3 @@ package struct PlanReport: Sendable {
     }
 }
 
-extension ProfilePatch {
-    /// The writable fields in the API's order.
-    package static let fieldOrder = ProfileValidator.writableFields
-}

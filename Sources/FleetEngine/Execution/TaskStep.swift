@@ -117,10 +117,10 @@ package enum TaskStep {
     }
 
     private static func read(_ answer: SignalWireAPI.Answer, cursor: TaskCursor, context: StepContext, record: inout TaskUpdate) -> StepNext {
-        let missing = context.patch.fields.subtracting(answer.fields).subtracting(["default_send_as"])
+        let missing = context.patch.fields.filter { !answer.fields.contains($0) && !$0.nullMeansEmpty }
         if !missing.isEmpty {
             return .finish(.failed(RequestFailure(kind: .protocol, httpStatus: answer.status, message:
-                "the profile the API answered has no \(missing.sorted().joined(separator: ", ")); fleet could not restore it later, so it wrote nothing")))
+                "the profile the API answered has no \(missing.map(\.key).sorted().joined(separator: ", ")); fleet could not restore it later, so it wrote nothing")))
         }
         let current = answer.profile
         let desired = context.patch.applied(to: current)

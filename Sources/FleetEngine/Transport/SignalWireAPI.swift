@@ -25,9 +25,9 @@ package struct SignalWireAPI: Sendable {
         package var json: String
         /// The keys the answer had: a field the template sets must be among them, or the profile
         /// could not be restored later.
-        package var fields: Set<String>
+        package var fields: Set<ProfileField>
 
-        package init(status: Int, profile: SipProfile, json: String, fields: Set<String>) {
+        package init(status: Int, profile: SipProfile, json: String, fields: Set<ProfileField>) {
             self.status = status
             self.profile = profile
             self.json = json

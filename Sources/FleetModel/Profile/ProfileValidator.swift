@@ -1,14 +1,6 @@
 /// The rules of `UpdateSipProfileRequest` in the OpenAPI file, shared by template checks and the
 /// simulator so both reject exactly what the API rejects.
 package enum ProfileValidator {
-    package static let codecs = ["OPUS", "G722", "PCMU", "PCMA", "VP8", "H264"]
-    package static let ciphers = [
-        "AEAD_AES_256_GCM_8", "AES_256_CM_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_80",
-        "AES_256_CM_HMAC_SHA1_32", "AES_CM_128_HMAC_SHA1_32",
-    ]
-    package static let encryptions = ["required", "optional"]
-    package static let writableFields = ["domain_identifier", "default_codecs", "default_ciphers", "default_encryption", "default_send_as"]
-
     package struct Issue: Sendable, Equatable {
         /// The field, with an index for list items: `default_codecs[1]`.
         package var field: String
@@ -22,50 +14,43 @@ package enum ProfileValidator {
             return [Issue(field: "body", detail: "the body must be a JSON object, not \(body.typeName)")]
         }
         var issues: [Issue] = []
-        for key in object.keys.sorted() where !writableFields.contains(key) {
+        for key in object.keys.sorted() where ProfileField(rawValue: key) == nil {
             let hint = key == "domain" ? " (domain is read-only)" : ""
-            issues.append(Issue(field: key, detail: "unknown field \"\(key)\"\(hint); allowed fields are \(writableFields.joined(separator: ", "))"))
+            issues.append(Issue(field: key, detail: "unknown field \"\(key)\"\(hint); allowed fields are \(ProfileField.keys)"))
         }
-        for field in writableFields {
-            guard let value = object[field] else { continue }
-            switch field {
-            case "domain_identifier":
-                if case .string = value { break }
-                issues.append(Issue(field: field, detail: "\(field) must be a string, not \(value.typeName)"))
-            case "default_codecs":
-                issues += listIssues(field, value, allowed: codecs, skipping: skipping)
-            case "default_ciphers":
-                issues += listIssues(field, value, allowed: ciphers, skipping: skipping)
-            case "default_encryption":
-                guard case .string(let text) = value else {
-                    issues.append(Issue(field: field, detail: "\(field) must be a string, not \(value.typeName)"))
-                    break
-                }
-                if !skipping(text) && !encryptions.contains(text) {
-                    issues.append(Issue(field: field, detail: "\(field) \"\(text)\" is not one of \(encryptions.joined(separator: ", "))"))
-                }
-            default:
-                switch value {
-                case .null: break
-                case .string(let text):
-                    if !skipping(text) && !text.isEmpty && !isE164(text) {
-                        issues.append(Issue(field: field, detail: "\(field) \"\(text)\" is not an E.164 number (+ then 2 to 15 digits, the first not 0), null or \"\""))
-                    }
-                default:
-                    issues.append(Issue(field: field, detail: "\(field) must be a string or null, not \(value.typeName)"))
-                }
-            }
+        for field in ProfileField.allCases {
+            guard let value = object[field.key] else { continue }
+            issues += field.isList ? listIssues(field, value, skipping: skipping) : textIssues(field, value, skipping: skipping)
         }
         return issues
     }
 
-    private static func listIssues(_ field: String, _ value: JSONValue, allowed: [String], skipping: (String) -> Bool) -> [Issue] {
-        guard case .array(let items) = value else {
-            return [Issue(field: field, detail: "\(field) must be an array of strings, not \(value.typeName)")]
+    /// A string field: one of `allowed` if it has them; `default_send_as` also null, "" or E.164.
+    private static func textIssues(_ field: ProfileField, _ value: JSONValue, skipping: (String) -> Bool) -> [Issue] {
+        let name = field.key
+        guard case .string(let text) = value else {
+            if value == .null && field.nullMeansEmpty { return [] }
+            let shape = field.nullMeansEmpty ? "a string or null" : "a string"
+            return [Issue(field: name, detail: "\(name) must be \(shape), not \(value.typeName)")]
         }
+        if skipping(text) { return [] }
+        if let allowed = field.allowed, !allowed.contains(text) {
+            return [Issue(field: name, detail: "\(name) \"\(text)\" is not one of \(allowed.joined(separator: ", "))")]
+        }
+        if field == .defaultSendAs && !text.isEmpty && !isE164(text) {
+            return [Issue(field: name, detail: "\(name) \"\(text)\" is not an E.164 number (+ then 2 to 15 digits, the first not 0), null or \"\"")]
+        }
+        return []
+    }
+
+    private static func listIssues(_ field: ProfileField, _ value: JSONValue, skipping: (String) -> Bool) -> [Issue] {
+        guard case .array(let items) = value else {
+            return [Issue(field: field.key, detail: "\(field.key) must be an array of strings, not \(value.typeName)")]
+        }
+        let allowed = field.allowed ?? []
         var issues: [Issue] = []
         for (position, item) in items.enumerated() {
-            let path = "\(field)[\(position)]"
+            let path = "\(field.key)[\(position)]"
             guard case .string(let text) = item else {
                 issues.append(Issue(field: path, detail: "\(path) must be a string, not \(item.typeName)"))
                 continue
@@ -82,16 +67,5 @@ package enum ProfileValidator {
         let bytes = Array(text.utf8)
         guard bytes.count >= 3, bytes.count <= 16, bytes[0] == UInt8(ascii: "+"), bytes[1] != UInt8(ascii: "0") else { return false }
         return bytes.dropFirst().allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-    }
-
-    /// A validated body as the profile fields it sets.
-    package static func patch(from object: [String: JSONValue]) -> ProfilePatch {
-        var patch = ProfilePatch()
-        patch.domainIdentifier = object["domain_identifier"]?.string
-        patch.defaultCodecs = object["default_codecs"]?.strings
-        patch.defaultCiphers = object["default_ciphers"]?.strings
-        patch.defaultEncryption = object["default_encryption"]?.string
-        if let sendAs = object["default_send_as"] { patch.defaultSendAs = .some(sendAs.string) }
-        return patch
     }
 }

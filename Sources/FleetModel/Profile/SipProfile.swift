@@ -20,35 +20,37 @@ package struct SipProfile: Sendable, Equatable, Codable {
         self.defaultSendAs = defaultSendAs
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case domain
-        case domainIdentifier = "domain_identifier"
-        case defaultCodecs = "default_codecs"
-        case defaultCiphers = "default_ciphers"
-        case defaultEncryption = "default_encryption"
-        case defaultSendAs = "default_send_as"
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+        static let domain = Key(stringValue: "domain")
     }
 
+    /// Decodes strictly: a field of another shape than the API's is an error.
     package init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        domain = try container.decodeIfPresent(String.self, forKey: .domain)
-        domainIdentifier = try container.decodeIfPresent(String.self, forKey: .domainIdentifier)
-        defaultCodecs = try container.decodeIfPresent([String].self, forKey: .defaultCodecs)
-        defaultCiphers = try container.decodeIfPresent([String].self, forKey: .defaultCiphers)
-        defaultEncryption = try container.decodeIfPresent(String.self, forKey: .defaultEncryption)
-        defaultSendAs = try container.decodeIfPresent(String.self, forKey: .defaultSendAs)
+        let container = try decoder.container(keyedBy: Key.self)
+        self.init(domain: try container.decodeIfPresent(String.self, forKey: .domain))
+        for field in ProfileField.allCases {
+            let key = Key(stringValue: field.key)
+            let value = try container.decodeIfPresent(JSONValue.self, forKey: key) ?? .null
+            guard value == .null || (field.isList ? value.strings != nil : value.string != nil) else {
+                throw DecodingError.typeMismatch(JSONValue.self, .init(codingPath: [key], debugDescription: "\(field.key) is \(value.typeName)"))
+            }
+            field.set(value, in: &self)
+        }
     }
 
     /// Encodes every field it has; `default_send_as` is always written (null when unset) because
     /// a PUT carries the whole profile.
     package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
+        var container = encoder.container(keyedBy: Key.self)
         try container.encodeIfPresent(domain, forKey: .domain)
-        try container.encodeIfPresent(domainIdentifier, forKey: .domainIdentifier)
-        try container.encodeIfPresent(defaultCodecs, forKey: .defaultCodecs)
-        try container.encodeIfPresent(defaultCiphers, forKey: .defaultCiphers)
-        try container.encodeIfPresent(defaultEncryption, forKey: .defaultEncryption)
-        if let defaultSendAs { try container.encode(defaultSendAs, forKey: .defaultSendAs) } else { try container.encodeNil(forKey: .defaultSendAs) }
+        for field in ProfileField.allCases {
+            let value = field.value(in: self)
+            if value != .null || field.nullMeansEmpty { try container.encode(value, forKey: Key(stringValue: field.key)) }
+        }
     }
 
     /// The body of a PUT: the five writable fields, without `domain`.
@@ -58,36 +60,17 @@ package struct SipProfile: Sendable, Equatable, Codable {
         return copy
     }
 
-    /// Equality as SPEC.md defines it: the five writable fields, lists in order, null == "".
+    /// Equality as the API reference defines it: the five writable fields, lists in order,
+    /// null == "" for `default_send_as`.
     package func hasSameSettings(as other: SipProfile) -> Bool {
-        domainIdentifier == other.domainIdentifier
-            && defaultCodecs == other.defaultCodecs
-            && defaultCiphers == other.defaultCiphers
-            && defaultEncryption == other.defaultEncryption
-            && (defaultSendAs ?? "") == (other.defaultSendAs ?? "")
-    }
-
-    /// One writable field's value as JSON (null when absent).
-    package func value(of field: String) -> JSONValue {
-        func list(_ items: [String]?) -> JSONValue { items.map { .array($0.map(JSONValue.string)) } ?? .null }
-        switch field {
-        case "domain_identifier": return domainIdentifier.map(JSONValue.string) ?? .null
-        case "default_codecs": return list(defaultCodecs)
-        case "default_ciphers": return list(defaultCiphers)
-        case "default_encryption": return defaultEncryption.map(JSONValue.string) ?? .null
-        default: return defaultSendAs.map(JSONValue.string) ?? .null
-        }
+        ProfileField.allCases.allSatisfy { $0.isSame(in: self, as: other) }
     }
 
     /// Each writable field that differs, in the API's field order, with its old and new value.
     package func changes(to desired: SipProfile) -> [FieldChange] {
-        var result: [FieldChange] = []
-        for field in ProfileValidator.writableFields {
-            let old = value(of: field), new = desired.value(of: field)
-            let same = field == "default_send_as" ? (defaultSendAs ?? "") == (desired.defaultSendAs ?? "") : old == new
-            if !same { result.append(FieldChange(field: field, old: old, new: new)) }
+        ProfileField.allCases.compactMap { field in
+            field.isSame(in: self, as: desired) ? nil : FieldChange(field: field, old: field.value(in: self), new: field.value(in: desired))
         }
-        return result
     }
 
     /// The profile as JSON, keys sorted, `default_send_as` always there (null when unset): what
@@ -97,18 +80,38 @@ package struct SipProfile: Sendable, Equatable, Codable {
 
     package func jsonString() -> String {
         var out = "{"
-        func field(_ key: CodingKeys, _ value: String) {
+        for key in Self.sortedKeys {
+            let value: String
+            switch key {
+            case .domain:
+                guard let domain else { continue }
+                value = JSONText.string(domain)
+            case .field(let field):
+                switch field.value(in: self) {
+                case .null where field.nullMeansEmpty: value = "null"
+                case .null: continue
+                case .string(let text): value = JSONText.string(text)
+                case let list: value = JSONText.array(list.strings ?? [])
+                }
+            }
             if out.utf8.count > 1 { out += "," }
-            out += "\"\(key.rawValue)\":" + value
+            out += "\"\(key.name)\":" + value
         }
-        if let defaultCiphers { field(.defaultCiphers, JSONText.array(defaultCiphers)) }
-        if let defaultCodecs { field(.defaultCodecs, JSONText.array(defaultCodecs)) }
-        if let defaultEncryption { field(.defaultEncryption, JSONText.string(defaultEncryption)) }
-        field(.defaultSendAs, defaultSendAs.map(JSONText.string) ?? "null")
-        if let domain { field(.domain, JSONText.string(domain)) }
-        if let domainIdentifier { field(.domainIdentifier, JSONText.string(domainIdentifier)) }
         return out + "}"
     }
+
+    private enum SortedKey {
+        case domain
+        case field(ProfileField)
+        var name: String {
+            switch self {
+            case .domain: "domain"
+            case .field(let field): field.key
+            }
+        }
+    }
+
+    private static let sortedKeys = ([.domain] + ProfileField.allCases.map(SortedKey.field)).sorted { $0.name < $1.name }
 
     package static func decode(_ data: Data) -> SipProfile? {
         answer(data)?.profile
@@ -117,38 +120,38 @@ package struct SipProfile: Sendable, Equatable, Codable {
     /// A profile as the API answered it, and the keys the answer had; nil when it is not a JSON
     /// object or a field has another type than the API's. Read with fleet's own JSON reader:
     /// Foundation's decoder cost a tenth of a rollout's CPU.
-    package static func answer(_ data: Data) -> (profile: SipProfile, fields: Set<String>)? {
+    package static func answer(_ data: Data) -> (profile: SipProfile, fields: Set<ProfileField>)? {
         guard case .object(let object)? = try? JSONParser.parse(data) else { return nil }
-        /// `.some(nil)` for a field absent or null, nil for one of another type than `read` takes.
-        func field<T>(_ key: CodingKeys, _ read: (JSONValue) -> T?) -> T?? {
-            guard let value = object[key.rawValue], value != .null else { return .some(nil) }
-            return read(value).map { .some($0) }
+        var profile = SipProfile()
+        switch object["domain"] ?? .null {
+        case .null: break
+        case .string(let domain): profile.domain = domain
+        default: return nil
         }
-        func text(_ key: CodingKeys) -> String?? { field(key, \.string) }
-        func list(_ key: CodingKeys) -> [String]?? { field(key, \.strings) }
-        guard let domain = text(.domain), let domainIdentifier = text(.domainIdentifier), let codecs = list(.defaultCodecs),
-              let ciphers = list(.defaultCiphers), let encryption = text(.defaultEncryption), let sendAs = text(.defaultSendAs) else { return nil }
-        let profile = SipProfile(domain: domain, domainIdentifier: domainIdentifier, defaultCodecs: codecs, defaultCiphers: ciphers,
-                                 defaultEncryption: encryption, defaultSendAs: sendAs)
-        return (profile, Set(object.keys))
+        for field in ProfileField.allCases {
+            guard let value = object[field.key], value != .null else { continue }
+            guard field.isList ? value.strings != nil : value.string != nil else { return nil }
+            field.set(value, in: &profile)
+        }
+        return (profile, Set(object.keys.compactMap(ProfileField.init(rawValue:))))
     }
 
 }
 
 /// One field a write would change, with its values as JSON.
 package struct FieldChange: Sendable, Equatable, Hashable, Codable {
-    package var field: String
+    package var field: ProfileField
     package var old: JSONValue
     package var new: JSONValue
 
-    package init(field: String, old: JSONValue, new: JSONValue) {
+    package init(field: ProfileField, old: JSONValue, new: JSONValue) {
         self.field = field
         self.old = old
         self.new = new
     }
 
     /// `default_codecs: [PCMU, PCMA] → [OPUS, G722, PCMU]`
-    package var text: String { "\(field): \(old.shortText) → \(new.shortText)" }
+    package var text: String { "\(field.key): \(old.shortText) → \(new.shortText)" }
 }
 
 /// The writable fields a template sets; the rest of the profile is kept as the API has it.
@@ -172,30 +175,52 @@ package struct ProfilePatch: Sendable, Equatable {
     /// The whole writable profile a PUT sends: the patch over the current one.
     package func applied(to current: SipProfile) -> SipProfile {
         var desired = current.writable
-        if let domainIdentifier { desired.domainIdentifier = domainIdentifier }
-        if let defaultCodecs { desired.defaultCodecs = defaultCodecs }
-        if let defaultCiphers { desired.defaultCiphers = defaultCiphers }
-        if let defaultEncryption { desired.defaultEncryption = defaultEncryption }
-        if let defaultSendAs { desired.defaultSendAs = defaultSendAs }
+        let values = self.values
+        for field in fields { field.copy(from: values, to: &desired) }
         return desired
     }
 
     /// The writable fields the patch sets.
-    package var fields: Set<String> {
-        var fields: Set<String> = []
-        if domainIdentifier != nil { fields.insert("domain_identifier") }
-        if defaultCodecs != nil { fields.insert("default_codecs") }
-        if defaultCiphers != nil { fields.insert("default_ciphers") }
-        if defaultEncryption != nil { fields.insert("default_encryption") }
-        if defaultSendAs != nil { fields.insert("default_send_as") }
+    package var fields: Set<ProfileField> {
+        var fields: Set<ProfileField> = []
+        if domainIdentifier != nil { fields.insert(.domainIdentifier) }
+        if defaultCodecs != nil { fields.insert(.defaultCodecs) }
+        if defaultCiphers != nil { fields.insert(.defaultCiphers) }
+        if defaultEncryption != nil { fields.insert(.defaultEncryption) }
+        if defaultSendAs != nil { fields.insert(.defaultSendAs) }
         return fields
+    }
+
+    /// The values it sets, as a profile (a field it does not set is unset there).
+    private var values: SipProfile {
+        SipProfile(domainIdentifier: domainIdentifier, defaultCodecs: defaultCodecs, defaultCiphers: defaultCiphers,
+                   defaultEncryption: defaultEncryption, defaultSendAs: defaultSendAs ?? nil)
+    }
+
+    /// The patch that sets `fields` to their values in `object` (a validated body).
+    package init(_ object: [String: JSONValue]) {
+        var values = SipProfile()
+        var fields: Set<ProfileField> = []
+        for field in ProfileField.allCases {
+            guard let value = object[field.key] else { continue }
+            field.set(value, in: &values)
+            fields.insert(field)
+        }
+        self.init(values, fields: fields)
+    }
+
+    /// A patch that sets `fields` to their values in `profile`.
+    package init(_ profile: SipProfile, fields: Set<ProfileField>) {
+        self.init(domainIdentifier: fields.contains(.domainIdentifier) ? profile.domainIdentifier : nil,
+                  defaultCodecs: fields.contains(.defaultCodecs) ? profile.defaultCodecs : nil,
+                  defaultCiphers: fields.contains(.defaultCiphers) ? profile.defaultCiphers : nil,
+                  defaultEncryption: fields.contains(.defaultEncryption) ? profile.defaultEncryption : nil,
+                  defaultSendAs: fields.contains(.defaultSendAs) ? .some(profile.defaultSendAs) : nil)
     }
 
     /// A patch that sets every writable field of `profile` (how rollback puts a profile back).
     package init(exactly profile: SipProfile) {
-        self.init(domainIdentifier: profile.domainIdentifier, defaultCodecs: profile.defaultCodecs,
-                  defaultCiphers: profile.defaultCiphers, defaultEncryption: profile.defaultEncryption,
-                  defaultSendAs: .some(profile.defaultSendAs))
+        self.init(profile, fields: Set(ProfileField.allCases))
     }
 }
 
@@ -203,6 +228,6 @@ extension ProfilePatch {
     /// The fields the patch sets, as a JSON object.
     package var json: JSONValue {
         let profile = applied(to: SipProfile())
-        return .object(Dictionary(uniqueKeysWithValues: fields.map { ($0, profile.value(of: $0)) }))
+        return .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value(in: profile)) }))
     }
 }

@@ -32,7 +32,7 @@ package struct Template: Sendable {
         for text in Self.strings(in: value) {
             if let problem = Placeholders.names(in: text).problem { problems.append(problem) }
         }
-        if object.isEmpty { problems.append("the template sets no field; give at least one of \(ProfileValidator.writableFields.joined(separator: ", "))") }
+        if object.isEmpty { problems.append("the template sets no field; give at least one of \(ProfileField.keys)") }
         if !problems.isEmpty {
             throw FleetError("\(name) is not a valid template; fix it and try again.",
                              details: problems.map { "\(name): \($0.escapingControlCharacters)" })
@@ -82,7 +82,7 @@ package struct Template: Sendable {
         guard problems.isEmpty, case .object(let object) = rendered else {
             return .failure(RenderError(project: project, problems: problems))
         }
-        return .success(ProfileValidator.patch(from: object))
+        return .success(ProfilePatch(object))
     }
 
     /// Renders for every project, or throws one error with every problem once, with how many
