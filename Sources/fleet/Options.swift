@@ -88,13 +88,13 @@ struct SelectionOptions: ParsableArguments {
 
 /// How fast a command that only reads (plan, verify) may go.
 struct ReadOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Requests in flight at most (default 16).", valueName: "n"))
+    @Option(help: ArgumentHelp("Requests in flight at most, 1 to 1024.", valueName: "n"))
     var concurrency: Int = ExecutionOptions().concurrency
 
-    @Option(help: ArgumentHelp("Requests per second per space at most (default 50).", valueName: "r"))
+    @Option(help: ArgumentHelp("Requests per second per space at most.", valueName: "r"))
     var rate: Double = ExecutionOptions().rate
 
-    @Option(help: ArgumentHelp("Seconds one request may take (default 30).", valueName: "s"))
+    @Option(help: ArgumentHelp("Seconds one request may take.", valueName: "s"))
     var timeout: Double = ExecutionOptions().timeoutSeconds
 
     func validate() throws {
@@ -127,13 +127,13 @@ struct ExecutionFlags: ParsableArguments {
     var canary: Int?
 
     @Option(help: ArgumentHelp("Cumulative wave ends, counts or shares: 10,10%,50%,100%. A wave with a failure halts the run before the next.", valueName: "list"))
-    var waves: String?
+    var waves: WaveList?
 
     @Option(name: .customLong("max-failures"), help: ArgumentHelp("Stop starting tasks once N (or N% of the tasks of a wave) have failed in this execution.", valueName: "n|n%"))
-    var maxFailures: String?
+    var maxFailures: FailureLimit?
 
-    @Option(help: ArgumentHelp("Wait this long after each wave before the next: 30s, 10m, 1h.", valueName: "duration"))
-    var bake: String?
+    @Option(help: ArgumentHelp("Wait this long after each wave before the next: 30s, 10m, 1h (at most 7 days).", valueName: "duration"))
+    var bake: BakeTime?
 
     @Option(help: ArgumentHelp("A shell command run after each wave (and its bake); anything but exit 0 halts the run.", valueName: "command"))
     var gate: String?
@@ -173,12 +173,7 @@ struct ExecutionFlags: ParsableArguments {
         if let maxAttempts { try check((1...100).contains(maxAttempts), "--max-attempts must be between 1 and 100.") }
         if let canary { try check(canary >= 1 && canary <= 10_000_000, "--canary must be a number of projects, at least 1.") }
         try check(canary == nil || waves == nil, "--canary and --waves cannot be given together; --canary N is --waves N,100%.")
-        if let waves { try check(WaveEnd.parseList(waves) != nil, "--waves must list counts or shares such as 10,10%,50%,100%.") }
-        if let maxFailures { try check(FailureLimit(argument: maxFailures) != nil, "--max-failures must be a count such as 10 or a share such as 5%.") }
-        if let bake {
-            try check(BakeDuration.parse(bake) != nil, "--bake must be a duration such as 30s, 10m or 1h (at most 7 days).")
-            try check(canary != nil || waves != nil, "--bake waits between waves; give --waves or --canary too.")
-        }
+        if bake != nil { try check(canary != nil || waves != nil, "--bake waits between waves; give --waves or --canary too.") }
         if let gateTimeout { try check(gateTimeout.isFinite && (1...86_400).contains(gateTimeout), "--gate-timeout must be between 1 and 86400 seconds.") }
     }
 
@@ -190,9 +185,9 @@ struct ExecutionFlags: ParsableArguments {
         if let maxAttempts { options.maxAttempts = maxAttempts }
         if let timeout { options.timeoutSeconds = timeout }
         if let canary { (options.canary, options.waves) = (canary, nil) }
-        if let waves { (options.waves, options.canary) = (WaveEnd.parseList(waves), nil) }
-        if let maxFailures { options.maxFailures = FailureLimit(argument: maxFailures) }
-        if let bake { options.bakeSeconds = BakeDuration.parse(bake) }
+        if let waves { (options.waves, options.canary) = (waves.ends, nil) }
+        if let maxFailures { options.maxFailures = maxFailures }
+        if let bake { options.bakeSeconds = bake.seconds }
         if let gate { options.gate = gate }
         if let gateTimeout { options.gateTimeoutSeconds = gateTimeout }
         if rollbackOnHalt { options.rollbackOnHalt = true }

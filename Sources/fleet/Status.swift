@@ -32,26 +32,18 @@ struct Status: FleetCommand {
     @Argument(help: ArgumentHelp("The run id (default: the latest run).", valueName: "run"))
     var run: Int64?
 
-    @Flag(help: "Print one JSON object (the schema in the README).")
-    var json = false
-
-    @Flag(help: "Print one CSV row per project.")
-    var csv = false
+    @Flag var format: OutputFormat?
 
     @Flag(help: "List every failed project, and only those.")
     var failed = false
-
-    func validate() throws {
-        if json && csv { throw ValidationError("--json and --csv cannot be given together.") }
-    }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let database = try database.open(.read, context)
         let run = try database.requireRun(run)
         let report = try StatusReport.load(run, from: database, now: context.clock.date(), failedOnly: failed)
-        if json {
+        if format == .json {
             context.console.out(try report.json())
-        } else if csv {
+        } else if format == .csv {
             context.console.outRaw(report.csv())
         } else {
             context.console.out(report.text(hint: self.database.hint(context), projectsPerGroup: failed ? nil : 10))
