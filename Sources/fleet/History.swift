@@ -31,7 +31,12 @@ struct History: FleetCommand {
         let database = try database.open(.read, context)
         let project = try database.project(named: project)
         let history = try database.history(of: project)
-        context.console.out(json ? try HistoryReport.json(project, history) : HistoryReport.text(project, history).joined(separator: "\n"))
+        if json {
+            let runs = try history.map { try database.runSummary(of: $0.run, now: context.clock.date()) }
+            context.console.out(try HistoryReport.json(project, history, runs: runs))
+        } else {
+            context.console.out(HistoryReport.text(project, history).joined(separator: "\n"))
+        }
         return .success
     }
 }

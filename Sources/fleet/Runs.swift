@@ -23,28 +23,10 @@ struct Runs: FleetCommand {
     @Flag(help: "Print a JSON array.")
     var json = false
 
-    struct Entry: Encodable {
-        var id: Int64
-        var kind: String
-        var template: String
-        var template_sha256: String
-        var state: String
-        var started_at: String
-        @NullEncoded var finished_at: String?
-        @NullEncoded var rollback_of: Int64?
-        @NullEncoded var rolled_back_by: Int64?
-        var duration_s: Double
-        var counts: TaskCounts
-    }
-
     func run(in context: CommandContext) async throws -> ExitStatus {
         let summaries = try database.open(.read, context).runSummaries(now: context.clock.date())
         if json {
-            context.console.out(try ReportJSON.encode(summaries.map {
-                Entry(id: $0.run.id, kind: $0.run.kind.rawValue, template: $0.run.templateName, template_sha256: $0.run.templateSHA256,
-                      state: $0.state.rawValue, started_at: $0.run.startedAt, finished_at: $0.run.finishedAt, rollback_of: $0.run.rollbackOf,
-                      rolled_back_by: $0.rolledBackBy, duration_s: ($0.duration * 1000).rounded() / 1000, counts: $0.counts)
-            }))
+            context.console.out(try ReportJSON.encode(summaries.map(RunJSON.init)))
             return .success
         }
         if summaries.isEmpty {

@@ -32,7 +32,9 @@ package enum HistoryReport {
         return ProfileField.allCases.map { "\($0.key) \($0.value(in: profile).shortText)" }.joined(separator: ", ").escapingControlCharacters
     }
 
-    package static func json(_ project: Project, _ entries: [ProjectHistoryEntry]) throws -> String {
+    /// The JSON of a project's history: each run that touched it (`runs[i]` the summary of
+    /// `entries[i]`'s run) as `fleet runs --json` shows it, with the project's part in it.
+    package static func json(_ project: Project, _ entries: [ProjectHistoryEntry], runs: [RunSummary]) throws -> String {
         struct Attempt: Encodable {
             var number: Int
             var method: String
@@ -43,11 +45,7 @@ package enum HistoryReport {
             @NullEncoded var message: String?
         }
         struct Entry: Encodable {
-            var run: Int64
-            var kind: String
-            var template_name: String
-            var run_state: String
-            @NullEncoded var rolled_back_by: Int64?
+            var run: RunJSON
             var status: String
             var wave: Int
             @NullEncoded var error_kind: String?
@@ -62,9 +60,8 @@ package enum HistoryReport {
             var label: String
             var runs: [Entry]
         }
-        let runs = entries.map { entry in
-            Entry(run: entry.run.id, kind: entry.run.kind.rawValue, template_name: entry.run.templateName, run_state: entry.runState.rawValue, rolled_back_by: entry.rolledBackBy,
-                  status: entry.task.state.rawValue, wave: entry.task.wave, error_kind: entry.task.errorKind?.rawValue, error: entry.task.error,
+        let runs = zip(entries, runs).map { entry, summary in
+            Entry(run: RunJSON(summary), status: entry.task.state.rawValue, wave: entry.task.wave, error_kind: entry.task.errorKind?.rawValue, error: entry.task.error,
                   attempts: entry.attempts.map { Attempt(number: $0.number, method: $0.method, started_at: $0.startedAt, duration_ms: $0.durationMs,
                                                          http_status: $0.httpStatus, error_kind: $0.errorKind?.rawValue, message: $0.message) },
                   before: entry.before.flatMap { JSONValue.parse(Data($0.utf8)) }, after: entry.after.flatMap { JSONValue.parse(Data($0.utf8)) })

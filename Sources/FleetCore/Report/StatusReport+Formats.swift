@@ -8,12 +8,7 @@ extension StatusReport {
     /// written by hand (a run may have 100,000 of them; `JSONEncoder` took 1 s there), the rest
     /// by `ReportJSON`.
     package func json() throws -> String {
-        let options = (try? run.executionOptions()).map(OptionsJSON.init)
-        let runJSON = RunJSON(id: run.id, kind: run.kind.rawValue, template_name: run.templateName, template_sha256: run.templateSHA256,
-                              state: state.rawValue, started_at: run.startedAt, finished_at: run.finishedAt, api_base: run.apiBase,
-                              options: options, executions: executions.count, duration_s: (duration * 1000).rounded() / 1000,
-                              halt_reason: state == .halted ? run.haltReason : nil, rollback_of: run.rollbackOf,
-                              rolled_back_by: rolledBackBy)
+        let runJSON = RunJSON(summary)
         let spaceJSON = spaces.map { SpaceJSON(space: $0.space, rate: ($0.rate * 100).rounded() / 100, throttled: $0.throttled, stopped: $0.stopped) }
         let waveJSON = waves.map { wave, counts in
             WaveJSON(number: wave.number, state: wave.state.rawValue, counts: Dictionary(uniqueKeysWithValues: counts),
@@ -48,50 +43,6 @@ extension StatusReport {
                           project.httpStatus.map(String.init) ?? "", "\(project.attempts)", project.error ?? ""].map(CSVCell.escape).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
-    }
-
-    struct RunJSON: Encodable {
-        var id: Int64
-        var kind: String
-        var template_name: String
-        var template_sha256: String
-        var state: String
-        var started_at: String
-        @NullEncoded var finished_at: String?
-        @NullEncoded var api_base: String?
-        @NullEncoded var options: OptionsJSON?
-        var executions: Int
-        var duration_s: Double
-        @NullEncoded var halt_reason: String?
-        @NullEncoded var rollback_of: Int64?
-        @NullEncoded var rolled_back_by: Int64?
-    }
-
-    /// The recorded options with the README's option names.
-    struct OptionsJSON: Encodable {
-        var concurrency: Int
-        var rate: Double
-        var max_attempts: Int
-        var timeout: Double
-        var waves: [String]?
-        var max_failures: String?
-        var bake: Double?
-        var gate: String?
-        var rollback_on_halt: Bool
-        var force: Bool
-
-        init(_ options: ExecutionOptions) {
-            concurrency = options.concurrency
-            rate = options.rate
-            max_attempts = options.maxAttempts
-            timeout = options.timeoutSeconds
-            waves = options.isStaged ? options.waveEnds.map(\.description) : nil
-            max_failures = options.maxFailures?.description
-            bake = options.bakeSeconds
-            gate = options.gate
-            rollback_on_halt = options.rollbackOnHalt
-            force = options.force
-        }
     }
 
     struct SpaceJSON: Encodable {

@@ -20,6 +20,11 @@ package struct StatusReport: Sendable {
     /// The latest rollback run of this one: its tasks are not to be retried.
     package var rolledBackBy: Int64?
 
+    /// The run's summary, as `fleet runs` shows it.
+    package var summary: RunSummary {
+        RunSummary(run: run, state: state, counts: counts, duration: duration, rolledBackBy: rolledBackBy, executions: executions.count)
+    }
+
     /// Reads the report of `run`; with `failedOnly`, `projects` holds the failed ones only.
     package static func load(_ run: Run, from database: FleetDatabase, now: Date, failedOnly: Bool = false) throws -> StatusReport {
         let state = database.effectiveState(of: run)

@@ -55,6 +55,17 @@ package struct RunSummary: Sendable {
     package var counts: TaskCounts
     package var duration: Double
     package var rolledBackBy: Int64?
+    /// How many times it was executed (a retry is one more).
+    package var executions: Int
+
+    package init(run: Run, state: RunState, counts: TaskCounts, duration: Double, rolledBackBy: Int64?, executions: Int) {
+        self.run = run
+        self.state = state
+        self.counts = counts
+        self.duration = duration
+        self.rolledBackBy = rolledBackBy
+        self.executions = executions
+    }
 }
 
 /// The reports' queries, all read-only, so they work on a read-only file and while another
@@ -145,6 +156,13 @@ extension FleetDatabase {
     }
 
     /// Every run, newest first, with its effective state, counts and duration.
+    /// One run's summary, as `runSummaries` gives it.
+    package func runSummary(of run: Run, now: Date) throws -> RunSummary {
+        let state = effectiveState(of: run)
+        return RunSummary(run: run, state: state, counts: try counts(of: run, state: state), duration: try duration(of: run, state: state, now: now),
+                          rolledBackBy: try rollbacks(of: run.id).first, executions: try executions(of: run.id).count)
+    }
+
     package func runSummaries(now: Date) throws -> [RunSummary] {
         let (runs, counts, executions, rollbacks) = try writer.read { db in
             let runs = try Run.order(Run.Columns.id.desc).fetchAll(db)
@@ -161,7 +179,8 @@ extension FleetDatabase {
             var entry = counts[run.id] ?? TaskCounts()
             entry.settle(runState: state)
             let duration = Self.duration(executions[run.id] ?? [], lastUpdate: try lastUpdate(of: run.id), running: state == .running, now: now)
-            return RunSummary(run: run, state: state, counts: entry, duration: duration, rolledBackBy: rollbacks[run.id])
+            return RunSummary(run: run, state: state, counts: entry, duration: duration, rolledBackBy: rollbacks[run.id],
+                              executions: executions[run.id]?.count ?? 0)
         }
     }
 }
