@@ -5,7 +5,7 @@ let package = Package(
     name: "fleet",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "fleet", targets: ["fleet"]),
+        .executable(name: "fleet", targets: ["fleet"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -26,13 +26,17 @@ let package = Package(
         .target(
             name: "FleetMigrations",
             path: "migrations",
-            resources: [.embedInCode("0001_schema.sql"), .embedInCode("0002_runs_waves_executions.sql"),
-                        .embedInCode("0003_database_identity.sql")]
+            resources: [
+                .embedInCode("0001_schema.sql"), .embedInCode("0002_runs_waves_executions.sql"),
+                .embedInCode("0003_database_identity.sql"),
+            ]
         ),
         .target(
             name: "FleetSamples",
             path: "samples",
-            resources: [.embedInCode("projects.csv"), .embedInCode("profile.json"), .embedInCode("corrected-tokens.csv")]
+            resources: [
+                .embedInCode("projects.csv"), .embedInCode("profile.json"), .embedInCode("corrected-tokens.csv"),
+            ]
         ),
         // The layers, each on the ones above it and nothing else:
         // FleetModel: values (profile, fields, template, options, outcomes, errors, JSON, time).
@@ -67,7 +71,9 @@ let package = Package(
         // FleetCore: the session (plan, rollout, retry, rollback, verify) and its reports.
         .target(
             name: "FleetCore",
-            dependencies: ["FleetModel", "FleetStore", "FleetEngine", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "FleetModel", "FleetStore", "FleetEngine", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "FleetSimulator",
@@ -123,11 +129,16 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetCommandTests",
-            dependencies: ["fleet", "FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator", "FleetTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "fleet", "FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator", "FleetTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "FleetEndToEndTests",
-            dependencies: ["FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator", "FleetTestSupport"]
+            dependencies: [
+                "FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator", "FleetTestSupport",
+            ]
         ),
     ]
 )

@@ -58,8 +58,11 @@ package final class SignalWireSimulator: Sendable {
     package let clock: any FleetClock
     private let log: RequestLog?
 
-    package init(accounts: SimulatorAccounts, configuration: SimulatorConfiguration = SimulatorConfiguration(), logPath: String? = nil,
-                clock: any FleetClock = SystemClock()) throws {
+    package init(
+        accounts: SimulatorAccounts, configuration: SimulatorConfiguration = SimulatorConfiguration(),
+        logPath: String? = nil,
+        clock: any FleetClock = SystemClock()
+    ) throws {
         self.configuration = configuration
         self.clock = clock
         state = Mutex(State(accounts: accounts.tokens, revoked: configuration.revoked))
@@ -79,7 +82,8 @@ package final class SignalWireSimulator: Sendable {
 
     /// The stored profile, or the initial one the project would get on first request.
     package func profile(space: String, projectID: String) -> SipProfile {
-        state.withLock { $0.profiles[space + "/" + projectID] } ?? Self.initialProfile(space: space, projectID: projectID)
+        state.withLock { $0.profiles[space + "/" + projectID] }
+            ?? Self.initialProfile(space: space, projectID: projectID)
     }
 
     package func setProfile(_ profile: SipProfile, space: String, projectID: String) {
@@ -152,9 +156,10 @@ package final class SignalWireSimulator: Sendable {
     /// A realistic profile for a project no one has written yet.
     package static func initialProfile(space: String, projectID: String) -> SipProfile {
         let identifier = "p" + projectID.prefix(8)
-        return SipProfile(domain: "\(space)-\(identifier).sip.signalwire.com", domainIdentifier: identifier,
-                          defaultCodecs: ["PCMU", "PCMA"], defaultCiphers: ["AES_CM_128_HMAC_SHA1_80"],
-                          defaultEncryption: "optional", defaultSendAs: nil)
+        return SipProfile(
+            domain: "\(space)-\(identifier).sip.signalwire.com", domainIdentifier: identifier,
+            defaultCodecs: ["PCMU", "PCMA"], defaultCiphers: ["AES_CM_128_HMAC_SHA1_80"],
+            defaultEncryption: "optional", defaultSendAs: nil)
     }
 
     // MARK: Behaviour
@@ -192,33 +197,45 @@ package final class SignalWireSimulator: Sendable {
             return (state.statistics.requests[projectID]!.values.reduce(0, +), reached)
         }
         for waiter in reached { waiter() }
-        let reply = decide(method: method, space: space, projectID: projectID, token: credentials?.password, body: body, number: number)
-        return Received(reply: reply, wait: configuration.latency + reply.delay, method: method, space: space, projectID: projectID, arrived: arrived)
+        let reply = decide(
+            method: method, space: space, projectID: projectID, token: credentials?.password, body: body, number: number
+        )
+        return Received(
+            reply: reply, wait: configuration.latency + reply.delay, method: method, space: space, projectID: projectID,
+            arrived: arrived)
     }
 
     /// Ends a request received earlier: it leaves the in-flight count and the log gets its line.
     package func complete(_ received: Received) -> Reply {
         state.withLock { $0.statistics.inFlight -= 1 }
         var reply = received.reply
-        log?.write(method: received.method, space: received.space, projectID: received.projectID, status: reply.drop ? 0 : reply.status,
-                   duration: clock.now() - received.arrived, at: clock.date())
+        log?.write(
+            method: received.method, space: received.space, projectID: received.projectID,
+            status: reply.drop ? 0 : reply.status,
+            duration: clock.now() - received.arrived, at: clock.date())
         if reply.drop { reply.body = Data() }
         return reply
     }
 
-    private func decide(method: String, space: String?, projectID: String?, token: String?, body: Data, number: Int) -> Reply {
+    private func decide(method: String, space: String?, projectID: String?, token: String?, body: Data, number: Int)
+        -> Reply
+    {
         if clock.now() < state.withLock({ $0.downUntil }) { return Reply(status: 503, body: Data(), drop: true) }
         guard method == "GET" || method == "PUT" else {
             return Reply(status: 405, body: Self.json(["error": "Method Not Allowed"]), headers: ["Allow": "GET, PUT"])
         }
         guard let space else { return Reply(status: 404, body: Self.json(["error": "Not Found"])) }
         if let limit = configuration.rateLimit, let retryAfter = countAgainstRateLimit(space: space, limit: limit) {
-            return Reply(status: 429, body: Self.errors(status: 429, title: "Too Many Requests", code: "rate_limit_exceeded",
-                                                        detail: "Rate limit of \(limit) requests per second exceeded for this space."),
-                         headers: ["Retry-After": retryAfter])
+            return Reply(
+                status: 429,
+                body: Self.errors(
+                    status: 429, title: "Too Many Requests", code: "rate_limit_exceeded",
+                    detail: "Rate limit of \(limit) requests per second exceeded for this space."),
+                headers: ["Retry-After": retryAfter])
         }
         guard let projectID, let token,
-              state.withLock({ $0.accounts[space]?[projectID] == token && !$0.revoked.contains(projectID) }) else {
+            state.withLock({ $0.accounts[space]?[projectID] == token && !$0.revoked.contains(projectID) })
+        else {
             return Reply(status: 401, body: Self.json(["error": "Unauthorized"]))
         }
         if number <= configuration.failFirst {
@@ -234,10 +251,13 @@ package final class SignalWireSimulator: Sendable {
             return limited
         } else {
             reply = put(body, space: space, projectID: projectID)
-            if reply.status == 201, configuration.writeLimit != nil { state.withLock { $0.writes[space, default: []].append(clock.now()) } }
+            if reply.status == 201, configuration.writeLimit != nil {
+                state.withLock { $0.writes[space, default: []].append(clock.now()) }
+            }
         }
         if chance(configuration.dropRate, projectID, number, salt: 2)
-            || (reply.status == 201 && chance(configuration.dropWriteRate, projectID, number, salt: 4)) {
+            || (reply.status == 201 && chance(configuration.dropWriteRate, projectID, number, salt: 4))
+        {
             reply.drop = true
         } else if chance(configuration.slowRate, projectID, number, salt: 3) {
             reply.delay = configuration.slowDelay
@@ -247,18 +267,25 @@ package final class SignalWireSimulator: Sendable {
 
     private func put(_ body: Data, space: String, projectID: String) -> Reply {
         guard let value = JSONValue.parse(body) else {
-            return Reply(status: 422, body: Self.errors(status: 422, title: "Invalid Parameter", code: "invalid_parameter",
-                                                        details: ["the body is not valid JSON"]))
+            return Reply(
+                status: 422,
+                body: Self.errors(
+                    status: 422, title: "Invalid Parameter", code: "invalid_parameter",
+                    details: ["the body is not valid JSON"]))
         }
         let issues = ProfileValidator.issues(in: value)
         guard issues.isEmpty, case .object(let object) = value else {
-            return Reply(status: 422, body: Self.errors(status: 422, title: "Invalid Parameter", code: "invalid_parameter",
-                                                        details: issues.map(\.detail)))
+            return Reply(
+                status: 422,
+                body: Self.errors(
+                    status: 422, title: "Invalid Parameter", code: "invalid_parameter",
+                    details: issues.map(\.detail)))
         }
         let patch = ProfilePatch(object)
         let stored = state.withLock { state -> SipProfile in
             let key = space + "/" + projectID
-            var profile = patch.applied(to: state.profiles[key] ?? Self.initialProfile(space: space, projectID: projectID))
+            var profile = patch.applied(
+                to: state.profiles[key] ?? Self.initialProfile(space: space, projectID: projectID))
             profile.domain = "\(space)-\(profile.domainIdentifier ?? "").sip.signalwire.com"
             state.profiles[key] = profile
             return profile
@@ -278,9 +305,12 @@ package final class SignalWireSimulator: Sendable {
         }
         guard let oldest else { return nil }
         let wait = Int(((oldest + limit.window - now).seconds).rounded(.up))
-        return Reply(status: 429, body: Self.errors(status: 429, title: "Too Many Requests", code: "rate_limit_exceeded",
-                                                    detail: "Write limit of \(limit.count) per \(limit.window.seconds) s exceeded for this space."),
-                     headers: configuration.retryAfter ? ["Retry-After": String(max(1, wait))] : [:])
+        return Reply(
+            status: 429,
+            body: Self.errors(
+                status: 429, title: "Too Many Requests", code: "rate_limit_exceeded",
+                detail: "Write limit of \(limit.count) per \(limit.window.seconds) s exceeded for this space."),
+            headers: configuration.retryAfter ? ["Retry-After": String(max(1, wait))] : [:])
     }
 
     /// nil when the request is within the limit, else the Retry-After value in seconds.
@@ -311,10 +341,12 @@ package final class SignalWireSimulator: Sendable {
     /// The user and password of a `Basic` Authorization header (the scheme in any case).
     static func credentials(_ authorization: String?) -> (user: String, password: String)? {
         guard let authorization, authorization.utf8.count > 6,
-              authorization.utf8.prefix(6).elementsEqual("basic ".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
+            authorization.utf8.prefix(6).elementsEqual("basic ".utf8, by: { $0 | 0x20 == $1 })
+        else { return nil }
         let encoded = authorization.utf8.dropFirst(6).drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
         guard let data = Data(base64Encoded: Data(encoded)),
-              let text = String(validating: data, as: UTF8.self), let colon = text.firstIndex(of: ":") else { return nil }
+            let text = String(validating: data, as: UTF8.self), let colon = text.firstIndex(of: ":")
+        else { return nil }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 
@@ -341,18 +373,22 @@ final class RequestLog: Sendable {
 
     init(path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw FleetError("cannot write the simulator log \(path).", status: .usage)
         }
         self.handle = Mutex(handle)
     }
 
     func write(method: String, space: String?, projectID: String?, status: Int, duration: Duration, at time: Date) {
+        // Its properties are the JSON keys of the schema, snake_case as written.
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         struct Line: Encodable {
             var time: String, method: String, space: String?, project_id: String?, status: Int, duration_ms: Double
         }
-        let line = Line(time: FleetDatabase.timestamp(time), method: method, space: space, project_id: projectID, status: status,
-                        duration_ms: (duration.milliseconds * 1000).rounded() / 1000)
+        let line = Line(
+            time: FleetDatabase.timestamp(time), method: method, space: space, project_id: projectID, status: status,
+            duration_ms: (duration.milliseconds * 1000).rounded() / 1000)
         guard var data = try? JSONEncoder().encode(line) else { return }
         data.append(0x0A)
         handle.withLock { $0.write(data) }

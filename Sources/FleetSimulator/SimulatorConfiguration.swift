@@ -36,7 +36,9 @@ package struct SimulatorConfiguration: Sendable {
     /// Parses `--write-limit N/S`: N writes per S seconds.
     package static func writeLimit(_ text: String) -> (count: Int, window: Duration)? {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let count = Int(parts[0]), count >= 1, let seconds = Double(parts[1]), seconds.isFinite, seconds > 0, seconds <= 3600 else {
+        guard parts.count == 2, let count = Int(parts[0]), count >= 1, let seconds = Double(parts[1]), seconds.isFinite,
+            seconds > 0, seconds <= 3600
+        else {
             return nil
         }
         return (count, .milliseconds(Int64(seconds * 1000)))
@@ -44,7 +46,8 @@ package struct SimulatorConfiguration: Sendable {
 
     /// Reads `--revoked FILE`: one project id per line (a CSV with a project_id column also works).
     package static func revokedProjects(path: String) throws -> Set<String> {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw FleetError("cannot read the revoked-projects file \(path).", status: .usage)
         }
         var ids: Set<String> = []
@@ -71,7 +74,9 @@ package struct SimulatorAccounts: Sendable {
     package static func fromCSV(paths: [String]) throws -> SimulatorAccounts {
         var accounts = SimulatorAccounts()
         for path in paths {
-            for row in try InventoryFile.load(path: path).rows { accounts.tokens[row.space, default: [:]][row.projectID] = row.token }
+            for row in try InventoryFile.load(path: path).rows {
+                accounts.tokens[row.space, default: [:]][row.projectID] = row.token
+            }
         }
         return accounts
     }
@@ -80,7 +85,8 @@ package struct SimulatorAccounts: Sendable {
     package static func fromDatabase(_ database: FleetDatabase, vault: TokenVault) throws -> SimulatorAccounts {
         var accounts = SimulatorAccounts()
         for project in try database.projects(Selection(includeDisabled: true)) {
-            accounts.tokens[project.space, default: [:]][project.projectID] = try vault.open(project.storedToken, project: project.projectID)
+            accounts.tokens[project.space, default: [:]][project.projectID] = try vault.open(
+                project.storedToken, project: project.projectID)
         }
         return accounts
     }

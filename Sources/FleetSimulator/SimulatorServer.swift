@@ -30,7 +30,9 @@ package struct SimulatorServer: Sendable {
     package var scheme: String { tls == nil ? "http" : "https" }
 
     /// Serves until the calling task is cancelled; `onReady` gets the bound port.
-    package func run(host: String = "127.0.0.1", port: Int = 0, onReady: @escaping @Sendable (Int) async -> Void) async throws {
+    package func run(host: String = "127.0.0.1", port: Int = 0, onReady: @escaping @Sendable (Int) async -> Void)
+        async throws
+    {
         let channel = try await bind(host: host, port: port)
         await onReady(channel.localAddress?.port ?? port)
         try await withTaskCancellationHandler {
@@ -41,7 +43,9 @@ package struct SimulatorServer: Sendable {
     }
 
     /// Serves until SIGINT or SIGTERM, then stops accepting connections and returns.
-    package func runUntilSignalled(host: String = "127.0.0.1", port: Int, onReady: @escaping @Sendable (Int) async -> Void) async throws {
+    package func runUntilSignalled(
+        host: String = "127.0.0.1", port: Int, onReady: @escaping @Sendable (Int) async -> Void
+    ) async throws {
         let channel = try await bind(host: host, port: port)
         let sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
@@ -50,17 +54,21 @@ package struct SimulatorServer: Sendable {
             source.resume()
             return source
         }
-        defer { sources.forEach { $0.cancel() } }
+        defer {
+            for source in sources { source.cancel() }
+        }
         await onReady(channel.localAddress?.port ?? port)
         try await channel.closeFuture.get()
     }
 
     /// Runs the simulator (on `port`, 0 for a free one) for the length of `body`, which gets the
     /// `--api-base` to use.
-    package func withRunning<T: Sendable>(port: Int = 0, _ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
-        try await LoopbackServer.withRunning({ onReady in try await run(port: port, onReady: onReady) }) { port in
-            try await body("\(scheme)://127.0.0.1:\(port)/{space}/api/relay/rest")
-        }
+    package func withRunning<T: Sendable>(port: Int = 0, _ body: @Sendable (_ apiBase: String) async throws -> T)
+        async throws -> T
+    {
+        try await LoopbackServer.withRunning(
+            { onReady in try await run(port: port, onReady: onReady) },
+            { port in try await body("\(scheme)://127.0.0.1:\(port)/{space}/api/relay/rest") })
     }
 
     /// The simulator's own event loops, apart from the ones fleet's HTTP client uses when both
@@ -89,7 +97,9 @@ package struct SimulatorServer: Sendable {
 
     /// The connection's pipeline: TLS and ALPN when there is a context, then HTTP/1.1 or HTTP/2,
     /// then a `SimulatorHandler` (for HTTP/2, one per stream).
-    private static func configure(_ channel: any Channel, tls context: NIOSSLContext?, simulator: SignalWireSimulator) throws {
+    private static func configure(_ channel: any Channel, tls context: NIOSSLContext?, simulator: SignalWireSimulator)
+        throws
+    {
         let pipeline = channel.pipeline.syncOperations
         func http1() throws {
             try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
@@ -97,24 +107,28 @@ package struct SimulatorServer: Sendable {
         }
         guard let context else { return try http1() }
         try pipeline.addHandler(NIOSSLServerHandler(context: context))
-        try pipeline.addHandler(ApplicationProtocolNegotiationHandler(alpnCompleteHandler: { result in
-            channel.eventLoop.makeCompletedFuture {
-                let pipeline = channel.pipeline.syncOperations
-                switch result {
-                case .negotiated("h2"):
-                    _ = try pipeline.configureHTTP2Pipeline(mode: .server, connectionConfiguration: .init(), streamConfiguration: .init(), inboundStreamInitializer: { stream in
-                        stream.eventLoop.makeCompletedFuture {
-                            try stream.pipeline.syncOperations.addHandlers([
-                                HTTP2FramePayloadToHTTP1ServerCodec(), SimulatorHandler(simulator: simulator, protocolName: "HTTP/2"),
-                            ])
-                        }
-                    })
-                default:
-                    try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
-                    try pipeline.addHandler(SimulatorHandler(simulator: simulator, protocolName: "HTTP/1.1"))
+        try pipeline.addHandler(
+            ApplicationProtocolNegotiationHandler(alpnCompleteHandler: { result in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    switch result {
+                    case .negotiated("h2"):
+                        _ = try pipeline.configureHTTP2Pipeline(
+                            mode: .server, connectionConfiguration: .init(), streamConfiguration: .init(),
+                            inboundStreamInitializer: { stream in
+                                stream.eventLoop.makeCompletedFuture {
+                                    try stream.pipeline.syncOperations.addHandlers([
+                                        HTTP2FramePayloadToHTTP1ServerCodec(),
+                                        SimulatorHandler(simulator: simulator, protocolName: "HTTP/2"),
+                                    ])
+                                }
+                            })
+                    default:
+                        try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                        try pipeline.addHandler(SimulatorHandler(simulator: simulator, protocolName: "HTTP/1.1"))
+                    }
                 }
-            }
-        }))
+            }))
     }
 }
 
@@ -141,7 +155,11 @@ final class SimulatorHandler: ChannelInboundHandler, RemovableChannelHandler {
             (self.head, tooLarge) = (head, false)
             body.clear()
         case .body(var chunk):
-            if body.readableBytes + chunk.readableBytes > TransportLimits.maxBodyBytes { tooLarge = true } else { body.writeBuffer(&chunk) }
+            if body.readableBytes + chunk.readableBytes > TransportLimits.maxBodyBytes {
+                tooLarge = true
+            } else {
+                body.writeBuffer(&chunk)
+            }
         case .end:
             guard let head else { return }
             self.head = nil
@@ -150,15 +168,22 @@ final class SimulatorHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
-        guard !tooLarge, case .profile(let space) = SimulatorRoute(path: path, authority: head.headers.first(name: "host")) else {
-            let reply = tooLarge ? SignalWireSimulator.Reply(status: 413, body: SignalWireSimulator.json(["error": "Payload Too Large"]))
+        let path =
+            head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)
+            ?? head.uri
+        guard !tooLarge,
+            case .profile(let space) = SimulatorRoute(path: path, authority: head.headers.first(name: "host"))
+        else {
+            let reply =
+                tooLarge
+                ? SignalWireSimulator.Reply(status: 413, body: SignalWireSimulator.json(["error": "Payload Too Large"]))
                 : SignalWireSimulator.Reply(status: 404, body: SignalWireSimulator.json(["error": "Not Found"]))
             return write(reply, keepAlive: head.isKeepAlive, context: context)
         }
         simulator.countRequest(protocol: protocolName)
-        let received = simulator.receive(method: head.method.rawValue, space: space, authorization: head.headers.first(name: "authorization"),
-                                         body: Data(body.readableBytesView))
+        let received = simulator.receive(
+            method: head.method.rawValue, space: space, authorization: head.headers.first(name: "authorization"),
+            body: Data(body.readableBytesView))
         let keepAlive = head.isKeepAlive
         let respond = { [simulator] in
             let reply = simulator.complete(received)
@@ -177,10 +202,15 @@ final class SimulatorHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(reply.body.count))])
         for (name, value) in reply.headers.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: reply.status), headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(
+                .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: reply.status), headers: headers))),
+            promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: reply.body)))), promise: nil)
         guard !keepAlive else { return context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 }
 
@@ -189,8 +219,10 @@ final class SimulatorHandler: ChannelInboundHandler, RemovableChannelHandler {
 package enum LoopbackServer {
     /// Starts `serve` (which calls its argument with the bound port once listening), runs `body`
     /// with that port, then stops the server.
-    package static func withRunning<T: Sendable>(_ serve: @escaping @Sendable (_ onReady: @escaping @Sendable (Int) async -> Void) async throws -> Void,
-                                                _ body: @Sendable (Int) async throws -> T) async throws -> T {
+    package static func withRunning<T: Sendable>(
+        _ serve: @escaping @Sendable (_ onReady: @escaping @Sendable (Int) async -> Void) async throws -> Void,
+        _ body: @Sendable (Int) async throws -> T
+    ) async throws -> T {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {

@@ -20,14 +20,17 @@ package struct SimulatorTLS: Sendable {
 
     /// A new authority and a certificate from it for `hosts` (IP addresses or DNS names), valid
     /// from an hour ago for `days`; the authority's certificate is written to `authorityFile`.
-    package static func generated(hosts: [String] = ["127.0.0.1", "::1", "localhost"], authorityFile: String, http1Only: Bool = false,
-                                 days: Double = 30) throws -> SimulatorTLS {
+    package static func generated(
+        hosts: [String] = ["127.0.0.1", "::1", "localhost"], authorityFile: String, http1Only: Bool = false,
+        days: Double = 30
+    ) throws -> SimulatorTLS {
         let authorityKey = P256.Signing.PrivateKey()
         let authorityName = try DistinguishedName { CommonName("fleet simulator authority") }
         let now = Date()
         let authority = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(authorityKey.publicKey), notValidBefore: now - 3600,
-            notValidAfter: now + days * 86_400, issuer: authorityName, subject: authorityName, signatureAlgorithm: .ecdsaWithSHA256,
+            notValidAfter: now + days * 86_400, issuer: authorityName, subject: authorityName,
+            signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
@@ -35,8 +38,10 @@ package struct SimulatorTLS: Sendable {
             issuerPrivateKey: .init(authorityKey))
         let key = P256.Signing.PrivateKey()
         let leaf = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: now - 3600, notValidAfter: now + days * 86_400,
-            issuer: authorityName, subject: try DistinguishedName { CommonName(hosts.first ?? "localhost") }, signatureAlgorithm: .ecdsaWithSHA256,
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: now - 3600,
+            notValidAfter: now + days * 86_400,
+            issuer: authorityName, subject: try DistinguishedName { CommonName(hosts.first ?? "localhost") },
+            signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
@@ -46,22 +51,27 @@ package struct SimulatorTLS: Sendable {
             issuerPrivateKey: .init(authorityKey))
         let authorityPEM = try authority.serializeAsPEM().pemString
         try Data((authorityPEM + "\n").utf8).write(to: URL(fileURLWithPath: authorityFile))
-        return SimulatorTLS(certificatePEM: try leaf.serializeAsPEM().pemString + "\n" + authorityPEM, keyPEM: key.pemRepresentation,
-                            authorityFile: authorityFile, http1Only: http1Only)
+        return SimulatorTLS(
+            certificatePEM: try leaf.serializeAsPEM().pemString + "\n" + authorityPEM, keyPEM: key.pemRepresentation,
+            authorityFile: authorityFile, http1Only: http1Only)
     }
 
     /// The operator's own certificate (chain) and key files, in PEM.
     package static func files(certificate: String, key: String, http1Only: Bool = false) throws -> SimulatorTLS {
-        guard let chain = FileManager.default.contents(atPath: certificate), let keyData = FileManager.default.contents(atPath: key) else {
+        guard let chain = FileManager.default.contents(atPath: certificate),
+            let keyData = FileManager.default.contents(atPath: key)
+        else {
             throw FleetError.usage("cannot read --cert \(certificate) or --key \(key); give PEM files.")
         }
-        return SimulatorTLS(certificatePEM: String(decoding: chain, as: UTF8.self), keyPEM: String(decoding: keyData, as: UTF8.self),
-                            authorityFile: nil, http1Only: http1Only)
+        return SimulatorTLS(
+            certificatePEM: String(decoding: chain, as: UTF8.self), keyPEM: String(decoding: keyData, as: UTF8.self),
+            authorityFile: nil, http1Only: http1Only)
     }
 
     /// An IP address as an iPAddress name, anything else as a dNSName.
     static func name(_ host: String) -> GeneralName {
-        var v4 = in_addr(), v6 = in6_addr()
+        var v4 = in_addr()
+        var v6 = in6_addr()
         if inet_pton(AF_INET, host, &v4) == 1 {
             return .ipAddress(ASN1OctetString(contentBytes: ArraySlice(withUnsafeBytes(of: v4) { Array($0) })))
         }
@@ -73,9 +83,12 @@ package struct SimulatorTLS: Sendable {
 
     /// The server side's TLS configuration (ALPN is set by the server builder).
     func serverConfiguration() throws -> TLSConfiguration {
-        let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map(NIOSSLCertificateSource.certificate)
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map(
+            NIOSSLCertificateSource.certificate)
         do {
-            return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)))
+            return TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain,
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)))
         } catch {
             throw FleetError.usage("the simulator's key is not a PEM private key (\(error)).")
         }

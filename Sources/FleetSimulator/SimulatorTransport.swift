@@ -14,14 +14,16 @@ package struct SimulatorTransport: Transport {
         self.simulator = simulator
     }
 
-    package func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure> {
+    package func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure>
+    {
         let url = URLComponents(string: request.url)
         let authority = url?.host.map { host in url?.port.map { "\(host):\($0)" } ?? host }
         guard case .profile(let space) = SimulatorRoute(path: url?.path ?? "", authority: authority) else {
             return .success(TransportResponse(status: 404, body: SignalWireSimulator.json(["error": "Not Found"])))
         }
-        let received = simulator.receive(method: request.method.rawValue, space: space, authorization: request.authorization,
-                                         body: request.body ?? Data())
+        let received = simulator.receive(
+            method: request.method.rawValue, space: space, authorization: request.authorization,
+            body: request.body ?? Data())
         if received.wait >= timeout {
             try? await simulator.clock.sleep(for: timeout)
             _ = simulator.complete(received)
@@ -45,7 +47,9 @@ package struct SimulatorTransportProvider: TransportProvider {
         self.simulator = simulator
     }
 
-    package func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T {
+    package func withTransport<T: Sendable>(
+        _ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T
+    ) async throws -> T {
         try await body(SimulatorTransport(simulator: simulator))
     }
 }

@@ -2,9 +2,9 @@ import ArgumentParser
 import FleetCore
 import FleetEngine
 import FleetModel
-import FleetStore
 import FleetSamples
 import FleetSimulator
+import FleetStore
 import Foundation
 
 struct Demo: FleetCommand {
@@ -34,20 +34,24 @@ struct Demo: FleetCommand {
         let folder = try TemporaryFolder.make(prefix: "fleet-demo")
         let path = database.db ?? folder + "/fleet.db"
         if FileManager.default.fileExists(atPath: path) {
-            throw FleetError.usage("the demo needs a new database, and \(path) exists; give --db a path that does not exist yet.")
+            throw FleetError.usage(
+                "the demo needs a new database, and \(path) exists; give --db a path that does not exist yet.")
         }
         let samples = folder + "/samples/"
         try FileManager.default.createDirectory(atPath: samples, withIntermediateDirectories: true)
         for (name, text) in FleetSamples.files {
             try Data(text.utf8).write(to: URL(fileURLWithPath: samples + name))
         }
-        let accounts = try SimulatorAccounts.fromCSV(paths: [samples + "projects.csv", samples + "corrected-tokens.csv"])
+        let accounts = try SimulatorAccounts.fromCSV(paths: [
+            samples + "projects.csv", samples + "corrected-tokens.csv",
+        ])
         let simulator = try SignalWireSimulator(accounts: accounts, configuration: Self.faults)
         let (projectCount, spaceCount) = (accounts.projectCount, accounts.tokens.count)
         let authority = folder + "/simulator-ca.pem"
         let tls = try SimulatorTLS.generated(authorityFile: authority)
         let ok = try await SimulatorServer(simulator: simulator, tls: tls).withRunning { apiBase in
-            context.console.out("""
+            context.console.out(
+                """
                 fleet demo: \(projectCount) projects in \(spaceCount) spaces, rolled out over HTTPS (HTTP/2) to a simulated SignalWire at \
                 \(apiBase.replacingOccurrences(of: "/{space}/api/relay/rest", with: "")), whose certificate fleet trusts through \
                 --ca-file (verification is never off).
@@ -59,7 +63,9 @@ struct Demo: FleetCommand {
             var last: Int32 = 0
             for step in Self.steps(samples: samples) {
                 context.console.out("\n$ fleet \(step.shown)")
-                let api = ["plan", "rollout", "retry"].contains(step.arguments[0]) ? ["--api-base", apiBase, "--ca-file", authority] : []
+                let api =
+                    ["plan", "rollout", "retry"].contains(step.arguments[0])
+                    ? ["--api-base", apiBase, "--ca-file", authority] : []
                 last = await CommandRunner.run(step.arguments + ["--db", path] + api, in: context)
             }
             return last == 0
@@ -67,10 +73,13 @@ struct Demo: FleetCommand {
         context.console.out("")
         let runs = CommandHint(database: path)("runs")
         guard ok else {
-            context.console.err("fleet: the demo's final status is not all green; see above. Its database is \(path); look with `\(runs)`.")
+            context.console.err(
+                "fleet: the demo's final status is not all green; see above. Its database is \(path); look with `\(runs)`."
+            )
             return .failure
         }
-        context.console.out("demo finished: every project succeeded. Its database is \(path); look around with `\(runs)`.")
+        context.console.out(
+            "demo finished: every project succeeded. Its database is \(path); look around with `\(runs)`.")
         return .success
     }
 
@@ -90,7 +99,10 @@ struct Demo: FleetCommand {
         [
             ("import samples/projects.csv", ["import", samples + "projects.csv"]),
             ("plan samples/profile.json", ["plan", samples + "profile.json", "--quiet"]),
-            ("rollout samples/profile.json --concurrency 16 --yes", ["rollout", samples + "profile.json", "--concurrency", "16", "--yes"]),
+            (
+                "rollout samples/profile.json --concurrency 16 --yes",
+                ["rollout", samples + "profile.json", "--concurrency", "16", "--yes"]
+            ),
             ("status", ["status"]),
             ("import samples/corrected-tokens.csv", ["import", samples + "corrected-tokens.csv"]),
             ("retry --yes", ["retry", "--yes"]),

@@ -6,7 +6,8 @@ struct Fleet: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "fleet",
-        abstract: "Apply one SIP-profile template to many SignalWire projects at once, and keep track of every attempt.",
+        abstract:
+            "Apply one SIP-profile template to many SignalWire projects at once, and keep track of every attempt.",
         discussion: """
             fleet keeps an inventory of SignalWire spaces, projects and API tokens in SQLite, rolls a \
             SIP-profile template out to them concurrently with retries, records every HTTP attempt and \

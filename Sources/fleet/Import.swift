@@ -36,7 +36,8 @@ struct Import: FleetCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let inventory = try InventoryFile.load(path: file)
         let vault = try TokenVault.fromEnvironment(context.environment)
-        let summary = try database.open(.create, context).importInventory(inventory, vault: vault, now: context.clock.date())
+        let summary = try database.open(.create, context).importInventory(
+            inventory, vault: vault, now: context.clock.date())
         context.console.out(summary.sentence)
         return .success
     }

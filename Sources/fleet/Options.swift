@@ -7,7 +7,10 @@ import Foundation
 
 /// `--db`, on every command that uses the database.
 struct DatabaseOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The SQLite file (env FLEET_DB; default ./fleet.db). Only `fleet import` creates one.", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The SQLite file (env FLEET_DB; default ./fleet.db). Only `fleet import` creates one.", valueName: "path"))
     var db: String?
 
     func path(_ context: CommandContext) -> String {
@@ -29,14 +32,18 @@ struct DatabaseOption: ParsableArguments {
 
 /// `--api-base` and `--ca-file`, on the commands that call the API.
 struct APIOptions: ParsableArguments {
-    @Option(name: .customLong("api-base"), help: ArgumentHelp(
-        "Where a space's API lives; {space} is a label of the host name (env FLEET_API_BASE; default \(APIBase.defaultTemplate)). Plain http only on loopback.",
-        valueName: "url"))
+    @Option(
+        name: .customLong("api-base"),
+        help: ArgumentHelp(
+            "Where a space's API lives; {space} is a label of the host name (env FLEET_API_BASE; default \(APIBase.defaultTemplate)). Plain http only on loopback.",
+            valueName: "url"))
     var apiBase: String?
 
-    @Option(name: .customLong("ca-file"), help: ArgumentHelp(
-        "A PEM certificate or bundle to trust besides the system's roots (env FLEET_CA_FILE). Verification is never switched off.",
-        valueName: "path"))
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp(
+            "A PEM certificate or bundle to trust besides the system's roots (env FLEET_CA_FILE). Verification is never switched off.",
+            valueName: "path"))
     var caFile: String?
 
     func validate() throws {
@@ -55,26 +62,38 @@ struct APIOptions: ParsableArguments {
     }
 
     /// A session on the API base in effect, or on `apiBase` (a saved plan's) when given.
-    func session(_ database: FleetDatabase, _ context: CommandContext, apiBase: APIBase? = nil, progress: RunProgress = RunProgress()) throws -> FleetSession {
+    func session(
+        _ database: FleetDatabase, _ context: CommandContext, apiBase: APIBase? = nil,
+        progress: RunProgress = RunProgress()
+    ) throws -> FleetSession {
         var (base, given) = try resolved(context)
         if let apiBase { (base, given) = (apiBase, true) }
         let caFile = caFile ?? context.variable("FLEET_CA_FILE")
         if let caFile { _ = try CertificateAuthorityFile.load(caFile) }
-        return FleetSession(database: database, apiBase: base, apiBaseGiven: given, vault: try TokenVault.fromEnvironment(context.environment),
-                            transports: context.transports, caFile: caFile, clock: context.clock, stop: context.stop, progress: progress,
-                            gate: context.gate, note: { [console = context.console] line in console.err(line) }, random: context.random)
+        return FleetSession(
+            database: database, apiBase: base, apiBaseGiven: given,
+            vault: try TokenVault.fromEnvironment(context.environment),
+            transports: context.transports, caFile: caFile, clock: context.clock, stop: context.stop,
+            progress: progress,
+            gate: context.gate, note: { [console = context.console] line in console.err(line) }, random: context.random)
     }
 }
 
 /// `--space`, `--tag`, `--project`, each repeatable; none means every enabled project.
 struct SelectionOptions: ParsableArguments {
-    @Option(name: .customLong("space"), help: ArgumentHelp("Only projects in this space (repeatable: any of them).", valueName: "name"))
+    @Option(
+        name: .customLong("space"),
+        help: ArgumentHelp("Only projects in this space (repeatable: any of them).", valueName: "name"))
     var spaces: [String] = []
 
-    @Option(name: .customLong("tag"), help: ArgumentHelp("Only projects with this tag (repeatable: every tag given).", valueName: "tag"))
+    @Option(
+        name: .customLong("tag"),
+        help: ArgumentHelp("Only projects with this tag (repeatable: every tag given).", valueName: "tag"))
     var tags: [String] = []
 
-    @Option(name: .customLong("project"), help: ArgumentHelp("Only this project (repeatable: any of them).", valueName: "uuid"))
+    @Option(
+        name: .customLong("project"),
+        help: ArgumentHelp("Only this project (repeatable: any of them).", valueName: "uuid"))
     var projects: [String] = []
 
     func validate() throws {
@@ -114,40 +133,64 @@ struct ExecutionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Requests in flight at most, 1 to 1024 (default 16).", valueName: "n"))
     var concurrency: Int?
 
-    @Option(help: ArgumentHelp("Requests per second per space at most: the ceiling of the adaptive rate (default 50).", valueName: "r"))
+    @Option(
+        help: ArgumentHelp(
+            "Requests per second per space at most: the ceiling of the adaptive rate (default 50).", valueName: "r"))
     var rate: Double?
 
-    @Option(name: .customLong("max-attempts"), help: ArgumentHelp("Attempts of each request before a task fails, 1 to 100 (default 5).", valueName: "n"))
+    @Option(
+        name: .customLong("max-attempts"),
+        help: ArgumentHelp("Attempts of each request before a task fails, 1 to 100 (default 5).", valueName: "n"))
     var maxAttempts: Int?
 
     @Option(help: ArgumentHelp("Seconds one request may take, body included (default 30).", valueName: "s"))
     var timeout: Double?
 
-    @Option(help: ArgumentHelp("Run N projects first; go on only if none of them failed (the same as --waves N,100%).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Run N projects first; go on only if none of them failed (the same as --waves N,100%).", valueName: "n"))
     var canary: Int?
 
-    @Option(help: ArgumentHelp("Cumulative wave ends, counts or shares: 10,10%,50%,100%. A wave with a failure halts the run before the next.", valueName: "list"))
+    @Option(
+        help: ArgumentHelp(
+            "Cumulative wave ends, counts or shares: 10,10%,50%,100%. A wave with a failure halts the run before the next.",
+            valueName: "list"))
     var waves: WaveList?
 
-    @Option(name: .customLong("max-failures"), help: ArgumentHelp("Stop starting tasks once N (or N% of the tasks of a wave) have failed in this execution.", valueName: "n|n%"))
+    @Option(
+        name: .customLong("max-failures"),
+        help: ArgumentHelp(
+            "Stop starting tasks once N (or N% of the tasks of a wave) have failed in this execution.",
+            valueName: "n|n%"))
     var maxFailures: FailureLimit?
 
-    @Option(help: ArgumentHelp("Wait this long after each wave before the next: 30s, 10m, 1h (at most 7 days).", valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "Wait this long after each wave before the next: 30s, 10m, 1h (at most 7 days).", valueName: "duration"))
     var bake: BakeTime?
 
-    @Option(help: ArgumentHelp("A shell command run after each wave (and its bake); anything but exit 0 halts the run.", valueName: "command"))
+    @Option(
+        help: ArgumentHelp(
+            "A shell command run after each wave (and its bake); anything but exit 0 halts the run.",
+            valueName: "command"))
     var gate: String?
 
-    @Option(name: .customLong("gate-timeout"), help: ArgumentHelp("Seconds the gate may take before it counts as failed (default 600).", valueName: "s"))
+    @Option(
+        name: .customLong("gate-timeout"),
+        help: ArgumentHelp("Seconds the gate may take before it counts as failed (default 600).", valueName: "s"))
     var gateTimeout: Double?
 
-    @Flag(name: .customLong("rollback-on-halt"), help: "When the run halts, roll back every project it changed, as a run linked to it.")
+    @Flag(
+        name: .customLong("rollback-on-halt"),
+        help: "When the run halts, roll back every project it changed, as a run linked to it.")
     var rollbackOnHalt = false
 
     @Flag(help: "PUT even when a profile already equals the desired one.")
     var force = false
 
-    @Flag(name: [.long, .customShort("y")], help: "Go on without asking: needed without a terminal (a script), which is refused otherwise.")
+    @Flag(
+        name: [.long, .customShort("y")],
+        help: "Go on without asking: needed without a terminal (a script), which is refused otherwise.")
     var yes = false
 
     @Flag(help: "Print the final report as `fleet status --json` would.")
@@ -159,8 +202,15 @@ struct ExecutionFlags: ParsableArguments {
     /// The ranges of the options plan shares with the executions.
     static func checkRequestOptions(concurrency: Int?, rate: Double?, timeout: Double?) throws {
         if let concurrency { try check((1...1024).contains(concurrency), "--concurrency must be between 1 and 1024.") }
-        if let rate { try check(rate.isFinite && (0.01...100_000).contains(rate), "--rate must be between 0.01 and 100000 requests per second.") }
-        if let timeout { try check(timeout.isFinite && (0.01...3600).contains(timeout), "--timeout must be between 0.01 and 3600 seconds.") }
+        if let rate {
+            try check(
+                rate.isFinite && (0.01...100_000).contains(rate),
+                "--rate must be between 0.01 and 100000 requests per second.")
+        }
+        if let timeout {
+            try check(
+                timeout.isFinite && (0.01...3600).contains(timeout), "--timeout must be between 0.01 and 3600 seconds.")
+        }
     }
 
     private static func check(_ ok: Bool, _ message: String) throws {
@@ -171,10 +221,20 @@ struct ExecutionFlags: ParsableArguments {
         let check = Self.check
         try Self.checkRequestOptions(concurrency: concurrency, rate: rate, timeout: timeout)
         if let maxAttempts { try check((1...100).contains(maxAttempts), "--max-attempts must be between 1 and 100.") }
-        if let canary { try check(canary >= 1 && canary <= 10_000_000, "--canary must be a number of projects, at least 1.") }
-        try check(canary == nil || waves == nil, "--canary and --waves cannot be given together; --canary N is --waves N,100%.")
-        if bake != nil { try check(canary != nil || waves != nil, "--bake waits between waves; give --waves or --canary too.") }
-        if let gateTimeout { try check(gateTimeout.isFinite && (1...86_400).contains(gateTimeout), "--gate-timeout must be between 1 and 86400 seconds.") }
+        if let canary {
+            try check(canary >= 1 && canary <= 10_000_000, "--canary must be a number of projects, at least 1.")
+        }
+        try check(
+            canary == nil || waves == nil,
+            "--canary and --waves cannot be given together; --canary N is --waves N,100%.")
+        if bake != nil {
+            try check(canary != nil || waves != nil, "--bake waits between waves; give --waves or --canary too.")
+        }
+        if let gateTimeout {
+            try check(
+                gateTimeout.isFinite && (1...86_400).contains(gateTimeout),
+                "--gate-timeout must be between 1 and 86400 seconds.")
+        }
     }
 
     /// Applies the flags given over `base`.
@@ -196,7 +256,8 @@ struct ExecutionFlags: ParsableArguments {
     }
 
     var anyGiven: Bool {
-        concurrency != nil || rate != nil || maxAttempts != nil || timeout != nil || canary != nil || waves != nil || maxFailures != nil
+        concurrency != nil || rate != nil || maxAttempts != nil || timeout != nil || canary != nil || waves != nil
+            || maxFailures != nil
             || bake != nil || gate != nil || gateTimeout != nil || rollbackOnHalt || force
     }
 }

@@ -49,8 +49,11 @@ struct Plan: FleetCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let template = try Template.load(path: template)
         let session = try api.session(try database.open(.read, context), context)
-        let selection = selection.selection, planOptions = read.options
-        let entries = try await RunConsole.withProgress(session, context: context, quiet: quiet || json, label: "plan", resumeHint: "fleet plan") {
+        let selection = selection.selection
+        let planOptions = read.options
+        let entries = try await RunConsole.withProgress(
+            session, context: context, quiet: quiet || json, label: "plan", resumeHint: "fleet plan"
+        ) {
             try await session.plan(template, selection: selection, options: planOptions)
         }
         let report = PlanReport(entries)
@@ -81,10 +84,14 @@ struct Plan: FleetCommand {
             if !report.failures.isEmpty { context.console.out("\n" + report.failureLines().joined(separator: "\n")) }
             context.console.out("(`--detail` lists every project)\n")
         }
-        context.console.out("plan for \(template.name): \(counts.selected) projects selected, \(counts.changing) would change, \(counts.unchanged) unchanged, \(counts.failed) could not be read")
+        context.console.out(
+            "plan for \(template.name): \(counts.selected) projects selected, \(counts.changing) would change, \(counts.unchanged) unchanged, \(counts.failed) could not be read"
+        )
         if let out, let saved {
             let hint = database.hint(context)("rollout --plan \(ShellWord.quote(out))")
-            context.console.out("saved to \(out) (sha256 \(saved.sha256.prefix(12))); apply exactly this plan within 24 hours with `\(hint)`")
+            context.console.out(
+                "saved to \(out) (sha256 \(saved.sha256.prefix(12))); apply exactly this plan within 24 hours with `\(hint)`"
+            )
         }
     }
 }

@@ -25,6 +25,8 @@ struct Projects: FleetCommand {
     @Flag(help: "Print a JSON array instead of a table.")
     var json = false
 
+    // Its properties are the JSON keys of the schema, snake_case as written.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     struct Entry: Encodable {
         var space: String
         var project_id: String
@@ -41,18 +43,26 @@ struct Projects: FleetCommand {
         listed.includeDisabled = true
         let projects = try database.open(.read, context).projects(listed)
         let entries = projects.map { project in
-            Entry(space: project.space, project_id: project.projectID, label: project.label, tags: project.tags, enabled: project.enabled,
-                  token: Credentials.mask((try? vault.open(project.storedToken, project: project.projectID)) ?? project.storedToken),
-                  variables: project.variables)
+            Entry(
+                space: project.space, project_id: project.projectID, label: project.label, tags: project.tags,
+                enabled: project.enabled,
+                token: Credentials.mask(
+                    (try? vault.open(project.storedToken, project: project.projectID)) ?? project.storedToken),
+                variables: project.variables)
         }
         if json {
             context.console.out(try ReportJSON.encode(entries))
             return .success
         }
-        let rows = [["SPACE", "PROJECT", "LABEL", "TAGS", "ENABLED", "TOKEN", "VARIABLES"]] + entries.map { entry in
-            [entry.space, entry.project_id, entry.label, entry.tags.joined(separator: ";"), entry.enabled ? "yes" : "no", entry.token,
-             entry.variables.keys.sorted().map { "\($0)=\(entry.variables[$0]!)" }.joined(separator: " ")].map(\.escapingControlCharacters)
-        }
+        let rows =
+            [["SPACE", "PROJECT", "LABEL", "TAGS", "ENABLED", "TOKEN", "VARIABLES"]]
+            + entries.map { entry in
+                [
+                    entry.space, entry.project_id, entry.label, entry.tags.joined(separator: ";"),
+                    entry.enabled ? "yes" : "no", entry.token,
+                    entry.variables.keys.sorted().map { "\($0)=\(entry.variables[$0]!)" }.joined(separator: " "),
+                ].map(\.escapingControlCharacters)
+            }
         context.console.out(Table.render(rows))
         context.console.out("\(entries.count) \(entries.count == 1 ? "project" : "projects")")
         return .success

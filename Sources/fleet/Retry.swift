@@ -48,10 +48,14 @@ struct Retry: FleetCommand {
         guard let prepared = try session.prepareRetry(recorded.id, options: options, pendingOnly: pending) else {
             let counts = try database.counts(of: recorded, state: database.effectiveState(of: recorded))
             let left = counts.failed + counts.pending + counts.running
-            context.console.out("run \(recorded.id) has nothing to retry: \(counts.succeeded) succeeded, \(counts.unchanged) unchanged"
-                                + (left > 0 ? ", \(left) left alone (disabled since the run, or written by a later run)" : "") + "; nothing was sent or recorded.")
+            context.console.out(
+                "run \(recorded.id) has nothing to retry: \(counts.succeeded) succeeded, \(counts.unchanged) unchanged"
+                    + (left > 0 ? ", \(left) left alone (disabled since the run, or written by a later run)" : "")
+                    + "; nothing was sent or recorded.")
             return left > 0 ? .failure : .success
         }
-        return try await RunConsole.run(prepared, session: session, flags: execution, label: "retry", resume: "retry \(recorded.id)", database: self.database, context: context)
+        return try await RunConsole.run(
+            prepared, session: session, flags: execution, label: "retry", resume: "retry \(recorded.id)",
+            database: self.database, context: context)
     }
 }

@@ -32,7 +32,9 @@ struct Rollback: FleetCommand {
 
     @OptionGroup var execution: ExecutionFlags
 
-    @Flag(name: .customLong("dry-run"), help: "Read only (GET): say what would be put back and what conflicts; send no write, record nothing.")
+    @Flag(
+        name: .customLong("dry-run"),
+        help: "Read only (GET): say what would be put back and what conflicts; send no write, record nothing.")
     var dryRun = false
 
     func run(in context: CommandContext) async throws -> ExitStatus {
@@ -43,22 +45,30 @@ struct Rollback: FleetCommand {
             context.console.out("run \(run) changed no project; there is nothing to roll back.")
             return .success
         }
-        return try await RunConsole.run(prepared, session: session, flags: execution, label: "rollback", resume: "retry", database: self.database, context: context)
+        return try await RunConsole.run(
+            prepared, session: session, flags: execution, label: "rollback", resume: "retry", database: self.database,
+            context: context)
     }
 
     private func preview(in context: CommandContext) async throws -> ExitStatus {
         let session = try api.session(try database.open(.read, context), context)
         let (target, options) = (run, execution.options())
-        let preview = try await RunConsole.withProgress(session, context: context, quiet: execution.quiet, label: "rollback dry run", resumeHint: "fleet rollback") {
+        let preview = try await RunConsole.withProgress(
+            session, context: context, quiet: execution.quiet, label: "rollback dry run", resumeHint: "fleet rollback"
+        ) {
             try await session.previewRollback(target, options: options)
         }
         let report = PlanReport(preview.restore)
-        var lines = ["rollback of run \(run), dry run (nothing was written): \(report.counts.changing) would be put back, "
-                     + "\(report.counts.unchanged) already as before, \(preview.conflicts.count) conflict, \(report.counts.failed) could not be read"]
+        var lines = [
+            "rollback of run \(run), dry run (nothing was written): \(report.counts.changing) would be put back, "
+                + "\(report.counts.unchanged) already as before, \(preview.conflicts.count) conflict, \(report.counts.failed) could not be read"
+        ]
         if report.counts.changing > 0 { lines += ["", "would put back:"] + report.summary() }
         if !preview.conflicts.isEmpty {
             lines += ["", "conflicts (left as they are; --force puts the before back anyway):"]
-            lines += preview.conflicts.prefix(20).map { "  \($0.project.heading): \($0.reason.escapingControlCharacters)" }
+            lines += preview.conflicts.prefix(20).map {
+                "  \($0.project.heading): \($0.reason.escapingControlCharacters)"
+            }
             if preview.conflicts.count > 20 { lines.append("  … and \(preview.conflicts.count - 20) more") }
         }
         if report.counts.failed > 0 { lines += [""] + report.failureLines() }

@@ -41,7 +41,9 @@ struct Rollout: FleetCommand {
     @Argument(help: ArgumentHelp("The template (or --plan).", valueName: "template.json"))
     var template: String?
 
-    @Option(help: ArgumentHelp("Apply exactly a plan saved by `fleet plan --out` (less than 24 hours old).", valueName: "plan.json"))
+    @Option(
+        help: ArgumentHelp(
+            "Apply exactly a plan saved by `fleet plan --out` (less than 24 hours old).", valueName: "plan.json"))
     var plan: String?
 
     @OptionGroup var selection: SelectionOptions
@@ -52,13 +54,18 @@ struct Rollout: FleetCommand {
     var dryRun = false
 
     func validate() throws {
-        if (template == nil) == (plan == nil) { throw ValidationError("give a template, or --plan PLAN.json, but not both.") }
-        if plan != nil && !selection.selection.isEmpty { throw ValidationError("a plan names its projects; --space, --tag and --project go with a template.") }
+        if (template == nil) == (plan == nil) {
+            throw ValidationError("give a template, or --plan PLAN.json, but not both.")
+        }
+        if plan != nil && !selection.selection.isEmpty {
+            throw ValidationError("a plan names its projects; --space, --tag and --project go with a template.")
+        }
     }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let database = try database.open(.write, context)
-        let prepared: PreparedRun, session: FleetSession
+        let prepared: PreparedRun
+        let session: FleetSession
         if let plan {
             let given = try api.resolved(context)
             let file = try PlanFile.load(path: plan, apiBase: given.given ? given.base : nil, now: context.clock.date())
@@ -67,14 +74,20 @@ struct Rollout: FleetCommand {
         } else {
             let template = try Template.load(path: template!)
             session = try api.session(database, context)
-            prepared = try session.prepareRollout(template, selection: selection.selection, options: execution.options())
+            prepared = try session.prepareRollout(
+                template, selection: selection.selection, options: execution.options())
         }
         if dryRun {
-            let what = template.map { "\($0) renders to a valid body for all \(prepared.preflight.projects) selected projects" }
+            let what =
+                template.map {
+                    "\($0) renders to a valid body for all \(prepared.preflight.projects) selected projects"
+                }
                 ?? "the plan would write \(prepared.preflight.projects) projects"
             context.console.out("dry run: \(what); nothing was sent.")
             return .success
         }
-        return try await RunConsole.run(prepared, session: session, flags: execution, label: "rollout", resume: "retry", database: self.database, context: context)
+        return try await RunConsole.run(
+            prepared, session: session, flags: execution, label: "rollout", resume: "retry", database: self.database,
+            context: context)
     }
 }

@@ -33,14 +33,24 @@ struct Runs: FleetCommand {
             context.console.out("no runs yet; start one with `\(database.hint(context)("rollout TEMPLATE.json"))`.")
             return .success
         }
-        let rows = [["RUN", "KIND", "TEMPLATE", "STATE", "TOTAL", "OK", "UNCHANGED", "FAILED", "PENDING", "STARTED", "DURATION"]]
+        let rows =
+            [
+                [
+                    "RUN", "KIND", "TEMPLATE", "STATE", "TOTAL", "OK", "UNCHANGED", "FAILED", "PENDING", "STARTED",
+                    "DURATION",
+                ]
+            ]
             + summaries.map { summary in
-                let run = summary.run, counts = summary.counts
+                let run = summary.run
+                let counts = summary.counts
                 let kind = run.rollbackOf.map { "rollback of \($0)" } ?? run.kind.rawValue
                 let state = summary.state.rawValue + (summary.rolledBackBy.map { ", rolled back by \($0)" } ?? "")
-                return [String(run.id), kind, run.templateName.escapingControlCharacters, state, String(counts.total),
-                        String(counts.succeeded), String(counts.unchanged), String(counts.failed), String(counts.pending + counts.running),
-                        run.startedAt, StatusReport.duration(summary.duration)]
+                return [
+                    String(run.id), kind, run.templateName.escapingControlCharacters, state, String(counts.total),
+                    String(counts.succeeded), String(counts.unchanged), String(counts.failed),
+                    String(counts.pending + counts.running),
+                    run.startedAt, StatusReport.duration(summary.duration),
+                ]
             }
         context.console.out(Table.render(rows))
         return .success

@@ -47,14 +47,18 @@ struct TemplateCommand: AsyncParsableCommand {
             let selection = project.map { Selection(projectIDs: [$0], includeDisabled: true) } ?? Selection()
             let projects = try database.projects(selection)
             if let project, projects.isEmpty {
-                throw FleetError("there is no project \(project) in \(database.path); `\(database.hint("projects"))` lists the inventory.", status: .usage)
+                throw FleetError(
+                    "there is no project \(project) in \(database.path); `\(database.hint("projects"))` lists the inventory.",
+                    status: .usage)
             }
             let patches = try template.renderAll(projects)
             if let first = projects.first, let patch = patches.first, project != nil || projects.count == 1 {
                 context.console.out("body for \(first.space) \(first.projectID):")
                 context.console.out(try ReportJSON.encode(patch.json, pretty: true))
             }
-            context.console.out("\(template.name) is valid and renders for \(projects.count) \(projects.count == 1 ? "project" : "projects").")
+            context.console.out(
+                "\(template.name) is valid and renders for \(projects.count) \(projects.count == 1 ? "project" : "projects")."
+            )
             return .success
         }
     }

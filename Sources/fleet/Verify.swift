@@ -37,19 +37,24 @@ struct Verify: FleetCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let session = try api.session(try database.open(.read, context), context)
         let (target, requested) = (run, read.options)
-        let verification = try await RunConsole.withProgress(session, context: context, quiet: quiet || json, label: "verify", resumeHint: "fleet verify") {
+        let verification = try await RunConsole.withProgress(
+            session, context: context, quiet: quiet || json, label: "verify", resumeHint: "fleet verify"
+        ) {
             try await session.verify(target, options: requested)
         }
         let run = verification.run
         let report = PlanReport(verification.entries)
         if json {
-            context.console.out(try report.json(templateSHA256: nil, apiBase: try APIBase(run.apiBase ?? session.apiBase.template)))
+            context.console.out(
+                try report.json(templateSHA256: nil, apiBase: try APIBase(run.apiBase ?? session.apiBase.template)))
         } else {
             let lines = report.detail { "\($0.field): written \($0.new.shortText), now \($0.old.shortText)" }
             if !lines.isEmpty { context.console.out(lines.joined(separator: "\n") + "\n") }
-            var summary = "verify run \(run.id): \(report.counts.selected) projects it wrote, \(report.counts.changing) drifted, \(report.counts.failed) could not be read"
+            var summary =
+                "verify run \(run.id): \(report.counts.selected) projects it wrote, \(report.counts.changing) drifted, \(report.counts.failed) could not be read"
             if !verification.unwritten.isEmpty, try session.database.rollbacks(of: run.id).isEmpty {
-                summary += "; \(verification.unwritten.count) it had not written yet (`\(database.hint(context)("retry \(run.id)"))` finishes them)"
+                summary +=
+                    "; \(verification.unwritten.count) it had not written yet (`\(database.hint(context)("retry \(run.id)"))` finishes them)"
             }
             context.console.out(summary)
         }

@@ -1,10 +1,11 @@
 import FleetCore
 import FleetEngine
 import FleetModel
-import FleetStore
 import FleetSimulator
+import FleetStore
 import FleetTestSupport
 import Foundation
+
 @testable import fleet
 
 /// What a command run in-process printed and returned.
@@ -35,8 +36,10 @@ struct CommandLine: Sendable {
 
     func run(_ arguments: [String]) async -> CommandResult {
         let output = CapturedOutput()
-        let context = CommandContext(console: output.console(interactive: answer != nil, answer: { [answer] in answer }), environment: environment,
-                                     clock: clock, stop: stop, transports: transports, random: { 0.5 }, handlesSignals: false)
+        let context = CommandContext(
+            console: output.console(interactive: answer != nil, answer: { [answer] in answer }),
+            environment: environment,
+            clock: clock, stop: stop, transports: transports, random: { 0.5 }, handlesSignals: false)
         let status = await CommandRunner.run(arguments, in: context)
         return CommandResult(status: status, stdout: output.stdout, stderr: output.stderr)
     }

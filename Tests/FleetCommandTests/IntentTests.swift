@@ -2,11 +2,12 @@ import ArgumentParser
 import FleetCore
 import FleetEngine
 import FleetModel
-import FleetStore
 import FleetSimulator
+import FleetStore
 import FleetTestSupport
 import Foundation
 import Testing
+
 @testable import fleet
 
 /// A run does exactly what the operator meant: where it goes, what it selects, what it says to
@@ -26,7 +27,8 @@ import Testing
     /// Every `fleet …` command line in `text`: inside backticks, or after "rerun what did not succeed:" / "details:".
     static func hints(in text: String) -> [String] {
         var hints: [String] = []
-        for part in text.components(separatedBy: "`").enumerated() where part.offset % 2 == 1 && part.element.hasPrefix("fleet ") {
+        for part in text.components(separatedBy: "`").enumerated()
+        where part.offset % 2 == 1 && part.element.hasPrefix("fleet ") {
             hints.append(part.element)
         }
         for line in text.split(separator: "\n") {
@@ -39,9 +41,16 @@ import Testing
 
     /// Splits a command line as a shell would (single quotes only).
     static func words(_ line: String) -> [String] {
-        var words: [String] = [], current = "", quoted = false, started = false
+        var words: [String] = []
+        var current = ""
+        var quoted = false
+        var started = false
         for character in line {
-            if character == "'" { quoted.toggle(); started = true; continue }
+            if character == "'" {
+                quoted.toggle()
+                started = true
+                continue
+            }
             if character == " " && !quoted {
                 if started { words.append(current) }
                 (current, started) = ("", false)
@@ -71,7 +80,8 @@ import Testing
         let base = ["--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"]
         var outputs: [String] = []
         outputs.append((await fleet.run(["rollout", "--yes", setup.template] + base)).output)
-        outputs.append((await fleet.run(["rollout", "--yes", setup.template, "--canary", "1", "--force"] + base)).output)
+        outputs.append(
+            (await fleet.run(["rollout", "--yes", setup.template, "--canary", "1", "--force"] + base)).output)
         outputs.append((await fleet.run(["status", "--db", setup.db])).output)
         outputs.append((await fleet.run(["runs", "--db", setup.db])).output)
         var stopped = CommandLine(simulator: simulator)
@@ -100,7 +110,9 @@ import Testing
                 guard let range = line.range(of: "$ fleet ") else { continue }
                 let example = "fleet " + line[range.upperBound...].trimmingCharacters(in: .whitespaces)
                 let command = example.components(separatedBy: " > ")[0]
-                for part in command.components(separatedBy: " && ") { #expect(Self.parses(part), "\(command): \(part)") }
+                for part in command.components(separatedBy: " && ") {
+                    #expect(Self.parses(part), "\(command): \(part)")
+                }
                 examples += 1
             }
         }
@@ -113,18 +125,25 @@ import Testing
         let setup = try Setup(projects)
         var faults = SimulatorConfiguration()
         faults.revoked = [projects[0].projectID]
-        let a = try setup.fixture.simulator(faults), b = try setup.fixture.simulator()
+        let a = try setup.fixture.simulator(faults)
+        let b = try setup.fixture.simulator()
         var fleet = CommandLine()
         fleet.transports = RoutingTransportProvider(["127.0.0.1:8001": a, "127.0.0.1:8002": b])
-        let apiA = "http://127.0.0.1:8001/{space}/api/relay/rest", apiB = "http://127.0.0.1:8002/{space}/api/relay/rest"
-        #expect(await fleet.run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiA, "--quiet"]).status == 1)
+        let apiA = "http://127.0.0.1:8001/{space}/api/relay/rest"
+        let apiB = "http://127.0.0.1:8002/{space}/api/relay/rest"
+        #expect(
+            await fleet.run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiA, "--quiet"])
+                .status == 1)
         a.setRevoked([])
 
         // When it is retried with FLEET_API_BASE=B, it is refused and B hears nothing
         fleet.environment = ["FLEET_API_BASE": apiB]
         let refused = await fleet.run(["retry", "--yes", "--db", setup.db, "--quiet"])
         #expect(refused.status == 64)
-        #expect(refused.stderr == "fleet: run 1 was made against \(apiA), but --api-base or FLEET_API_BASE says \(apiB); unset it (or give the run's) to go on with run 1.\n")
+        #expect(
+            refused.stderr
+                == "fleet: run 1 was made against \(apiA), but --api-base or FLEET_API_BASE says \(apiB); unset it (or give the run's) to go on with run 1.\n"
+        )
         #expect(b.statistics.total == 0)
 
         // And from a fresh shell it goes to A, the run's own
@@ -138,13 +157,17 @@ import Testing
     @Test func addingATagNarrowsTheSelection() async throws {
         let projects = TestProject.make(8)
         let tags = ["prod;eu", "prod", "eu", "prod;eu;beta", "staging", "prod;us", "eu;staging", ""]
-        let csv = "space,project_id,token,label,tags,send_as\n" + zip(projects, tags).map { "\($0.space),\($0.projectID),\($0.token),\($0.label),\($1),+15550001111" }
+        let csv =
+            "space,project_id,token,label,tags,send_as\n"
+            + zip(projects, tags).map { "\($0.space),\($0.projectID),\($0.token),\($0.label),\($1),+15550001111" }
             .joined(separator: "\n") + "\n"
         let setup = try Setup(projects, csv: csv)
 
         let prod = await CommandLine().run(["projects", "--tag", "prod", "--db", setup.db])
         let prodEU = await CommandLine().run(["projects", "--tag", "prod", "--tag", "eu", "--db", setup.db])
-        let dryRun = await CommandLine().run(["rollout", "--yes", setup.template, "--tag", "eu", "--tag", "prod", "--dry-run", "--db", setup.db])
+        let dryRun = await CommandLine().run([
+            "rollout", "--yes", setup.template, "--tag", "eu", "--tag", "prod", "--dry-run", "--db", setup.db,
+        ])
 
         #expect(prod.stdout.hasSuffix("4 projects\n"))
         #expect(prodEU.stdout.hasSuffix("2 projects\n"))
@@ -162,11 +185,12 @@ import Testing
         // When the operator says no at the terminal
         let declined = await fleet.run(arguments)
         #expect(declined.status == 1)
-        #expect(declined.stderr == """
-            fleet: rollout of \(setup.template): 6 projects in 4 spaces at \(Fixture.apiBase); concurrency 16, rate ≤ 50/s per space, 5 attempts, timeout 30 s
-            Go on? [y/N] fleet: nothing was sent and nothing recorded (not confirmed); add --yes to go on without asking.
+        #expect(
+            declined.stderr == """
+                fleet: rollout of \(setup.template): 6 projects in 4 spaces at \(Fixture.apiBase); concurrency 16, rate ≤ 50/s per space, 5 attempts, timeout 30 s
+                Go on? [y/N] fleet: nothing was sent and nothing recorded (not confirmed); add --yes to go on without asking.
 
-            """)
+                """)
         #expect(simulator.statistics.total == 0)
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 0)
 
@@ -186,8 +210,11 @@ import Testing
         for command in [arguments, ["retry", "3", "--db", setup.db], ["rollback", "1", "--db", setup.db]] {
             let refused = await fleet.run(command)
             #expect(refused.status == 64)
-            #expect(refused.stderr.hasSuffix("fleet: nothing was sent and nothing recorded: there is no terminal to confirm on; add --yes to go on without asking.\n"),
-                    "\(refused.stderr)")
+            #expect(
+                refused.stderr.hasSuffix(
+                    "fleet: nothing was sent and nothing recorded: there is no terminal to confirm on; add --yes to go on without asking.\n"
+                ),
+                "\(refused.stderr)")
         }
         #expect(simulator.statistics.total == requests)
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM executions") == 3)
@@ -203,12 +230,18 @@ import Testing
         let port = holder.port
         let apiBase = "http://127.0.0.1:\(port)/{space}/api/relay/rest"
 
-        let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--concurrency", "8", "--quiet"])
+        let result = await CommandLine().run([
+            "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--concurrency", "8",
+            "--quiet",
+        ])
 
         // Then it halts by the circuit breaker, names the host, and leaves every task pending
         #expect(result.status == 1)
-        #expect(result.stderr.contains("fleet: run 1 halted by the circuit breaker: 127.0.0.1:\(port) is unreachable: the last 10 requests failed (the connection to 127.0.0.1:\(port) was refused)"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "fleet: run 1 halted by the circuit breaker: 127.0.0.1:\(port) is unreachable: the last 10 requests failed (the connection to 127.0.0.1:\(port) was refused)"
+            ),
+            "\(result.stderr)")
         #expect(try setup.fixture.database.scalar("SELECT state FROM runs") == "halted")
         #expect(try setup.fixture.database.taskStates(run: 1) == ["pending": 300])
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM tasks WHERE error_kind = 'unreachable'") == 300)
@@ -232,15 +265,19 @@ import Testing
         faults.revoked = Set(projects.filter { $0.space == "space0" }.map(\.projectID))
         let simulator = try setup.fixture.simulator(faults)
 
-        let result = await CommandLine(simulator: simulator).run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", Fixture.apiBase,
-                                                                  "--concurrency", "2", "--quiet"])
+        let result = await CommandLine(simulator: simulator).run([
+            "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", Fixture.apiBase,
+            "--concurrency", "2", "--quiet",
+        ])
 
         #expect(result.status == 1)
         let states: [String: Int] = try setup.fixture.database.taskStates(run: 1)
         #expect(states["succeeded"] == 20)
         #expect(states["failed", default: 0] >= 10 && states["failed", default: 0] < 20)
         #expect(states["pending", default: 0] > 0)
-        #expect(result.stdout.contains("  stopped space0: all 10 projects tried in space0 were refused (401/403); check the tokens"))
+        #expect(
+            result.stdout.contains(
+                "  stopped space0: all 10 projects tried in space0 were refused (401/403); check the tokens"))
     }
 
     @Test func retryPendingFinishesAHaltedRunWithoutTheFailedOnes() async throws {
@@ -255,7 +292,8 @@ import Testing
         let first = await fleet.run(["rollout", "--yes", setup.template, "--max-failures", "10%"] + base)
         #expect(first.status == 1)
         #expect(try setup.fixture.database.taskStates(run: 1) == ["failed": 4, "pending": 36])
-        #expect(first.stdout.contains("only the tasks never carried to an end: fleet retry 1 --pending --db \(setup.db)"))
+        #expect(
+            first.stdout.contains("only the tasks never carried to an end: fleet retry 1 --pending --db \(setup.db)"))
 
         // When only the pending tasks are retried, with the recorded 10% now counting this
         // execution's failures among the 36 it reruns (1 of them will fail: below 10%)
@@ -286,7 +324,9 @@ import Testing
 
         // Then the run took the time of its two executions, not the hour between them
         let status = await fleet.run(["status", "--json", "--db", setup.db])
-        let run = try #require((try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["run"] as? [String: Any])
+        let run = try #require(
+            (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["run"]
+                as? [String: Any])
         #expect(run["executions"] as? Int == 2)
         #expect(run["duration_s"] as? Double == 2.1, "19 requests of 100 ms, then 2")
         let text = await fleet.run(["status", "--db", setup.db])
@@ -294,19 +334,34 @@ import Testing
     }
 
     @Test(arguments: [
-        ("enabeld", "column \"enabeld\" looks like a misspelt enabled; did you mean enabled? (a template variable cannot be named that close to one of fleet's columns)"),
-        ("lable", "column \"lable\" looks like a misspelt label; did you mean label? (a template variable cannot be named that close to one of fleet's columns)"),
-        ("project-id", "column \"project-id\" looks like a misspelt project_id; did you mean project_id? (a template variable cannot be named that close to one of fleet's columns)"),
+        (
+            "enabeld",
+            "column \"enabeld\" looks like a misspelt enabled; did you mean enabled? (a template variable cannot be named that close to one of fleet's columns)"
+        ),
+        (
+            "lable",
+            "column \"lable\" looks like a misspelt label; did you mean label? (a template variable cannot be named that close to one of fleet's columns)"
+        ),
+        (
+            "project-id",
+            "column \"project-id\" looks like a misspelt project_id; did you mean project_id? (a template variable cannot be named that close to one of fleet's columns)"
+        ),
     ])
     func aMisspeltColumnIsRefusedWithDidYouMean(column: String, reason: String) async throws {
         let directory = try TemporaryDirectory()
-        let header = ["space", column == "project-id" ? "project-id" : "project_id", "token", column == "project-id" ? "label" : column].joined(separator: ",")
-        let csv = try directory.write("typo.csv", header + "\nacme,\(UUID0),PTabc0123456789,false\n")
+        let header = [
+            "space", column == "project-id" ? "project-id" : "project_id", "token",
+            column == "project-id" ? "label" : column,
+        ].joined(separator: ",")
+        let csv = try directory.write("typo.csv", header + "\nacme,\(uuid0),PTabc0123456789,false\n")
 
         let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
 
         #expect(result.status == 65)
-        #expect(result.stderr == "\(csv):1: \(reason)\nfleet: \(csv) has 1 bad row; nothing was imported. Fix it and run `fleet import` again.\n")
+        #expect(
+            result.stderr
+                == "\(csv):1: \(reason)\nfleet: \(csv) has 1 bad row; nothing was imported. Fix it and run `fleet import` again.\n"
+        )
     }
 
     @Test func aPlaceholderMistakeIsOneLineWithItsCountAndTheClosestColumn() async throws {
@@ -317,8 +372,14 @@ import Testing
         #expect(result.status == 65)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 2)
-        #expect(lines.first?.hasPrefix("\(setup.template): placeholder {{sendas}} has no value; did you mean {{send_as}}? (or add a sendas column to the inventory) (40 of 40 projects: ") == true)
-        #expect(lines.last == "fleet: \(setup.template) cannot be rendered for 40 of 40 selected projects; nothing was sent. Fix the template or the inventory and try again.")
+        #expect(
+            lines.first?.hasPrefix(
+                "\(setup.template): placeholder {{sendas}} has no value; did you mean {{send_as}}? (or add a sendas column to the inventory) (40 of 40 projects: "
+            ) == true)
+        #expect(
+            lines.last
+                == "fleet: \(setup.template) cannot be rendered for 40 of 40 selected projects; nothing was sent. Fix the template or the inventory and try again."
+        )
     }
 }
 
@@ -333,9 +394,13 @@ final class ClosedPort {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         guard bound == 0 else { throw FleetError.internal("cannot bind a loopback port") }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         self.fd = fd
         port = Int(UInt16(bigEndian: address.sin_port))
     }

@@ -3,6 +3,7 @@ import FleetModel
 import FleetTestSupport
 import Foundation
 import Testing
+
 @testable import fleet
 
 /// A run has one JSON shape, whichever command prints it.
@@ -23,18 +24,24 @@ import Testing
 
         // Then run 1 is the same object, key for key and value for value, in all three
         let fromStatus = try #require(try Self.object(status.stdout)["run"] as? [String: Any])
-        let fromRuns = try #require((try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]])?.first { $0["id"] as? Int == 1 })
-        let fromHistory = try #require(((try Self.object(history.stdout)["runs"] as? [[String: Any]])?.first)?["run"] as? [String: Any])
+        let fromRuns = try #require(
+            (try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]])?.first {
+                $0["id"] as? Int == 1
+            })
+        let fromHistory = try #require(
+            ((try Self.object(history.stdout)["runs"] as? [[String: Any]])?.first)?["run"] as? [String: Any])
         #expect(NSDictionary(dictionary: fromStatus) == NSDictionary(dictionary: fromRuns))
         #expect(NSDictionary(dictionary: fromStatus) == NSDictionary(dictionary: fromHistory))
         #expect(fromStatus["template_name"] as? String == setup.template)
         #expect(fromStatus["rolled_back_by"] as? Int == 2)
         #expect(fromStatus["executions"] as? Int == 2)
         #expect((fromStatus["counts"] as? [String: Int])?["succeeded"] == 3)
-        #expect(Set(fromStatus.keys) == [
-            "id", "kind", "template_name", "template_sha256", "state", "started_at", "finished_at", "api_base", "options", "executions",
-            "duration_s", "halt_reason", "rollback_of", "rolled_back_by", "counts",
-        ])
+        #expect(
+            Set(fromStatus.keys) == [
+                "id", "kind", "template_name", "template_sha256", "state", "started_at", "finished_at", "api_base",
+                "options", "executions",
+                "duration_s", "halt_reason", "rollback_of", "rolled_back_by", "counts",
+            ])
     }
 
     static func object(_ text: String) throws -> [String: Any] {

@@ -1,11 +1,12 @@
 import FleetCore
 import FleetEngine
 import FleetModel
-import FleetStore
 import FleetSimulator
+import FleetStore
 import FleetTestSupport
 import Foundation
 import Testing
+
 @testable import fleet
 
 /// The production path, rehearsed: HTTPS with certificate checks, HTTP/2 by ALPN, and what a
@@ -24,11 +25,15 @@ import Testing
         }
 
         /// Serves the simulator over TLS (`hosts` in the certificate) for the length of `body`.
-        func serving<T: Sendable>(hosts: [String] = ["127.0.0.1", "::1", "localhost"], http1Only: Bool = false,
-                                  _ body: @Sendable (_ apiBase: String, _ authority: String) async throws -> T) async throws -> T {
+        func serving<T: Sendable>(
+            hosts: [String] = ["127.0.0.1", "::1", "localhost"], http1Only: Bool = false,
+            _ body: @Sendable (_ apiBase: String, _ authority: String) async throws -> T
+        ) async throws -> T {
             let authority = fixture.directory.file("authority.pem")
             let tls = try SimulatorTLS.generated(hosts: hosts, authorityFile: authority, http1Only: http1Only)
-            return try await SimulatorServer(simulator: simulator, tls: tls).withRunning { apiBase in try await body(apiBase, authority) }
+            return try await SimulatorServer(simulator: simulator, tls: tls).withRunning { apiBase in
+                try await body(apiBase, authority)
+            }
         }
     }
 
@@ -37,11 +42,16 @@ import Testing
         try await setup.serving { apiBase, authority in
             #expect(apiBase.hasPrefix("https://127.0.0.1:"))
 
-            let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
-                                                  "--concurrency", "16", "--rate", "10000", "--quiet"])
+            let result = await CommandLine().run([
+                "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
+                "--concurrency", "16", "--rate", "10000", "--quiet",
+            ])
 
             #expect(result.status == 0, "\(result.output)")
-            #expect(setup.fixture.projects.allSatisfy { setup.simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
+            #expect(
+                setup.fixture.projects.allSatisfy {
+                    setup.simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile
+                })
             #expect(setup.simulator.statistics.protocols == ["HTTP/2": 80])
             #expect(setup.simulator.statistics.connections == 1, "one handshake for the one host")
         }
@@ -50,8 +60,10 @@ import Testing
     @Test func overHTTP1OnlyTheConnectionsStayWithinThePool() async throws {
         let setup = try Setup(40)
         try await setup.serving(http1Only: true) { apiBase, authority in
-            let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
-                                                  "--concurrency", "6", "--rate", "10000", "--quiet"])
+            let result = await CommandLine().run([
+                "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
+                "--concurrency", "6", "--rate", "10000", "--quiet",
+            ])
 
             #expect(result.status == 0, "\(result.output)")
             #expect(setup.simulator.statistics.protocols == ["HTTP/1.1": 80])
@@ -62,16 +74,24 @@ import Testing
     @Test func withoutTheAuthorityEveryProjectTriedFailsAsTLSOnceAndTheRunHalts() async throws {
         let setup = try Setup(8)
         try await setup.serving { apiBase, _ in
-            let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--concurrency", "16", "--quiet"])
+            let result = await CommandLine().run([
+                "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--concurrency", "16",
+                "--quiet",
+            ])
 
             let host = String(apiBase.dropFirst("https://".count).prefix { $0 != "/" })
             #expect(result.status == 1)
             #expect(try setup.fixture.database.scalar("SELECT state FROM runs") == "halted")
-            #expect(result.stderr.contains("fleet: run 1 halted by the circuit breaker: the certificate of \(host) is not trusted (an unknown authority, or expired); pass --ca-file if you use a private CA;"),
-                    "\(result.stderr)")
+            #expect(
+                result.stderr.contains(
+                    "fleet: run 1 halted by the circuit breaker: the certificate of \(host) is not trusted (an unknown authority, or expired); pass --ca-file if you use a private CA;"
+                ),
+                "\(result.stderr)")
             let tried: [Int] = try setup.fixture.database.column("SELECT attempts FROM tasks WHERE state = 'failed'")
             #expect(!tried.isEmpty && tried.allSatisfy { $0 == 1 })
-            #expect(try setup.fixture.database.scalar("SELECT count(*) FROM tasks WHERE state = 'failed' AND error_kind <> 'tls'") == 0)
+            #expect(
+                try setup.fixture.database.scalar(
+                    "SELECT count(*) FROM tasks WHERE state = 'failed' AND error_kind <> 'tls'") == 0)
             #expect(try setup.fixture.database.scalar("SELECT count(*) FROM tasks WHERE state = 'succeeded'") == 0)
             #expect(setup.simulator.statistics.total == 0)
         }
@@ -80,7 +100,10 @@ import Testing
     @Test func aCertificateForAnotherHostNameIsRefused() async throws {
         let setup = try Setup(2)
         try await setup.serving(hosts: ["signalwire.example"]) { apiBase, authority in
-            let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority, "--quiet"])
+            let result = await CommandLine().run([
+                "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
+                "--quiet",
+            ])
 
             #expect(result.status == 1)
             #expect(result.stdout.contains("is for another host name; check --api-base"), "\(result.stdout)")
@@ -92,7 +115,9 @@ import Testing
         let setup = try Setup(2)
         let bogus = try setup.fixture.directory.write("bogus.pem", "not a certificate")
 
-        let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--ca-file", bogus, "--quiet"])
+        let result = await CommandLine().run([
+            "rollout", "--yes", setup.template, "--db", setup.db, "--ca-file", bogus, "--quiet",
+        ])
 
         #expect(result.status == 64)
         #expect(result.stderr.contains("--ca-file \(bogus) holds no PEM certificate"))

@@ -1,12 +1,13 @@
 import FleetCore
 import FleetEngine
 import FleetModel
-import FleetStore
 import FleetSimulator
+import FleetStore
 import FleetTestSupport
 import Foundation
 import GRDB
 import Testing
+
 @testable import fleet
 
 /// Undo never destroys later work, and the record stays true: rollback against later edits and
@@ -25,10 +26,18 @@ import Testing
 
         // The dry run reads only, and says the same as the rollback will
         let puts = setup.simulator.statistics.requests.values.reduce(0) { $0 + ($1["PUT"] ?? 0) }
-        let preview = await setup.fleet.run(["rollback", "1", "--dry-run", "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"])
+        let preview = await setup.fleet.run([
+            "rollback", "1", "--dry-run", "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet",
+        ])
         #expect(preview.status == 1)
-        #expect(preview.stdout.hasPrefix("rollback of run 1, dry run (nothing was written): 19 would be put back, 0 already as before, 1 conflict, 0 could not be read"))
-        #expect(preview.stdout.contains("  \(edited.space) \(edited.projectID) \(edited.label): changed since run 1: domain_identifier: written p\(edited.projectID.prefix(8)), now someone-else; default_codecs: written [OPUS, G722, PCMU], now [PCMU]"))
+        #expect(
+            preview.stdout.hasPrefix(
+                "rollback of run 1, dry run (nothing was written): 19 would be put back, 0 already as before, 1 conflict, 0 could not be read"
+            ))
+        #expect(
+            preview.stdout.contains(
+                "  \(edited.space) \(edited.projectID) \(edited.label): changed since run 1: domain_identifier: written p\(edited.projectID.prefix(8)), now someone-else; default_codecs: written [OPUS, G722, PCMU], now [PCMU]"
+            ))
         #expect(setup.simulator.statistics.requests.values.reduce(0) { $0 + ($1["PUT"] ?? 0) } == puts)
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 1)
 
@@ -37,17 +46,23 @@ import Testing
         #expect(rollback.status == 1)
         #expect(setup.profile(edited) == editedProfile, "the edit made after the run is still there")
         for project in projects where project != edited {
-            #expect(setup.profile(project).hasSameSettings(as: SignalWireSimulator.initialProfile(space: project.space, projectID: project.projectID)))
+            #expect(
+                setup.profile(project).hasSameSettings(
+                    as: SignalWireSimulator.initialProfile(space: project.space, projectID: project.projectID)))
         }
         #expect(try setup.fixture.database.taskStates(run: 2) == ["succeeded": 19, "failed": 1])
-        #expect(try setup.fixture.database.scalar("SELECT error FROM tasks WHERE run_id = 2 AND state = 'failed'")
-                == "changed since run 1: domain_identifier: written p\(edited.projectID.prefix(8)), now someone-else; default_codecs: written [OPUS, G722, PCMU], now [PCMU]")
+        #expect(
+            try setup.fixture.database.scalar("SELECT error FROM tasks WHERE run_id = 2 AND state = 'failed'")
+                == "changed since run 1: domain_identifier: written p\(edited.projectID.prefix(8)), now someone-else; default_codecs: written [OPUS, G722, PCMU], now [PCMU]"
+        )
         #expect(setup.simulator.requests(project: edited.projectID, method: "PUT") == 1, "only the rollout's write")
 
         // --force puts the before back over the edit
         let forced = await setup.fleet.run(["rollback", "1", "--force"] + setup.apply)
         #expect(forced.status == 0, "\(forced.output)")
-        #expect(setup.profile(edited).hasSameSettings(as: SignalWireSimulator.initialProfile(space: edited.space, projectID: edited.projectID)))
+        #expect(
+            setup.profile(edited).hasSameSettings(
+                as: SignalWireSimulator.initialProfile(space: edited.space, projectID: edited.projectID)))
     }
 
     @Test func rollbackOfAProjectALaterRunWroteIsAConflictNamingThatRunWithoutARequest() async throws {
@@ -55,20 +70,28 @@ import Testing
         let setup = try Setup(projects)
         #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
         let later = try setup.fixture.directory.write("later.json", #"{"default_encryption": "optional"}"#)
-        #expect(await setup.fleet.run(["rollout", later, "--project", projects[2].projectID] + setup.apply).status == 0)
+        #expect(
+            await setup.fleet.run(["rollout", later, "--project", projects[2].projectID] + setup.apply).status == 0)
         let requests = setup.simulator.statistics.total
 
         let rollback = await setup.fleet.run(["rollback", "1"] + setup.apply)
 
         #expect(rollback.status == 1)
         #expect(try setup.fixture.database.taskStates(run: 3) == ["succeeded": 5, "failed": 1])
-        #expect(try setup.fixture.database.scalar("SELECT error FROM tasks WHERE run_id = 3 AND state = 'failed'") == "written by run 2 since")
-        #expect(setup.simulator.statistics.total == requests + 10, "a GET and a PUT for each of the 5 others, nothing for the conflict")
+        #expect(
+            try setup.fixture.database.scalar("SELECT error FROM tasks WHERE run_id = 3 AND state = 'failed'")
+                == "written by run 2 since")
+        #expect(
+            setup.simulator.statistics.total == requests + 10,
+            "a GET and a PUT for each of the 5 others, nothing for the conflict")
         #expect(setup.profile(projects[2]).defaultEncryption == "optional")
         #expect(setup.profile(projects[2]).defaultCodecs == ["OPUS", "G722", "PCMU"])
         // A retry of the rollback leaves it a conflict, and says there is nothing else to do
         let retry = await setup.fleet.run(["retry", "3"] + setup.apply)
-        #expect(retry.stdout == "run 3 has nothing to retry: 5 succeeded, 0 unchanged, 1 left alone (disabled since the run, or written by a later run); nothing was sent or recorded.\n")
+        #expect(
+            retry.stdout
+                == "run 3 has nothing to retry: 5 succeeded, 0 unchanged, 1 left alone (disabled since the run, or written by a later run); nothing was sent or recorded.\n"
+        )
         #expect(setup.simulator.statistics.total == requests + 10)
     }
 
@@ -89,13 +112,19 @@ import Testing
 
         #expect(status.stdout.contains("\nrolled back by run 2\n"))
         #expect(!status.stdout.contains("fleet retry"), "no report suggests retrying a rolled-back run")
-        let run = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["run"] as? [String: Any])
+        let run = try #require(
+            (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["run"] as? [String: Any]
+        )
         #expect(run["rolled_back_by"] as? Int == 2)
         #expect(runs.stdout.contains("finished, rolled back by 2"))
-        let entries = try #require(try JSONSerialization.jsonObject(with: Data(runsJSON.stdout.utf8)) as? [[String: Any]])
+        let entries = try #require(
+            try JSONSerialization.jsonObject(with: Data(runsJSON.stdout.utf8)) as? [[String: Any]])
         #expect(entries.map { $0["rolled_back_by"] as? Int } == [nil, 2])
         #expect(retry.status == 64)
-        #expect(retry.stderr.contains("run 1 was rolled back by run 2; a retry would write it again over the rollback. Start a new rollout instead"))
+        #expect(
+            retry.stderr.contains(
+                "run 1 was rolled back by run 2; a retry would write it again over the rollback. Start a new rollout instead"
+            ))
         #expect(setup.simulator.statistics.total == requests)
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM executions WHERE run_id = 1") == 1)
     }
@@ -105,7 +134,8 @@ import Testing
         let setup = try Setup(projects)
         setup.simulator.setRevoked([projects[0].projectID])
 
-        let result = await setup.fleet.run(["rollout", setup.template, "--canary", "2", "--rollback-on-halt"] + setup.apply)
+        let result = await setup.fleet.run(
+            ["rollout", setup.template, "--canary", "2", "--rollback-on-halt"] + setup.apply)
 
         #expect(result.status == 1)
         #expect(try setup.fixture.database.requireRun(2).rollbackOf == 1)
@@ -130,7 +160,10 @@ import Testing
             #expect(setup.simulator.requests(project: project.projectID, method: "GET") == 2)
         }
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM snapshots WHERE kind = 'after'") == 12)
-        #expect(try setup.fixture.database.column("SELECT method FROM attempts WHERE task_id = 1 ORDER BY number") == ["GET", "PUT", "GET"])
+        #expect(
+            try setup.fixture.database.column("SELECT method FROM attempts WHERE task_id = 1 ORDER BY number") == [
+                "GET", "PUT", "GET",
+            ])
         let verify = await setup.fleet.run(["verify", "1", "--db", setup.db, "--quiet"])
         #expect(verify.stdout.hasSuffix("verify run 1: 12 projects it wrote, 0 drifted, 0 could not be read\n"))
     }
@@ -143,23 +176,33 @@ import Testing
         #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
         try await setup.fixture.database.writer.write { db in
             try db.execute(sql: "UPDATE tasks SET state = 'pending' WHERE position < 3")
-            try db.execute(sql: "DELETE FROM snapshots WHERE kind = 'after' AND task_id IN (SELECT id FROM tasks WHERE position < 3)")
+            try db.execute(
+                sql:
+                    "DELETE FROM snapshots WHERE kind = 'after' AND task_id IN (SELECT id FROM tasks WHERE position < 3)"
+            )
         }
         // One of them was edited by hand since, and one was in fact never written
-        let firstThree: [String] = try setup.fixture.database.column("""
+        let firstThree: [String] = try setup.fixture.database.column(
+            """
             SELECT p.project_id FROM tasks t JOIN projects p ON p.id = t.project_ref WHERE t.position < 3 ORDER BY t.position
             """)
         let handEdited = projects.first { $0.projectID == firstThree[0] }!
         let neverWritten = projects.first { $0.projectID == firstThree[1] }!
         setup.edit(handEdited)
-        setup.simulator.setProfile(SignalWireSimulator.initialProfile(space: neverWritten.space, projectID: neverWritten.projectID),
-                                   space: neverWritten.space, projectID: neverWritten.projectID)
+        setup.simulator.setProfile(
+            SignalWireSimulator.initialProfile(space: neverWritten.space, projectID: neverWritten.projectID),
+            space: neverWritten.space, projectID: neverWritten.projectID)
 
         let verify = await setup.fleet.run(["verify", "1", "--db", setup.db, "--quiet"])
 
         #expect(verify.status == 1)
-        #expect(verify.stdout.contains("\(handEdited.space) \(handEdited.projectID) \(handEdited.label)\n    domain_identifier: written p"))
-        #expect(verify.stdout.hasSuffix("verify run 1: 8 projects it wrote, 1 drifted, 0 could not be read; 1 it had not written yet (`fleet retry 1 --db \(setup.db)` finishes them)\n"))
+        #expect(
+            verify.stdout.contains(
+                "\(handEdited.space) \(handEdited.projectID) \(handEdited.label)\n    domain_identifier: written p"))
+        #expect(
+            verify.stdout.hasSuffix(
+                "verify run 1: 8 projects it wrote, 1 drifted, 0 could not be read; 1 it had not written yet (`fleet retry 1 --db \(setup.db)` finishes them)\n"
+            ))
     }
 
     @Test func aRetryAfterLostAnswersLeavesEverySucceededTaskWithItsAfter() async throws {
@@ -172,9 +215,11 @@ import Testing
         _ = await setup.fleet.run(["retry", "1", "--max-attempts", "20"] + setup.apply)
 
         #expect(try setup.fixture.database.taskStates(run: 1) == ["succeeded": 40])
-        #expect(try setup.fixture.database.scalar("""
-            SELECT count(*) FROM tasks t WHERE t.state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.task_id = t.id AND s.kind = 'after')
-            """) == 0)
+        #expect(
+            try setup.fixture.database.scalar(
+                """
+                SELECT count(*) FROM tasks t WHERE t.state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.task_id = t.id AND s.kind = 'after')
+                """) == 0)
         let verify = await setup.fleet.run(["verify", "1", "--db", setup.db, "--quiet"])
         #expect(verify.stdout.contains("verify run 1: 40 projects it wrote, 0 drifted"), "\(verify.output)")
     }
@@ -182,7 +227,9 @@ import Testing
     @Test func aSavedPlanAppliedTwiceIsUnchangedTheSecondTime() async throws {
         let setup = try Setup(TestProject.make(6))
         let plan = setup.fixture.directory.file("plan.json")
-        _ = await setup.fleet.run(["plan", setup.template, "--out", plan, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"])
+        _ = await setup.fleet.run([
+            "plan", setup.template, "--out", plan, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet",
+        ])
         #expect(await setup.fleet.run(["rollout", "--plan", plan, "--db", setup.db, "--quiet", "--yes"]).status == 0)
 
         let again = await setup.fleet.run(["rollout", "--plan", plan, "--db", setup.db, "--quiet", "--yes"])
@@ -194,10 +241,14 @@ import Testing
     @Test func aPlanMadeOnAnotherDatabaseOrNamingAProjectTwiceIsRefused() async throws {
         let setup = try Setup(TestProject.make(4))
         let plan = setup.fixture.directory.file("plan.json")
-        _ = await setup.fleet.run(["plan", setup.template, "--out", plan, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"])
+        _ = await setup.fleet.run([
+            "plan", setup.template, "--out", plan, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet",
+        ])
         let other = try Fixture(projects: TestProject.make(4))
 
-        let elsewhere = await setup.fleet.run(["rollout", "--plan", plan, "--db", other.database.path, "--quiet", "--yes"])
+        let elsewhere = await setup.fleet.run([
+            "rollout", "--plan", plan, "--db", other.database.path, "--quiet", "--yes",
+        ])
 
         #expect(elsewhere.status == 65)
         #expect(elsewhere.stderr.contains("the plan was made on another database than \(other.database.path)"))
@@ -209,7 +260,9 @@ import Testing
         let duplicate = await setup.fleet.run(["rollout", "--plan", twice, "--db", setup.db, "--quiet", "--yes"])
 
         #expect(duplicate.status == 65)
-        #expect(duplicate.stderr.contains("the plan names project \(body.projects[0].project_id) (space \(body.projects[0].space)) twice"))
+        #expect(
+            duplicate.stderr.contains(
+                "the plan names project \(body.projects[0].project_id) (space \(body.projects[0].space)) twice"))
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 0)
     }
 
@@ -217,28 +270,42 @@ import Testing
         let projects = TestProject.make(4)
         let setup = try Setup(projects)
         let plan = setup.fixture.directory.file("plan.json")
-        _ = await setup.fleet.run(["plan", setup.template, "--out", plan, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"])
+        _ = await setup.fleet.run([
+            "plan", setup.template, "--out", plan, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet",
+        ])
         setup.simulator.setRevoked(Set(projects.map(\.projectID)))
         _ = await setup.fleet.run(["rollout", "--plan", plan, "--db", setup.db, "--quiet", "--yes"])
         setup.simulator.setRevoked([])
-        let damaged: String = try #require(try setup.fixture.database.scalar("SELECT p.project_id FROM tasks t JOIN projects p ON p.id = t.project_ref WHERE t.position = 0"))
-        try await setup.fixture.database.writer.write { db in try db.execute(sql: #"UPDATE tasks SET desired = '{"default_codecs": 7}' WHERE position = 0"#) }
+        let damaged: String = try #require(
+            try setup.fixture.database.scalar(
+                "SELECT p.project_id FROM tasks t JOIN projects p ON p.id = t.project_ref WHERE t.position = 0"))
+        try await setup.fixture.database.writer.write { db in
+            try db.execute(sql: #"UPDATE tasks SET desired = '{"default_codecs": 7}' WHERE position = 0"#)
+        }
         let requests = setup.simulator.statistics.total
 
         let retry = await setup.fleet.run(["retry", "1"] + setup.apply)
 
         #expect(retry.status == 74)
-        #expect(retry.stderr.contains("the body to write stored for project \(damaged) in run 1 cannot be read back (the database is damaged); fleet sent nothing."))
+        #expect(
+            retry.stderr.contains(
+                "the body to write stored for project \(damaged) in run 1 cannot be read back (the database is damaged); fleet sent nothing."
+            ))
         #expect(setup.simulator.statistics.total == requests)
 
         // A damaged "before" stops a rollback before any request
         #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
         try await setup.fixture.database.writer.write { db in
-            try db.execute(sql: #"UPDATE snapshots SET profile = '{"default_codecs": "PCMU"}' WHERE kind = 'before' AND task_id IN (SELECT id FROM tasks WHERE run_id = 2 AND position = 0)"#)
+            try db.execute(
+                sql:
+                    #"UPDATE snapshots SET profile = '{"default_codecs": "PCMU"}' WHERE kind = 'before' AND task_id IN (SELECT id FROM tasks WHERE run_id = 2 AND position = 0)"#
+            )
         }
         let rollback = await setup.fleet.run(["rollback", "2"] + setup.apply)
         #expect(rollback.status == 74)
-        #expect(rollback.stderr.contains("the \"before\" profile stored for project \(damaged) in run 2 cannot be read back"))
+        #expect(
+            rollback.stderr.contains(
+                "the \"before\" profile stored for project \(damaged) in run 2 cannot be read back"))
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 2)
     }
 
@@ -268,12 +335,16 @@ import Testing
         let stop = StopSignal()
         var fleet = CommandLine(simulator: simulator)
         fleet.stop = stop
-        async let running = fleet.run(["rollout", template, "--db", fixture.database.path, "--api-base", Fixture.apiBase, "--quiet", "--yes"])
+        async let running = fleet.run([
+            "rollout", template, "--db", fixture.database.path, "--api-base", Fixture.apiBase, "--quiet", "--yes",
+        ])
         await simulator.waitForRequests(2)
 
         // Then through the link it reads as running, a retry is refused, and no warning is given
         let status = await CommandLine(simulator: simulator).run(["status", "1", "--db", link])
-        let retry = await CommandLine(simulator: simulator).run(["retry", "1", "--db", link, "--api-base", Fixture.apiBase, "--yes"])
+        let retry = await CommandLine(simulator: simulator).run([
+            "retry", "1", "--db", link, "--api-base", Fixture.apiBase, "--yes",
+        ])
         stop.cancelInFlight()
         _ = await running
 
@@ -282,7 +353,9 @@ import Testing
         #expect(retry.status == 1)
         #expect(retry.stderr.contains("run 1 is being executed by another fleet process"))
         #expect(simulator.statistics.total == 2)
-        #expect(try FleetDatabase(path: link, access: .read).filePath == FleetDatabase(path: fixture.database.path, access: .read).filePath)
+        #expect(
+            try FleetDatabase(path: link, access: .read).filePath
+                == FleetDatabase(path: fixture.database.path, access: .read).filePath)
     }
 }
 
@@ -290,7 +363,9 @@ extension ReviewTests.Setup {
     /// The options of the commands that write: `--yes`, as a script gives it.
     var apply: [String] { api + ["--yes"] }
 
-    func profile(_ project: TestProject) -> SipProfile { simulator.profile(space: project.space, projectID: project.projectID) }
+    func profile(_ project: TestProject) -> SipProfile {
+        simulator.profile(space: project.space, projectID: project.projectID)
+    }
 
     /// A dashboard edit: someone else's change after the run.
     func edit(_ project: TestProject) {

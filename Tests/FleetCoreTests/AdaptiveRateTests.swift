@@ -1,8 +1,8 @@
 import FleetCore
 import FleetEngine
 import FleetModel
-import FleetStore
 import FleetSimulator
+import FleetStore
 import FleetTestSupport
 import Foundation
 import Synchronization
@@ -33,7 +33,9 @@ import Testing
 
         func setLimit(_ limit: Double, space: String) { state.withLock { $0.limits[space] = limit } }
 
-        func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T {
+        func withTransport<T: Sendable>(
+            _ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T
+        ) async throws -> T {
             try await body(self)
         }
 
@@ -46,27 +48,40 @@ import Testing
                 bucket.tokens = min(max(1, limit / 10), bucket.tokens + (now - bucket.at).seconds * limit)
                 bucket.at = now
                 defer { state.buckets[space] = bucket }
-                guard bucket.tokens >= 1 else { state.rejected += 1; return false }
+                guard bucket.tokens >= 1 else {
+                    state.rejected += 1
+                    return false
+                }
                 bucket.tokens -= 1
                 state.accepted[space, default: []].append(now)
                 return true
             }
             try? await clock.sleep(for: .milliseconds(20))
-            guard allowed else { return .success(TransportResponse(status: 429, retryAfter: retryAfter ? "1" : nil, body: Data("{}".utf8))) }
-            let profile = SipProfile(domainIdentifier: "x", defaultCodecs: ["PCMU"], defaultCiphers: [], defaultEncryption: request.method == .get ? "optional" : "required")
+            guard allowed else {
+                return .success(
+                    TransportResponse(status: 429, retryAfter: retryAfter ? "1" : nil, body: Data("{}".utf8)))
+            }
+            let profile = SipProfile(
+                domainIdentifier: "x", defaultCodecs: ["PCMU"], defaultCiphers: [],
+                defaultEncryption: request.method == .get ? "optional" : "required")
             return .success(TransportResponse(status: request.method == .get ? 200 : 201, body: profile.jsonData()))
         }
 
         /// Accepted requests of `space` in each whole second from `from` to `to`.
         func perSecond(_ space: String, from: Int, to: Int) -> [Int] {
             let times = state.withLock { $0.accepted[space] ?? [] }
-            return (from..<to).map { second in times.filter { $0 >= .seconds(second) && $0 < .seconds(second + 1) }.count }
+            return (from..<to).map { second in
+                times.filter { $0 >= .seconds(second) && $0 < .seconds(second + 1) }.count
+            }
         }
     }
 
     /// Rolls `projects` out through `server` (on virtual time: call it inside `time.run`).
-    func rollout(_ fixture: Fixture, server: ThrottlingServer, clock: any FleetClock, rate: Double = 1000, concurrency: Int = 32) async throws -> RunOutcome {
-        try await fixture.session(server, clock: clock).rollout(template, options: testOptions { ($0.rate, $0.concurrency, $0.maxAttempts) = (rate, concurrency, 8) })
+    func rollout(
+        _ fixture: Fixture, server: ThrottlingServer, clock: any FleetClock, rate: Double = 1000, concurrency: Int = 32
+    ) async throws -> RunOutcome {
+        try await fixture.session(server, clock: clock).rollout(
+            template, options: testOptions { ($0.rate, $0.concurrency, $0.maxAttempts) = (rate, concurrency, 8) })
     }
 
     @Test func underAFixedLimitTheRateConvergesWithin20PercentAndStaysThere() async throws {
@@ -117,10 +132,12 @@ import Testing
         let simulator = try fixture.simulator(faults, clock: time.clock)
 
         let outcome = try await time.run {
-            try await fixture.session(simulator).rollout(template, options: testOptions { ($0.rate, $0.concurrency) = (1000, 32) })
+            try await fixture.session(simulator).rollout(
+                template, options: testOptions { ($0.rate, $0.concurrency) = (1000, 32) })
         }
 
-        let requests = simulator.statistics.total, throttled = simulator.throttled
+        let requests = simulator.statistics.total
+        let throttled = simulator.throttled
         #expect(outcome.end == .finished)
         #expect(try fixture.database.taskStates(run: outcome.runID) == ["succeeded": 200])
         #expect(time.clock.now() <= .milliseconds(16_250), "took \(time.clock.now()) against an ideal of 12.5 s")
@@ -133,13 +150,17 @@ import Testing
         let fixture = try Fixture(projects: TestProject.make(450, spaces: 1))
 
         _ = try await time.run {
-            async let raised: Void = { try? await time.clock.sleep(for: .seconds(30)); server.setLimit(30, space: "space0") }()
+            async let raised: Void = {
+                try? await time.clock.sleep(for: .seconds(30))
+                server.setLimit(30, space: "space0")
+            }()
             let outcome = try await rollout(fixture, server: server, clock: time.clock)
             await raised
             return outcome
         }
 
-        let before = server.perSecond("space0", from: 20, to: 30), after = server.perSecond("space0", from: 42, to: 50)
+        let before = server.perSecond("space0", from: 20, to: 30)
+        let after = server.perSecond("space0", from: 42, to: 50)
         #expect(before.allSatisfy { $0 <= 11 }, "\(before)")
         #expect(after.allSatisfy { $0 >= 24 }, "\(after)")
     }

@@ -14,11 +14,12 @@ import Testing
 
         // Then the fields are unescaped and each record knows its first physical line
         #expect(result.errors.isEmpty)
-        #expect(result.records == [
-            CSVRecord(fields: ["a", "b", "c"], line: 1),
-            CSVRecord(fields: ["1", "x, \"y\"\nz", "3"], line: 2),
-            CSVRecord(fields: ["4", "5", "6"], line: 4),
-        ])
+        #expect(
+            result.records == [
+                CSVRecord(fields: ["a", "b", "c"], line: 1),
+                CSVRecord(fields: ["1", "x, \"y\"\nz", "3"], line: 2),
+                CSVRecord(fields: ["4", "5", "6"], line: 4),
+            ])
     }
 
     @Test func bomCRLFAndEmptyLinesAreAccepted() {
@@ -34,7 +35,10 @@ import Testing
     @Test func anUnterminatedQuoteIsReportedAtTheLineItOpens() {
         let result = CSVReader.parse(Array("a,b\n1,2\n3,\"four\n5,6\n".utf8))
 
-        #expect(result.errors == [CSVSyntaxError(line: 3, reason: "unterminated quoted field (a \" opened here is never closed)")])
+        #expect(
+            result.errors == [
+                CSVSyntaxError(line: 3, reason: "unterminated quoted field (a \" opened here is never closed)")
+            ])
         #expect(result.records.map(\.line) == [1, 2])
     }
 

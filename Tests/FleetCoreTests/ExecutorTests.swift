@@ -1,8 +1,8 @@
 import FleetCore
 import FleetEngine
 import FleetModel
-import FleetStore
 import FleetSimulator
+import FleetStore
 import FleetTestSupport
 import Foundation
 import GRDB
@@ -46,7 +46,8 @@ import Testing
 
     /// Holds the database's writer (as another process holding the write lock would) from the
     /// moment the simulator receives request `count`, until the returned semaphore is signalled.
-    static func holdWriter(of fixture: Fixture, from count: Int, at simulator: SignalWireSimulator) -> DispatchSemaphore {
+    static func holdWriter(of fixture: Fixture, from count: Int, at simulator: SignalWireSimulator) -> DispatchSemaphore
+    {
         let writes = DispatchSemaphore(value: 0)
         simulator.whenRequests(reach: count) {
             fixture.database.writer.asyncWriteWithoutTransaction { _ in writes.wait() }
@@ -98,7 +99,8 @@ import Testing
         #expect(outcome.end == .finished)
         #expect(try fixture.database.taskStates(run: outcome.runID) == ["succeeded": 200])
         #expect(projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
-        let lost: Int = try #require(try fixture.database.scalar("SELECT count(*) FROM attempts WHERE error_kind = 'network'"))
+        let lost: Int = try #require(
+            try fixture.database.scalar("SELECT count(*) FROM attempts WHERE error_kind = 'network'"))
         // (the 16 in flight when it went down, those started on their slots before ten failures
         // in a row were seen, then one probe per pause: at 1, 3 and 7 s)
         #expect(lost >= 16 && lost <= 2 * 16 + 4, "\(lost) requests lost to the outage")
@@ -114,13 +116,19 @@ import Testing
         simulator.whenRequests(reach: 40) { simulator.goDown(for: .seconds(3600)) }
 
         let outcome = try await time.run {
-            try await fixture.session(simulator).rollout(template, options: testOptions { ($0.concurrency, $0.timeoutSeconds) = (8, 2) })
+            try await fixture.session(simulator).rollout(
+                template, options: testOptions { ($0.concurrency, $0.timeoutSeconds) = (8, 2) })
         }
 
-        guard case .halted(let reason) = outcome.end else { Issue.record("expected a halt, got \(outcome.end)"); return }
+        guard case .halted(let reason) = outcome.end else {
+            Issue.record("expected a halt, got \(outcome.end)")
+            return
+        }
         #expect(reason.contains("is unreachable: no answer for 30 s after it had answered"), "\(reason)")
         #expect(try fixture.database.scalar("SELECT count(*) FROM tasks WHERE state = 'failed'") == 0)
-        #expect(try fixture.database.scalar("SELECT count(*) FROM tasks WHERE state = 'pending' AND error_kind = 'unreachable'") ?? 0 > 0)
+        #expect(
+            try fixture.database.scalar(
+                "SELECT count(*) FROM tasks WHERE state = 'pending' AND error_kind = 'unreachable'") ?? 0 > 0)
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -132,7 +140,8 @@ import Testing
         let simulator = try fixture.simulator()
         let session = try fixture.session(simulator)
         let writes = Self.holdWriter(of: fixture, from: 1, at: simulator)
-        let released = Mutex(false), early = Mutex(false)
+        let released = Mutex(false)
+        let early = Mutex(false)
         simulator.whenRequests(reach: 8) { early.withLock { $0 = !released.withLock { $0 } } }
 
         // When the rollout runs: the first four answers fill the room for answers waiting for the
@@ -177,14 +186,17 @@ import Testing
         let projects = TestProject.make(40)
         let fixture = try Fixture(projects: projects)
         var faults = SimulatorConfiguration()
-        (faults.failRate, faults.dropRate, faults.rateLimit, faults.failFirst, faults.seed, faults.latency) = (0.15, 0.1, 8, 1, 3, .milliseconds(20))
+        (faults.failRate, faults.dropRate, faults.rateLimit, faults.failFirst, faults.seed, faults.latency) = (
+            0.15, 0.1, 8, 1, 3, .milliseconds(20)
+        )
         let time = VirtualTime()
         let simulator = try fixture.simulator(faults, clock: time.clock)
         let session = try fixture.session(simulator, random: { Double.random(in: 0..<1) })
 
         // When it is rolled out with fleet's ceiling a little above the simulator's limit
         let outcome = try await time.run {
-            try await session.rollout(template, options: testOptions { ($0.maxAttempts, $0.concurrency, $0.rate) = (12, 16, 12) })
+            try await session.rollout(
+                template, options: testOptions { ($0.maxAttempts, $0.concurrency, $0.rate) = (12, 16, 12) })
         }
 
         // Then it converges, and no project got more than --max-attempts requests of a kind
@@ -195,7 +207,9 @@ import Testing
             #expect(simulator.requests(project: project.projectID, method: "GET") <= 12)
             #expect(simulator.requests(project: project.projectID, method: "PUT") <= 12)
         }
-        #expect(try fixture.database.column("SELECT DISTINCT error_kind FROM attempts WHERE error_kind IS NOT NULL ORDER BY 1") as [String]
+        #expect(
+            try fixture.database.column(
+                "SELECT DISTINCT error_kind FROM attempts WHERE error_kind IS NOT NULL ORDER BY 1") as [String]
                 == ["network", "rate_limited", "server"])
     }
 
@@ -213,14 +227,17 @@ import Testing
         let outcome = try await fixture.session(simulator).rollout(
             try Template(name: "t", text: #"{"default_encryption": "required"}"#), options: testOptions())
 
-        let report = try StatusReport.load(try fixture.database.requireRun(outcome.runID), from: fixture.database, now: Date())
+        let report = try StatusReport.load(
+            try fixture.database.requireRun(outcome.runID), from: fixture.database, now: Date())
         let byID = Dictionary(uniqueKeysWithValues: report.projects.map { ($0.projectID, $0) })
         #expect(byID[projects[0].projectID]?.status == .failed)
         #expect(byID[projects[0].projectID]?.errorKind == .unauthorized)
         #expect(byID[projects[0].projectID]?.attempts == 1)
         #expect(byID[projects[0].projectID]?.httpStatus == 401)
         #expect(byID[projects[1].projectID]?.errorKind == .validation)
-        #expect(byID[projects[1].projectID]?.error == "default_codecs[0] \"G729\" is not one of OPUS, G722, PCMU, PCMA, VP8, H264")
+        #expect(
+            byID[projects[1].projectID]?.error
+                == "default_codecs[0] \"G729\" is not one of OPUS, G722, PCMU, PCMA, VP8, H264")
         #expect(byID[projects[1].projectID]?.attempts == 2)
         #expect(byID[projects[2].projectID]?.status == .succeeded)
         #expect(simulator.requests(project: projects[0].projectID, method: "GET") == 1)
@@ -229,17 +246,26 @@ import Testing
 
     @Test func aBadTemplateSendsNothingAndRecordsNoRun() async throws {
         let projects = TestProject.make(3)
-        let fixture = try Fixture(projects: projects, csv: TestProject.csv(projects) { $0.projectID == projects[1].projectID ? "," : ",+15550001111" })
+        let fixture = try Fixture(
+            projects: projects,
+            csv: TestProject.csv(projects) { $0.projectID == projects[1].projectID ? "," : ",+15550001111" })
         let simulator = try fixture.simulator()
         let session = try fixture.session(simulator)
 
         // An unknown key is found when the template is read
-        #expect(throws: FleetError.self) { try Template(name: "t", text: #"{"default_codecs": ["OPUS"], "colour": "blue"}"#) }
+        #expect(throws: FleetError.self) {
+            try Template(name: "t", text: #"{"default_codecs": ["OPUS"], "colour": "blue"}"#)
+        }
 
         // A placeholder one project cannot fill stops the rollout before any request
-        let error = await #expect(throws: FleetError.self) { _ = try await session.rollout(try Template(name: "t.json", text: secureTemplate), options: testOptions()) }
+        let error = await #expect(throws: FleetError.self) {
+            _ = try await session.rollout(try Template(name: "t.json", text: secureTemplate), options: testOptions())
+        }
         #expect(error?.status == .dataError)
-        #expect(error?.details == ["t.json: placeholder {{send_as}} has no value; add a send_as column to the inventory CSV and import it again (1 of 3 projects: \(projects[1].space) \(projects[1].projectID))"])
+        #expect(
+            error?.details == [
+                "t.json: placeholder {{send_as}} has no value; add a send_as column to the inventory CSV and import it again (1 of 3 projects: \(projects[1].space) \(projects[1].projectID))"
+            ])
         #expect(simulator.statistics.total == 0)
         #expect(try fixture.database.scalar("SELECT count(*) FROM runs") == 0)
     }
@@ -258,7 +284,8 @@ import Testing
         #expect(outcome.end == .halted("wave 1 of 2: 1 of 5 projects failed"))
         #expect(try fixture.database.requireRun(outcome.runID).state == .halted)
         #expect(try fixture.database.taskStates(run: outcome.runID) == ["succeeded": 4, "failed": 1, "pending": 15])
-        let order: [String] = try fixture.database.column("SELECT p.project_id FROM tasks t JOIN projects p ON p.id = t.project_ref ORDER BY t.position")
+        let order: [String] = try fixture.database.column(
+            "SELECT p.project_id FROM tasks t JOIN projects p ON p.id = t.project_ref ORDER BY t.position")
         #expect(order[2] == projects[2].projectID)
         #expect(order.dropFirst(5).allSatisfy { simulator.requests(project: $0, method: "GET") == 0 })
     }
@@ -270,7 +297,8 @@ import Testing
         faults.revoked = Set(projects.prefix(12).map(\.projectID))
         let simulator = try fixture.simulator(faults)
 
-        let outcome = try await fixture.session(simulator).rollout(template, options: testOptions { ($0.concurrency, $0.maxFailures) = (1, .percent(10)) })
+        let outcome = try await fixture.session(simulator).rollout(
+            template, options: testOptions { ($0.concurrency, $0.maxFailures) = (1, .percent(10)) })
 
         #expect(outcome.end == .halted("--max-failures 10%: 3 projects failed"))
         let states = try fixture.database.taskStates(run: outcome.runID)
@@ -289,7 +317,10 @@ import Testing
         let time = VirtualTime()
         let simulator = try fixture.simulator(faults, clock: time.clock)
 
-        _ = try await time.run { try await fixture.session(simulator).rollout(template, options: testOptions { $0.concurrency = concurrency }) }
+        _ = try await time.run {
+            try await fixture.session(simulator).rollout(
+                template, options: testOptions { $0.concurrency = concurrency })
+        }
 
         // Then the executor alone kept the requests in flight at its concurrency, and used all of it
         // once each space's careful start was over
@@ -304,7 +335,10 @@ import Testing
         let time = VirtualTime()
         let simulator = try fixture.simulator(clock: time.clock)
 
-        _ = try await time.run { try await fixture.session(simulator).rollout(template, options: testOptions { ($0.rate, $0.concurrency) = (20, 16) }) }
+        _ = try await time.run {
+            try await fixture.session(simulator).rollout(
+                template, options: testOptions { ($0.rate, $0.concurrency) = (20, 16) })
+        }
 
         // Then no second holds more than the rate plus the burst, and the 30 requests take about 1.5 s
         let arrivals = simulator.statistics.arrivals["space0"] ?? []
@@ -323,11 +357,16 @@ import Testing
         let time = VirtualTime()
         let simulator = try fixture.simulator(faults, clock: time.clock)
 
-        let outcome = try await time.run { try await fixture.session(simulator).rollout(template, options: testOptions()) }
+        let outcome = try await time.run {
+            try await fixture.session(simulator).rollout(template, options: testOptions())
+        }
 
         // Then the requests went at 0, 0.125 s, 0.375 s and 0.875 s (half of 0.25 s × 2^n between them)
         #expect(outcome.end == .finished)
-        #expect(simulator.statistics.arrivals["space0"]?.prefix(4) == [.zero, .milliseconds(125), .milliseconds(375), .milliseconds(875)])
+        #expect(
+            simulator.statistics.arrivals["space0"]?.prefix(4) == [
+                .zero, .milliseconds(125), .milliseconds(375), .milliseconds(875),
+            ])
         #expect(try fixture.database.taskStates(run: outcome.runID) == ["succeeded": 1])
     }
 
@@ -341,14 +380,17 @@ import Testing
         let simulator = try fixture.simulator(faults, clock: time.clock)
 
         let outcome = try await time.run {
-            try await fixture.session(simulator).rollout(template, options: testOptions { ($0.concurrency, $0.maxAttempts) = (1, 3) })
+            try await fixture.session(simulator).rollout(
+                template, options: testOptions { ($0.concurrency, $0.maxAttempts) = (1, 3) })
         }
 
         // Then each 429 was waited out for its Retry-After of 1 s, not a jittered backoff
         #expect(outcome.end == .finished)
-        let limited: Int? = try fixture.database.scalar("SELECT count(*) FROM attempts WHERE http_status = 429 AND error_kind = 'rate_limited'")
+        let limited: Int? = try fixture.database.scalar(
+            "SELECT count(*) FROM attempts WHERE http_status = 429 AND error_kind = 'rate_limited'")
         #expect(limited ?? 0 >= 1)
-        let waits: [Double] = try fixture.database.column("""
+        let waits: [Double] = try fixture.database.column(
+            """
             SELECT (julianday(b.started_at) - julianday(a.started_at)) * 86400 FROM attempts a JOIN attempts b ON b.task_id = a.task_id AND b.number = a.number + 1
             WHERE a.http_status = 429
             """)
@@ -365,7 +407,9 @@ import Testing
         let time = VirtualTime()
         let simulator = try fixture.simulator(faults, clock: time.clock)
 
-        _ = try await time.run { try await fixture.session(simulator).rollout(template, options: testOptions { $0.concurrency = 1 }) }
+        _ = try await time.run {
+            try await fixture.session(simulator).rollout(template, options: testOptions { $0.concurrency = 1 })
+        }
 
         // Then the second project's first request went out while the first waited for its retry
         let order: [Int64] = try fixture.database.column("SELECT task_id FROM attempts ORDER BY id LIMIT 2")
@@ -382,11 +426,13 @@ import Testing
         let simulator = try fixture.simulator(faults, clock: time.clock)
 
         let outcome = try await time.run {
-            try await fixture.session(simulator).rollout(template, options: testOptions { ($0.timeoutSeconds, $0.maxAttempts) = (0.2, 2) })
+            try await fixture.session(simulator).rollout(
+                template, options: testOptions { ($0.timeoutSeconds, $0.maxAttempts) = (0.2, 2) })
         }
 
         // Then the task failed as a timeout after both attempts, and no status is recorded for them
-        let report = try StatusReport.load(try fixture.database.requireRun(outcome.runID), from: fixture.database, now: Date())
+        let report = try StatusReport.load(
+            try fixture.database.requireRun(outcome.runID), from: fixture.database, now: Date())
         #expect(report.projects.first?.errorKind == .timeout)
         #expect(report.projects.first?.attempts == 2)
         #expect(report.projects.first?.httpStatus == nil)
@@ -400,21 +446,27 @@ import Testing
         let simulator = try fixture.simulator()
         simulator.setProfile(projects[0].secureProfile, space: projects[0].space, projectID: projects[0].projectID)
 
-        let entries = try await fixture.session(simulator).plan(template, selection: Selection(), options: testOptions())
+        let entries = try await fixture.session(simulator).plan(
+            template, selection: Selection(), options: testOptions())
 
         #expect(simulator.statistics.total == 4)
         #expect(projects.allSatisfy { simulator.requests(project: $0.projectID, method: "PUT") == 0 })
         let changes = { (project: TestProject) -> [FieldChange]? in
-            guard case .planned(let current, let desired) = entries.first(where: { $0.project.projectID == project.projectID })?.outcome else { return nil }
+            guard
+                case .planned(let current, let desired) = entries.first(where: {
+                    $0.project.projectID == project.projectID
+                })?.outcome
+            else { return nil }
             return current.changes(to: desired)
         }
         #expect(changes(projects[0]) == [])
-        #expect(changes(projects[1])?.map(\.text) == [
-            "default_codecs: [PCMU, PCMA] → [OPUS, G722, PCMU]",
-            "default_ciphers: [AES_CM_128_HMAC_SHA1_80] → [AEAD_AES_256_GCM_8, AES_256_CM_HMAC_SHA1_80]",
-            "default_encryption: optional → required",
-            "default_send_as: null → +15550001111",
-        ])
+        #expect(
+            changes(projects[1])?.map(\.text) == [
+                "default_codecs: [PCMU, PCMA] → [OPUS, G722, PCMU]",
+                "default_ciphers: [AES_CM_128_HMAC_SHA1_80] → [AEAD_AES_256_GCM_8, AES_256_CM_HMAC_SHA1_80]",
+                "default_encryption: optional → required",
+                "default_send_as: null → +15550001111",
+            ])
         #expect(try fixture.database.scalar("SELECT count(*) FROM runs") == 0)
     }
 
@@ -425,7 +477,8 @@ import Testing
 
         _ = try await fixture.session(try fixture.simulator()).rollout(template, options: testOptions())
 
-        let spaces: [String] = try fixture.database.column("""
+        let spaces: [String] = try fixture.database.column(
+            """
             SELECT s.name FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id ORDER BY t.position
             """)
         #expect(spaces == Array(repeating: ["space0", "space1", "space2"], count: 4).flatMap { $0 })
@@ -439,7 +492,13 @@ final class SlippingClock: FleetClock {
 
     init(step: Duration) { self.step = step }
 
-    func now() -> Duration { step * ticks.withLock { $0 += 1; return $0 } }
+    func now() -> Duration {
+        step
+            * ticks.withLock {
+                $0 += 1
+                return $0
+            }
+    }
 
     func date() -> Date { Date(timeIntervalSince1970: 1_800_000_000 + now().seconds) }
 

@@ -43,7 +43,8 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func fiftyMegabytesOfOutputKeepABoundedTail() async {
-        let result = await run("head -c 50000000 /dev/zero; echo; head -c 100000 /dev/zero | tr '\\0' y", timeout: .seconds(120))
+        let result = await run(
+            "head -c 50000000 /dev/zero; echo; head -c 100000 /dev/zero | tr '\\0' y", timeout: .seconds(120))
 
         #expect(result.passed)
         #expect(result.lastLine.utf8.count == 64 * 1024)
@@ -59,7 +60,9 @@ import Testing
         let pipe = await run("yes | head -1; echo done")
 
         // (the classic signals 1 to 31; the C library keeps two real-time signals of its own)
-        func classic(_ line: String) -> UInt64? { UInt64(line.split(separator: "\t").last ?? "", radix: 16).map { $0 & 0x7fff_ffff } }
+        func classic(_ line: String) -> UInt64? {
+            UInt64(line.split(separator: "\t").last ?? "", radix: 16).map { $0 & 0x7fff_ffff }
+        }
         #expect(blocked.lastLine.hasPrefix("SigBlk:"))
         #expect(classic(blocked.lastLine) == 0)
         #expect(ignored.lastLine.hasPrefix("SigIgn:"))
@@ -91,14 +94,21 @@ import Testing
         let simulator = try fixture.simulator()
         let template = try Template(name: "t.json", text: secureTemplate)
 
-        for (gate, message) in [("./nothere.sh --wave 1", "the --gate program ./nothere.sh does not exist"),
-                                ("no-such-check-calls", "the --gate program no-such-check-calls is not found in PATH")] {
-            await #expect { try await fixture.session(simulator).rollout(template, options: testOptions { ($0.canary, $0.gate) = (2, gate) }) } throws: {
+        for (gate, message) in [
+            ("./nothere.sh --wave 1", "the --gate program ./nothere.sh does not exist"),
+            ("no-such-check-calls", "the --gate program no-such-check-calls is not found in PATH"),
+        ] {
+            await #expect {
+                try await fixture.session(simulator).rollout(
+                    template, options: testOptions { ($0.canary, $0.gate) = (2, gate) })
+            } throws: {
                 ($0 as? FleetError)?.status == .usage && ($0 as? FleetError)?.message.hasPrefix(message) == true
             }
         }
         for gate in ["true", "FLEET_X=1 sh -c 'exit 0'", "[ \"$FLEET_WAVE\" -lt 2 ]", "/bin/sh ./x"] {
-            #expect(throws: Never.self) { try ShellGate.checkProgram(of: gate, option: "--gate", environment: ["PATH": "/usr/bin:/bin"]) }
+            #expect(throws: Never.self) {
+                try ShellGate.checkProgram(of: gate, option: "--gate", environment: ["PATH": "/usr/bin:/bin"])
+            }
         }
         #expect(simulator.statistics.total == 0)
         #expect(try fixture.database.scalar("SELECT count(*) FROM runs") == 0)

@@ -11,12 +11,16 @@ import Testing
 /// fleet's HTTP transport and the API's classification against a hostile server over real HTTP:
 /// nothing a server sends can hang fleet, crash it, falsify its record or leak a token.
 @Suite struct HTTPTransportTests {
-    static let credentials = Credentials(projectID: "11111111-2222-4333-8444-555555555555",
-                                         token: "PTsecret0000000000000000000000000000000000000000001a2b")
+    static let credentials = Credentials(
+        projectID: "11111111-2222-4333-8444-555555555555",
+        token: "PTsecret0000000000000000000000000000000000000000001a2b")
 
-    static func get(_ behaviour: HostileServer.Behaviour, apiBase: String, timeout: Duration = .seconds(5)) async throws -> Result<SignalWireAPI.Answer, RequestFailure> {
+    static func get(_ behaviour: HostileServer.Behaviour, apiBase: String, timeout: Duration = .seconds(5)) async throws
+        -> Result<SignalWireAPI.Answer, RequestFailure>
+    {
         try await HTTPTransportProvider().withTransport(TransportOptions(concurrency: 2)) { transport in
-            await SignalWireAPI(transport: transport, apiBase: try APIBase(apiBase), timeout: timeout).getProfile(space: behaviour.rawValue, credentials: credentials)
+            await SignalWireAPI(transport: transport, apiBase: try APIBase(apiBase), timeout: timeout).getProfile(
+                space: behaviour.rawValue, credentials: credentials)
         }
     }
 
@@ -34,27 +38,33 @@ import Testing
         }
     }
 
-    @Test(arguments: [HostileServer.Behaviour.retryinf, .retryhuge, .retrydigits, .retrynegative, .retrygarbage, .retrydate])
+    @Test(arguments: [
+        HostileServer.Behaviour.retryinf, .retryhuge, .retrydigits, .retrynegative, .retrygarbage, .retrydate,
+    ])
     func anyRetryAfterIsReadSafely(_ behaviour: HostileServer.Behaviour) async throws {
         try await HostileServer().run { apiBase in
             let result = try await Self.get(behaviour, apiBase: apiBase)
 
             #expect(result.failure?.kind == .rateLimited)
             #expect(result.failure?.httpStatus == 429)
-            let expected: Duration? = switch behaviour {
-            case .retrydigits: RetryAfter.cap
-            case .retrydate: .zero
-            default: nil
-            }
+            let expected: Duration? =
+                switch behaviour {
+                case .retrydigits: RetryAfter.cap
+                case .retrydate: .zero
+                default: nil
+                }
             #expect(result.failure?.retryAfter == expected)
         }
     }
 
     @Test func aValidationDetailNeverCarriesTheTokenInAnyForm() async throws {
         try await HostileServer().run { apiBase in
-            let result = try await HTTPTransportProvider().withTransport(TransportOptions(concurrency: 1)) { transport in
+            let result = try await HTTPTransportProvider().withTransport(TransportOptions(concurrency: 1)) {
+                transport in
                 await SignalWireAPI(transport: transport, apiBase: try APIBase(apiBase), timeout: .seconds(5))
-                    .putProfile(space: "echo", credentials: Self.credentials, profile: SipProfile(defaultEncryption: "required"))
+                    .putProfile(
+                        space: "echo", credentials: Self.credentials, profile: SipProfile(defaultEncryption: "required")
+                    )
             }
 
             let message = try #require(result.failure?.message)
@@ -63,7 +73,10 @@ import Testing
             #expect(!message.contains(Self.credentials.token.prefix(16)))
             #expect(!message.contains(String(Self.credentials.authorization.dropFirst(6).prefix(16))))
             #expect(!message.contains(String(Data(Self.credentials.token.utf8).base64EncodedString().prefix(16))))
-            #expect(message.hasPrefix("the header was Basic PT…1a2b; credentials 11111111-2222-4333-8444-555555555555:PT…1a2b are not valid; token=PT…1a2b"))
+            #expect(
+                message.hasPrefix(
+                    "the header was Basic PT…1a2b; credentials 11111111-2222-4333-8444-555555555555:PT…1a2b are not valid; token=PT…1a2b"
+                ))
             #expect(message.count <= 501)
         }
     }
@@ -98,8 +111,10 @@ import Testing
             #expect(result.failure?.kind == .network)
             #expect(result.failure?.httpStatus == nil)
             let message = result.failure?.message ?? ""
-            #expect(message.hasPrefix("the connection to 127.0.0.1:") && message.hasSuffix(" was reset")
-                    || message.hasPrefix("127.0.0.1:") && message.hasSuffix(" closed the connection without answering"), "\(message)")
+            #expect(
+                message.hasPrefix("the connection to 127.0.0.1:") && message.hasSuffix(" was reset")
+                    || message.hasPrefix("127.0.0.1:") && message.hasSuffix(" closed the connection without answering"),
+                "\(message)")
         }
     }
 
@@ -113,15 +128,21 @@ import Testing
         // Given a server whose profile answers 302 to another path that counts its visitors
         let visits = Mutex(0)
         let router = Router()
-        router.get("/acme/api/relay/rest/sip_profile") { _, _ in Response(status: .found, headers: [.location: "/elsewhere"]) }
+        router.get("/acme/api/relay/rest/sip_profile") { _, _ in
+            Response(status: .found, headers: [.location: "/elsewhere"])
+        }
         router.get("/elsewhere") { _, _ in
             visits.withLock { $0 += 1 }
             return "{}"
         }
         try await Self.serve(router) { port in
-            let result = try await HTTPTransportProvider().withTransport(TransportOptions(concurrency: 1)) { transport in
-                await SignalWireAPI(transport: transport, apiBase: try APIBase("http://127.0.0.1:\(port)/{space}/api/relay/rest"), timeout: .seconds(5))
-                    .getProfile(space: "acme", credentials: Self.credentials)
+            let result = try await HTTPTransportProvider().withTransport(TransportOptions(concurrency: 1)) {
+                transport in
+                await SignalWireAPI(
+                    transport: transport, apiBase: try APIBase("http://127.0.0.1:\(port)/{space}/api/relay/rest"),
+                    timeout: .seconds(5)
+                )
+                .getProfile(space: "acme", credentials: Self.credentials)
             }
 
             // Then it is a protocol failure and the redirect target never saw a request
@@ -132,18 +153,27 @@ import Testing
 
     @Test func aBodyOverOneMebibyteIsRefused() async throws {
         let router = Router()
-        router.get("/acme/api/relay/rest/sip_profile") { _, _ in "{\"domain_identifier\": \"" + String(repeating: "x", count: 1 << 21) + "\"}" }
+        router.get("/acme/api/relay/rest/sip_profile") { _, _ in
+            "{\"domain_identifier\": \"" + String(repeating: "x", count: 1 << 21) + "\"}"
+        }
         try await Self.serve(router) { port in
             let big = try await HTTPTransportProvider().withTransport(TransportOptions(concurrency: 1)) { transport in
-                await SignalWireAPI(transport: transport, apiBase: try APIBase("http://127.0.0.1:\(port)/{space}/api/relay/rest"), timeout: .seconds(5))
-                    .getProfile(space: "acme", credentials: Self.credentials)
+                await SignalWireAPI(
+                    transport: transport, apiBase: try APIBase("http://127.0.0.1:\(port)/{space}/api/relay/rest"),
+                    timeout: .seconds(5)
+                )
+                .getProfile(space: "acme", credentials: Self.credentials)
             }
 
-            #expect(big.failure == RequestFailure(kind: .protocol, httpStatus: 200, message: "HTTP 200 with a body over 1 MiB"))
+            #expect(
+                big.failure
+                    == RequestFailure(kind: .protocol, httpStatus: 200, message: "HTTP 200 with a body over 1 MiB"))
         }
     }
 
-    static func serve<T: Sendable>(_ router: Router<BasicRequestContext>, _ body: @Sendable (Int) async throws -> T) async throws -> T {
+    static func serve<T: Sendable>(_ router: Router<BasicRequestContext>, _ body: @Sendable (Int) async throws -> T)
+        async throws -> T
+    {
         try await HostileServer.serve(router, body)
     }
 }

@@ -18,11 +18,16 @@ import Testing
 
         // Then it exits 0, told the story step by step, and its final status is all green
         #expect(result.status == 0, "\(result.output)")
-        for step in ["$ fleet import samples/projects.csv", "$ fleet plan samples/profile.json", "$ fleet rollout samples/profile.json --concurrency 16 --yes",
-                     "$ fleet status", "$ fleet import samples/corrected-tokens.csv", "$ fleet retry --yes"] {
+        for step in [
+            "$ fleet import samples/projects.csv", "$ fleet plan samples/profile.json",
+            "$ fleet rollout samples/profile.json --concurrency 16 --yes",
+            "$ fleet status", "$ fleet import samples/corrected-tokens.csv", "$ fleet retry --yes",
+        ] {
             #expect(result.stdout.contains(step), "missing step \(step)")
         }
-        #expect(result.stdout.contains("unauthorized: HTTP 401: the project's token was refused; check it and its Voice scope (2 projects)"))
+        #expect(
+            result.stdout.contains(
+                "unauthorized: HTTP 401: the project's token was refused; check it and its Voice scope (2 projects)"))
         let database = try FleetDatabase(path: db, access: .read)
         let run = try database.requireRun(nil)
         let report = try StatusReport.load(run, from: database, now: Date())
@@ -31,7 +36,8 @@ import Testing
         #expect(report.counts.succeeded == 40)
         #expect(report.projects.allSatisfy { $0.status == .succeeded })
         let transient = try await database.writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM attempts WHERE error_kind IN ('server', 'network', 'rate_limited')")!
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM attempts WHERE error_kind IN ('server', 'network', 'rate_limited')")!
         }
         #expect(transient > 0, "the demo's faults should have been absorbed by retries")
 
@@ -53,6 +59,9 @@ import Testing
         let result = try await FleetBinary.run(["demo", "--db", db])
 
         #expect(result.status == 64)
-        #expect(result.stderr == "fleet: the demo needs a new database, and \(db) exists; give --db a path that does not exist yet.\n")
+        #expect(
+            result.stderr
+                == "fleet: the demo needs a new database, and \(db) exists; give --db a path that does not exist yet.\n"
+        )
     }
 }

@@ -1,8 +1,8 @@
 import FleetCore
 import FleetEngine
 import FleetModel
-import FleetStore
 import FleetSimulator
+import FleetStore
 import FleetTestSupport
 import Foundation
 import GRDB
@@ -19,7 +19,9 @@ import Testing
         faults.latency = .milliseconds(5)
         try await withSimulator(projects, faults) { simulator, apiBase in
             // Given a rollout whose stdout and stderr are pipes nobody reads (`2>&1 >/dev/null | true`)
-            let (process, out, err) = try FleetBinary.start(["rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase])
+            let (process, out, err) = try FleetBinary.start([
+                "rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase,
+            ])
             try out.fileHandleForReading.close()
             try err.fileHandleForReading.close()
             await FleetBinary.waitForExit(process)
@@ -28,7 +30,8 @@ import Testing
             #expect(process.terminationReason == .exit)
             #expect(process.terminationStatus == 0)
             #expect(try fixture.database.taskStates(run: 1) == ["succeeded": 60])
-            #expect(projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
+            #expect(
+                projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
 
             // And a report piped into a reader that stops at once (`fleet status | head -1`) ends cleanly
             let (status, statusOut, statusErr) = try FleetBinary.start(["status", "--db", fixture.database.path])
@@ -40,7 +43,8 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
     func aTerminalThatCannotMoveTheCursorGetsNoEscapes() async throws {
         let projects = TestProject.make(8)
         let fixture = try Fixture(projects: projects)
@@ -48,14 +52,19 @@ import Testing
         try await withSimulator(projects) { _, apiBase in
             // On a terminal (a pseudo-terminal made by script(1)), as TERM says
             func rollout(term: String) async throws -> String {
-                let command = [FleetBinary.path, "rollout", template, "--force", "--yes", "--db", fixture.database.path, "--api-base", apiBase]
-                    .map(ShellWord.quote).joined(separator: " ")
+                let command = [
+                    FleetBinary.path, "rollout", template, "--force", "--yes", "--db", fixture.database.path,
+                    "--api-base", apiBase,
+                ]
+                .map(ShellWord.quote).joined(separator: " ")
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
                 process.arguments = ["-qec", command, "/dev/null"]
                 process.environment = ["TERM": term, "PATH": "/usr/bin:/bin"]
                 let out = Pipe()
-                (process.standardOutput, process.standardError, process.standardInput) = (out, out, FileHandle.nullDevice)
+                (process.standardOutput, process.standardError, process.standardInput) = (
+                    out, out, FileHandle.nullDevice
+                )
                 try process.run()
                 // Read on a thread of its own: the in-process simulator needs the cooperative pool.
                 let data = await withCheckedContinuation { continuation in
@@ -94,9 +103,14 @@ import Testing
         // Given a rollout under way when the simulator stops listening and drops every connection
         // for 3 s, then serves again on the same port
         let (port, started) = try await SimulatorServer(simulator: simulator).withRunning { apiBase in
-            let started = Started(try FleetBinary.start(["rollout", template, "--yes", "--quiet", "--db", fixture.database.path, "--api-base", apiBase,
-                                                         "--concurrency", "8", "--timeout", "2"]))
-            await FleetBinary.wait(for: 200, at: simulator, orExitOf: started.process) { simulator.goDown(for: .seconds(3)) }
+            let started = Started(
+                try FleetBinary.start([
+                    "rollout", template, "--yes", "--quiet", "--db", fixture.database.path, "--api-base", apiBase,
+                    "--concurrency", "8", "--timeout", "2",
+                ]))
+            await FleetBinary.wait(for: 200, at: simulator, orExitOf: started.process) {
+                simulator.goDown(for: .seconds(3))
+            }
             return (Int(apiBase.split(separator: ":")[2].prefix { $0.isNumber })!, started)
         }
         let result = try await SimulatorServer(simulator: simulator).withRunning(port: port) { _ in
@@ -114,13 +128,19 @@ import Testing
     func sigtermStopsARunWhoseServerStallsEveryBody() async throws {
         let server = HostileServer()
         try await server.run { apiBase in
-            let projects = TestProject.make(3, spaces: 1).map { var project = $0; project.space = "stall"; return project }
+            let projects = TestProject.make(3, spaces: 1).map {
+                var project = $0
+                project.space = "stall"
+                return project
+            }
             let fixture = try Fixture(projects: projects)
             let template = try fixture.directory.write("profile.json", secureTemplate)
 
             // Given a rollout stuck in bodies that never end
-            let (process, out, err) = try FleetBinary.start(["rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase,
-                                                             "--timeout", "1", "--quiet"])
+            let (process, out, err) = try FleetBinary.start([
+                "rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase,
+                "--timeout", "1", "--quiet",
+            ])
             // When it gets SIGTERM once, as the third request arrives
             await server.waitForRequests(3) { kill(process.processIdentifier, SIGTERM) }
             let result = await FleetBinary.collect(process, out, err)
@@ -129,7 +149,9 @@ import Testing
             #expect(result.status == 1)
             #expect(result.stderr.contains("fleet: run 1 was interrupted;"))
             #expect(try fixture.database.scalar("SELECT state FROM runs") == "interrupted")
-            #expect(try fixture.database.scalar("SELECT count(*) FROM attempts WHERE error_kind = 'timeout' AND http_status IS NULL") == 3)
+            #expect(
+                try fixture.database.scalar(
+                    "SELECT count(*) FROM attempts WHERE error_kind = 'timeout' AND http_status IS NULL") == 3)
         }
     }
 
@@ -139,18 +161,25 @@ import Testing
         let template = try fixture.directory.write("profile.json", secureTemplate)
         try await withSimulator(projects, TestProject.hanging) { simulator, apiBase in
             // Given run 1 executing in another process
-            let (process, out, err) = try FleetBinary.start(["rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet"])
+            let (process, out, err) = try FleetBinary.start([
+                "rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet",
+            ])
             await FleetBinary.wait(for: 6, at: simulator, orExitOf: process)
 
             // When a second rollout of some of the same projects starts
-            let second = try await FleetBinary.run(["rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet",
-                                                    "--space", projects[1].space])
+            let second = try await FleetBinary.run([
+                "rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet",
+                "--space", projects[1].space,
+            ])
             kill(process.processIdentifier, SIGKILL)
             _ = await FleetBinary.collect(process, out, err)
 
             // Then it is refused, names run 1, and records nothing of its own
             #expect(second.status == 1)
-            #expect(second.stderr.contains("is in run 1, which another fleet process is executing; a project is never in two executing runs at once."))
+            #expect(
+                second.stderr.contains(
+                    "is in run 1, which another fleet process is executing; a project is never in two executing runs at once."
+                ))
             #expect(try fixture.database.scalar("SELECT count(*) FROM runs") == 1)
         }
     }
@@ -162,11 +191,16 @@ import Testing
         let fixture = try Fixture(projects: projects)
         try await withSimulator(projects) { _, apiBase in
             let template = try fixture.directory.write("profile.json", secureTemplate)
-            #expect(try await FleetBinary.run(["rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet"]).status == 0)
+            #expect(
+                try await FleetBinary.run([
+                    "rollout", "--yes", template, "--db", fixture.database.path, "--api-base", apiBase, "--quiet",
+                ]).status == 0)
         }
         chmod(fixture.directory.path, 0o755)
         chmod(fixture.database.path, 0o644)
-        try await fixture.database.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try await fixture.database.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
         try fixture.database.writer.close()
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: fixture.database.path + suffix) }
         let before = try Data(contentsOf: URL(fileURLWithPath: fixture.database.path))

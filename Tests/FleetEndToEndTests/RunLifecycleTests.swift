@@ -1,8 +1,8 @@
 import FleetCore
 import FleetEngine
 import FleetModel
-import FleetStore
 import FleetSimulator
+import FleetStore
 import FleetTestSupport
 import Foundation
 import GRDB
@@ -37,7 +37,8 @@ import Testing
         }
 
         func integrity() async throws -> String {
-            try await fixture.database.writer.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+            try await fixture.database.writer.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? ""
+            }
         }
     }
 
@@ -57,8 +58,12 @@ import Testing
             let setup = try Self.setup(fixture, apiBase)
 
             // Given a rollout killed with SIGKILL after `killAt` requests
-            let (process, out, err) = try setup.start(["rollout", "--yes", setup.template, "--concurrency", "8", "--rate", "10000", "--max-attempts", "10"])
-            await FleetBinary.wait(for: killAt, at: simulator, orExitOf: process) { kill(process.processIdentifier, SIGKILL) }
+            let (process, out, err) = try setup.start([
+                "rollout", "--yes", setup.template, "--concurrency", "8", "--rate", "10000", "--max-attempts", "10",
+            ])
+            await FleetBinary.wait(for: killAt, at: simulator, orExitOf: process) {
+                kill(process.processIdentifier, SIGKILL)
+            }
             let killed = await FleetBinary.collect(process, out, err)
             #expect(process.terminationReason == .uncaughtSignal)
             #expect(killed.status == SIGKILL)
@@ -70,7 +75,9 @@ import Testing
             #expect(run["state"] as? String == "interrupted")
             #expect(counts["total"] == 80)
             #expect(counts["running"] == 0)
-            #expect(counts["succeeded", default: 0] + counts["unchanged", default: 0] + counts["failed", default: 0] + counts["pending", default: 0] == 80)
+            #expect(
+                counts["succeeded", default: 0] + counts["unchanged", default: 0] + counts["failed", default: 0]
+                    + counts["pending", default: 0] == 80)
             #expect(try await setup.integrity() == "ok")
 
             // When it is retried, it finishes: exit 0, every profile right, the database sound
@@ -81,12 +88,19 @@ import Testing
             }
             #expect(try await setup.integrity() == "ok")
             let after = try await setup.status()
-            #expect((after["counts"] as? [String: Int])?["succeeded"] == 80, "a task whose PUT landed before the kill still ends succeeded")
+            #expect(
+                (after["counts"] as? [String: Int])?["succeeded"] == 80,
+                "a task whose PUT landed before the kill still ends succeeded")
 
             // And every "before" is the original profile, even where the kill hid whether a PUT landed
-            let befores = try await fixture.database.writer.read { db in try String.fetchAll(db, sql: "SELECT profile FROM snapshots WHERE kind = 'before'") }
+            let befores = try await fixture.database.writer.read { db in
+                try String.fetchAll(db, sql: "SELECT profile FROM snapshots WHERE kind = 'before'")
+            }
             #expect(befores.count == 80)
-            let originals = Set(projects.map { SignalWireSimulator.initialProfile(space: $0.space, projectID: $0.projectID).jsonString() })
+            let originals = Set(
+                projects.map {
+                    SignalWireSimulator.initialProfile(space: $0.space, projectID: $0.projectID).jsonString()
+                })
             #expect(befores.allSatisfy { originals.contains($0) })
         }
     }
@@ -98,16 +112,24 @@ import Testing
         let projects = TestProject.make(120)
         let fixture = try Fixture(projects: projects)
         var faults = SimulatorConfiguration()
-        (faults.latency, faults.failRate, faults.dropRate, faults.failFirst, faults.slowRate, faults.slowDelay, faults.seed) =
+        (
+            faults.latency, faults.failRate, faults.dropRate, faults.failFirst, faults.slowRate, faults.slowDelay,
+            faults.seed
+        ) =
             (.milliseconds(3), 0.1, 0.05, 1, 0.03, .seconds(2), 21)
         try await withSimulator(projects, faults) { simulator, apiBase in
             let setup = try Self.setup(fixture, apiBase)
-            let options = ["--concurrency", "16", "--rate", "10000", "--max-attempts", "12", "--timeout", "0.5", "--quiet"]
+            let options = [
+                "--concurrency", "16", "--rate", "10000", "--max-attempts", "12", "--timeout", "0.5", "--quiet",
+            ]
             var random = SeededRandom(seed: 5)
             var command = ["rollout", "--yes", setup.template]
             for _ in 0..<3 {
                 let (process, out, err) = try setup.start(command + options)
-                await FleetBinary.wait(for: simulator.statistics.total + Int.random(in: 20...90, using: &random), at: simulator, orExitOf: process) {
+                await FleetBinary.wait(
+                    for: simulator.statistics.total + Int.random(in: 20...90, using: &random), at: simulator,
+                    orExitOf: process
+                ) {
                     kill(process.processIdentifier, SIGKILL)
                 }
                 _ = await FleetBinary.collect(process, out, err)
@@ -118,10 +140,13 @@ import Testing
             #expect(last.status == 0, "\(last.output)")
             #expect(try fixture.database.taskStates(run: 1) == ["succeeded": 120])
             #expect(try fixture.database.scalar("SELECT count(*) FROM executions WHERE run_id = 1") == 4)
-            #expect(try fixture.database.scalar("""
-                SELECT count(*) FROM (SELECT task_id FROM attempts WHERE method = 'PUT' AND http_status IN (200, 201) GROUP BY task_id HAVING count(*) > 1)
-                """) == 0)
-            #expect(projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
+            #expect(
+                try fixture.database.scalar(
+                    """
+                    SELECT count(*) FROM (SELECT task_id FROM attempts WHERE method = 'PUT' AND http_status IN (200, 201) GROUP BY task_id HAVING count(*) > 1)
+                    """) == 0)
+            #expect(
+                projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
             #expect(try await setup.integrity() == "ok")
         }
     }
@@ -133,7 +158,9 @@ import Testing
         faults.latency = .milliseconds(20)
         try await withSimulator(projects, faults) { simulator, apiBase in
             let setup = try Self.setup(fixture, apiBase)
-            let (process, out, err) = try setup.start(["rollout", "--yes", setup.template, "--concurrency", "4", "--quiet"])
+            let (process, out, err) = try setup.start([
+                "rollout", "--yes", setup.template, "--concurrency", "4", "--quiet",
+            ])
             // When Ctrl-C is pressed once, after 20 requests
             let pressed = Mutex(ContinuousClock.now)
             await FleetBinary.wait(for: 20, at: simulator, orExitOf: process) {
@@ -157,7 +184,8 @@ import Testing
 
             let retry = try await setup.fleet(["retry", "--yes", "1", "--quiet"])
             #expect(retry.status == 0, "\(retry.output)")
-            #expect(projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
+            #expect(
+                projects.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
             #expect(projects.allSatisfy { simulator.requests(project: $0.projectID, method: "PUT") == 1 })
         }
     }
@@ -167,10 +195,14 @@ import Testing
         let fixture = try Fixture(projects: projects)
         try await withSimulator(projects, TestProject.hanging) { simulator, apiBase in
             let setup = try Self.setup(fixture, apiBase)
-            let (process, out, err) = try setup.start(["rollout", "--yes", setup.template, "--concurrency", "4", "--quiet"])
+            let (process, out, err) = try setup.start([
+                "rollout", "--yes", setup.template, "--concurrency", "4", "--quiet",
+            ])
             await FleetBinary.wait(for: 4, at: simulator, orExitOf: process) { kill(process.processIdentifier, SIGINT) }
 
-            let said = await FleetBinary.read(err, until: "Press Ctrl-C again") { kill(process.processIdentifier, SIGINT) }
+            let said = await FleetBinary.read(err, until: "Press Ctrl-C again") {
+                kill(process.processIdentifier, SIGINT)
+            }
             #expect(said.contains("fleet: stopping: no new tasks start; requests in flight finish."))
             let result = await FleetBinary.collect(process, out, err)
 
@@ -186,14 +218,19 @@ import Testing
         let fixture = try Fixture(projects: projects)
         try await withSimulator(projects, TestProject.hanging) { simulator, apiBase in
             let setup = try Self.setup(fixture, apiBase)
-            let (process, out, err) = try setup.start(["rollout", "--yes", setup.template, "--concurrency", "2", "--quiet"])
+            let (process, out, err) = try setup.start([
+                "rollout", "--yes", setup.template, "--concurrency", "2", "--quiet",
+            ])
             await FleetBinary.wait(for: 2, at: simulator, orExitOf: process)
 
             let second = try await setup.fleet(["retry", "--yes", "1"])
             let running = try await setup.status()
 
             #expect(second.status == 1)
-            #expect(second.stderr == "fleet: run 1 is being executed by another fleet process; wait for it to finish, or stop it with Ctrl-C, then try again.\n")
+            #expect(
+                second.stderr
+                    == "fleet: run 1 is being executed by another fleet process; wait for it to finish, or stop it with Ctrl-C, then try again.\n"
+            )
             #expect((running["run"] as? [String: Any])?["state"] as? String == "running")
             kill(process.processIdentifier, SIGKILL)
             _ = await FleetBinary.collect(process, out, err)
@@ -222,28 +259,47 @@ import Testing
             let status = try await setup.status()
             let failed = (status["projects"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "failed" }
             #expect(Set(failed.compactMap { $0["project_id"] as? String }) == Set(rotated.map(\.projectID)))
-            #expect(failed.allSatisfy { $0["error_kind"] as? String == "unauthorized" && $0["attempts"] as? Int == 1 && $0["http_status"] as? Int == 401 })
+            #expect(
+                failed.allSatisfy {
+                    $0["error_kind"] as? String == "unauthorized" && $0["attempts"] as? Int == 1
+                        && $0["http_status"] as? Int == 401
+                })
             let text = try await setup.fleet(["status"])
             #expect(text.status == 1)
-            #expect(text.stdout.contains("""
-                failures:
-                  unauthorized: HTTP 401: the project's token was refused; check it and its Voice scope (2 projects)
-                """))
-            for project in rotated { #expect(text.stdout.contains("    \(project.space) \(project.projectID) \(project.label)")) }
+            #expect(
+                text.stdout.contains(
+                    """
+                    failures:
+                      unauthorized: HTTP 401: the project's token was refused; check it and its Voice scope (2 projects)
+                    """))
+            for project in rotated {
+                #expect(text.stdout.contains("    \(project.space) \(project.projectID) \(project.label)"))
+            }
             #expect(text.stdout.hasSuffix("rerun what did not succeed: fleet retry 1 --db \(setup.db)\n"))
             for project in projects + rotated { #expect(!(rollout.output + text.output).contains(project.token)) }
 
             // When the fixed tokens are imported and the run retried
-            let csv = try fixture.directory.write("fixed.csv", "space,project_id,token\n" + rotated.map { "\($0.space),\($0.projectID),\($0.token)" }.joined(separator: "\n") + "\n")
+            let csv = try fixture.directory.write(
+                "fixed.csv",
+                "space,project_id,token\n"
+                    + rotated.map { "\($0.space),\($0.projectID),\($0.token)" }.joined(separator: "\n") + "\n")
             #expect(try await setup.fleet(["import", csv]).status == 0)
             let others = projects.filter { project in !rotated.contains { $0.projectID == project.projectID } }
-            let before = others.map { simulator.requests(project: $0.projectID, method: "GET") + simulator.requests(project: $0.projectID, method: "PUT") }
+            let before = others.map {
+                simulator.requests(project: $0.projectID, method: "GET")
+                    + simulator.requests(project: $0.projectID, method: "PUT")
+            }
             let retry = try await setup.fleet(["retry", "--yes", "--quiet"])
 
             // Then they succeed and no other project is touched
             #expect(retry.status == 0, "\(retry.output)")
-            #expect(rotated.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
-            #expect(others.map { simulator.requests(project: $0.projectID, method: "GET") + simulator.requests(project: $0.projectID, method: "PUT") } == before)
+            #expect(
+                rotated.allSatisfy { simulator.profile(space: $0.space, projectID: $0.projectID) == $0.secureProfile })
+            #expect(
+                others.map {
+                    simulator.requests(project: $0.projectID, method: "GET")
+                        + simulator.requests(project: $0.projectID, method: "PUT")
+                } == before)
             #expect((try await setup.status()["counts"] as? [String: Int])?["succeeded"] == 10)
         }
     }
@@ -290,8 +346,11 @@ import Testing
 
             #expect(Set(status.keys) == ["run", "counts", "projects", "spaces", "waves"])
             let run = try #require(status["run"] as? [String: Any])
-            #expect(Set(run.keys) == ["id", "kind", "template_name", "template_sha256", "state", "started_at", "finished_at", "api_base", "options",
-                                      "executions", "duration_s", "halt_reason", "rollback_of", "rolled_back_by"])
+            #expect(
+                Set(run.keys) == [
+                    "id", "kind", "template_name", "template_sha256", "state", "started_at", "finished_at", "api_base",
+                    "options", "executions", "duration_s", "halt_reason", "rollback_of", "rolled_back_by", "counts",
+                ])
             #expect(run["api_base"] as? String == setup.apiBase)
             #expect(run["executions"] as? Int == 1)
             #expect((run["options"] as? [String: Any])?["concurrency"] as? Int == 16)
@@ -306,13 +365,20 @@ import Testing
             let entries = try #require(status["projects"] as? [[String: Any]])
             #expect(entries.count == 4)
             for entry in entries {
-                #expect(Set(entry.keys) == ["space", "project_id", "label", "status", "wave", "attempts", "http_status", "error_kind", "error"])
-                #expect(["succeeded", "unchanged", "failed", "pending", "running"].contains(entry["status"] as? String ?? ""))
+                #expect(
+                    Set(entry.keys) == [
+                        "space", "project_id", "label", "status", "wave", "attempts", "http_status", "error_kind",
+                        "error",
+                    ])
+                #expect(
+                    ["succeeded", "unchanged", "failed", "pending", "running"].contains(
+                        entry["status"] as? String ?? ""))
                 #expect(entry["attempts"] is Int)
             }
             let failed = try #require(entries.first { $0["status"] as? String == "failed" })
             #expect(failed["project_id"] as? String == projects[0].projectID)
-            #expect(failed["error"] as? String == "HTTP 401: the project's token was refused; check it and its Voice scope")
+            #expect(
+                failed["error"] as? String == "HTTP 401: the project's token was refused; check it and its Voice scope")
             let succeeded = try #require(entries.first { $0["status"] as? String == "succeeded" })
             #expect(succeeded["error_kind"] is NSNull)
             #expect(succeeded["http_status"] as? Int == 201)

@@ -1,6 +1,6 @@
+import FleetTestSupport
 import Foundation
 import Yams
-import FleetTestSupport
 
 /// The OpenAPI file of the SIP-profile API, and a checker for the parts of JSON Schema it uses
 /// (type, enum, required, properties, items, $ref), so tests can hold every simulator answer to it.

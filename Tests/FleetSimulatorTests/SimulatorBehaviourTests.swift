@@ -1,8 +1,8 @@
 import FleetCore
 import FleetEngine
 import FleetModel
-import FleetStore
 import FleetSimulator
+import FleetStore
 import FleetTestSupport
 import Foundation
 import Testing
@@ -19,11 +19,15 @@ import Testing
         var configuration = SimulatorConfiguration()
         configuration.failRate = 0.3
         configuration.seed = seed
-        let simulator = try SignalWireSimulator(accounts: TestProject.accounts(Self.projects), configuration: configuration)
+        let simulator = try SignalWireSimulator(
+            accounts: TestProject.accounts(Self.projects), configuration: configuration)
         var statuses: [Int] = []
         for project in Self.projects {
             for _ in 0..<3 {
-                statuses.append(await simulator.respond(method: "GET", space: project.space, authorization: auth(project), body: Data()).status)
+                statuses.append(
+                    await simulator.respond(
+                        method: "GET", space: project.space, authorization: auth(project), body: Data()
+                    ).status)
             }
         }
         return statuses
@@ -43,14 +47,21 @@ import Testing
     @Test func countsRequestsPerProjectAndMethodAndPeakInFlight() async throws {
         var configuration = SimulatorConfiguration()
         configuration.latency = .milliseconds(50)
-        let simulator = try SignalWireSimulator(accounts: TestProject.accounts(Self.projects), configuration: configuration)
+        let simulator = try SignalWireSimulator(
+            accounts: TestProject.accounts(Self.projects), configuration: configuration)
         let project = Self.projects[0]
 
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<5 {
-                group.addTask { _ = await simulator.respond(method: "GET", space: project.space, authorization: self.auth(project), body: Data()) }
+                group.addTask {
+                    _ = await simulator.respond(
+                        method: "GET", space: project.space, authorization: self.auth(project), body: Data())
+                }
             }
-            group.addTask { _ = await simulator.respond(method: "PUT", space: project.space, authorization: self.auth(project), body: Data("{}".utf8)) }
+            group.addTask {
+                _ = await simulator.respond(
+                    method: "PUT", space: project.space, authorization: self.auth(project), body: Data("{}".utf8))
+            }
         }
 
         #expect(simulator.requests(project: project.projectID, method: "GET") == 5)
@@ -62,18 +73,25 @@ import Testing
 
     @Test func theRequestLogHasOneLinePerRequestAndNoToken() async throws {
         let directory = try TemporaryDirectory()
-        let simulator = try SignalWireSimulator(accounts: TestProject.accounts(Self.projects), logPath: directory.file("log.jsonl"))
+        let simulator = try SignalWireSimulator(
+            accounts: TestProject.accounts(Self.projects), logPath: directory.file("log.jsonl"))
         let project = Self.projects[3]
 
         _ = await simulator.respond(method: "GET", space: project.space, authorization: auth(project), body: Data())
-        _ = await simulator.respond(method: "PUT", space: project.space, authorization: auth(project), body: Data(#"{"colour":1}"#.utf8))
+        _ = await simulator.respond(
+            method: "PUT", space: project.space, authorization: auth(project), body: Data(#"{"colour":1}"#.utf8))
 
         let text = try String(contentsOfFile: directory.file("log.jsonl"), encoding: .utf8)
-        let lines = text.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let lines = text.split(separator: "\n").map {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         #expect(lines.count == 2)
         #expect(lines.map { $0?["status"] as? Int } == [200, 422])
         #expect(lines.map { $0?["method"] as? String } == ["GET", "PUT"])
-        #expect(lines.allSatisfy { $0?["project_id"] as? String == project.projectID && $0?["space"] as? String == project.space })
+        #expect(
+            lines.allSatisfy {
+                $0?["project_id"] as? String == project.projectID && $0?["space"] as? String == project.space
+            })
         #expect(!text.contains(project.token))
     }
 }

@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import FleetCore
 import FleetEngine
 import FleetModel
-import FleetStore
 import FleetSimulator
+import FleetStore
 import FleetTestSupport
 import Foundation
 import NIOCore
@@ -24,8 +24,10 @@ import Testing
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
     }
 
-    static func send(_ method: HTTPMethod, _ url: String, project: TestProject?, token: String? = nil, body: String? = nil,
-                     host: String? = nil, timeout: TimeAmount = .seconds(10)) async throws -> Answer {
+    static func send(
+        _ method: HTTPMethod, _ url: String, project: TestProject?, token: String? = nil, body: String? = nil,
+        host: String? = nil, timeout: TimeAmount = .seconds(10)
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let project {
@@ -54,8 +56,12 @@ import Testing
 
             #expect(answer.status == 200)
             #expect(schema.problems(method: "GET", status: 200, body: answer.body) == [])
-            #expect(SipProfile.decode(answer.body) == SignalWireSimulator.initialProfile(space: project.space, projectID: project.projectID))
-            #expect(SipProfile.decode(answer.body)?.domain == "\(project.space)-p\(project.projectID.prefix(8)).sip.signalwire.com")
+            #expect(
+                SipProfile.decode(answer.body)
+                    == SignalWireSimulator.initialProfile(space: project.space, projectID: project.projectID))
+            #expect(
+                SipProfile.decode(answer.body)?.domain
+                    == "\(project.space)-p\(project.projectID.prefix(8)).sip.signalwire.com")
         }
     }
 
@@ -63,15 +69,21 @@ import Testing
         try await withSimulator(Self.projects) { simulator, apiBase in
             let project = Self.projects[1]
 
-            let answer = try await Self.send(.PUT, Self.url(apiBase, project), project: project,
-                                             body: #"{"default_codecs": ["OPUS"], "domain_identifier": "edge", "default_send_as": "+442071234567"}"#)
+            let answer = try await Self.send(
+                .PUT, Self.url(apiBase, project), project: project,
+                body: #"{"default_codecs": ["OPUS"], "domain_identifier": "edge", "default_send_as": "+442071234567"}"#)
 
             #expect(answer.status == 201)
             #expect(schema.problems(method: "PUT", status: 201, body: answer.body) == [])
             let stored = simulator.profile(space: project.space, projectID: project.projectID)
             #expect(SipProfile.decode(answer.body) == stored)
-            #expect(stored == SipProfile(domain: "\(project.space)-edge.sip.signalwire.com", domainIdentifier: "edge", defaultCodecs: ["OPUS"],
-                                         defaultCiphers: ["AES_CM_128_HMAC_SHA1_80"], defaultEncryption: "optional", defaultSendAs: "+442071234567"))
+            #expect(
+                stored
+                    == SipProfile(
+                        domain: "\(project.space)-edge.sip.signalwire.com", domainIdentifier: "edge",
+                        defaultCodecs: ["OPUS"],
+                        defaultCiphers: ["AES_CM_128_HMAC_SHA1_80"], defaultEncryption: "optional",
+                        defaultSendAs: "+442071234567"))
         }
     }
 
@@ -93,20 +105,31 @@ import Testing
                 #expect(String(decoding: answer.body, as: UTF8.self) == #"{"error":"Unauthorized"}"#)
                 #expect(schema.problems(method: "GET", status: 401, body: answer.body) == [])
             }
-            #expect(simulator.profile(space: otherSpace.space, projectID: otherSpace.projectID)
+            #expect(
+                simulator.profile(space: otherSpace.space, projectID: otherSpace.projectID)
                     == SignalWireSimulator.initialProfile(space: otherSpace.space, projectID: otherSpace.projectID))
         }
     }
 
     static let invalidBodies: [(body: String, detail: String)] = [
-        (#"{"default_codecs": ["OPUS"], "colour": "blue"}"#,
-         "unknown field \"colour\"; allowed fields are domain_identifier, default_codecs, default_ciphers, default_encryption, default_send_as"),
+        (
+            #"{"default_codecs": ["OPUS"], "colour": "blue"}"#,
+            "unknown field \"colour\"; allowed fields are domain_identifier, default_codecs, default_ciphers, default_encryption, default_send_as"
+        ),
         (#"{"default_encryption": true}"#, "default_encryption must be a string, not a boolean"),
-        (#"{"default_codecs": ["OPUS", "G729"]}"#, "default_codecs[1] \"G729\" is not one of OPUS, G722, PCMU, PCMA, VP8, H264"),
-        (#"{"default_send_as": "+0123"}"#, "default_send_as \"+0123\" is not an E.164 number (+ then 2 to 15 digits, the first not 0), null or \"\""),
+        (
+            #"{"default_codecs": ["OPUS", "G729"]}"#,
+            "default_codecs[1] \"G729\" is not one of OPUS, G722, PCMU, PCMA, VP8, H264"
+        ),
+        (
+            #"{"default_send_as": "+0123"}"#,
+            "default_send_as \"+0123\" is not an E.164 number (+ then 2 to 15 digits, the first not 0), null or \"\""
+        ),
         (#"{"default_ciphers": "AEAD_AES_256_GCM_8"}"#, "default_ciphers must be an array of strings, not a string"),
-        (#"{"domain": "x.sip.signalwire.com"}"#,
-         "unknown field \"domain\" (domain is read-only); allowed fields are domain_identifier, default_codecs, default_ciphers, default_encryption, default_send_as"),
+        (
+            #"{"domain": "x.sip.signalwire.com"}"#,
+            "unknown field \"domain\" (domain is read-only); allowed fields are domain_identifier, default_codecs, default_ciphers, default_encryption, default_send_as"
+        ),
         ("not json", "the body is not valid JSON"),
     ]
 
@@ -121,8 +144,15 @@ import Testing
             #expect(answer.status == 422)
             #expect(schema.problems(method: "PUT", status: 422, body: answer.body) == [])
             let errors = answer.json["errors"] as? [[String: String]]
-            #expect(errors == [["detail": invalid.detail, "status": "422", "title": "Invalid Parameter", "code": "invalid_parameter"]])
-            #expect(simulator.profile(space: project.space, projectID: project.projectID)
+            #expect(
+                errors == [
+                    [
+                        "detail": invalid.detail, "status": "422", "title": "Invalid Parameter",
+                        "code": "invalid_parameter",
+                    ]
+                ])
+            #expect(
+                simulator.profile(space: project.space, projectID: project.projectID)
                     == SignalWireSimulator.initialProfile(space: project.space, projectID: project.projectID))
         }
     }
@@ -130,7 +160,9 @@ import Testing
     @Test func nullAndEmptySendAsAreAccepted() async throws {
         try await withSimulator(Self.projects) { _, apiBase in
             let project = Self.projects[0]
-            for body in [#"{"default_send_as": null}"#, #"{"default_send_as": ""}"#, #"{"default_send_as": "+15551234567"}"#] {
+            for body in [
+                #"{"default_send_as": null}"#, #"{"default_send_as": ""}"#, #"{"default_send_as": "+15551234567"}"#,
+            ] {
                 let answer = try await Self.send(.PUT, Self.url(apiBase, project), project: project, body: body)
                 #expect(answer.status == 201, "\(body)")
                 #expect(schema.problems(method: "PUT", status: 201, body: answer.body) == [])
@@ -143,7 +175,9 @@ import Testing
         configuration.failRate = 1
         try await withSimulator(Self.projects, configuration) { _, apiBase in
             for method in [HTTPMethod.GET, .PUT] {
-                let answer = try await Self.send(method, Self.url(apiBase, Self.projects[0]), project: Self.projects[0], body: method == .PUT ? "{}" : nil)
+                let answer = try await Self.send(
+                    method, Self.url(apiBase, Self.projects[0]), project: Self.projects[0],
+                    body: method == .PUT ? "{}" : nil)
                 #expect(answer.status == 500)
                 #expect(String(decoding: answer.body, as: UTF8.self) == #"{"error":"Internal Server Error"}"#)
                 #expect(schema.problems(method: method.rawValue, status: 500, body: answer.body) == [])
@@ -178,7 +212,10 @@ import Testing
         configuration.failFirst = 2
         try await withSimulator(Self.projects, configuration) { simulator, apiBase in
             var statuses: [Int] = []
-            for _ in 0..<3 { statuses.append(try await Self.send(.GET, Self.url(apiBase, Self.projects[0]), project: Self.projects[0]).status) }
+            for _ in 0..<3 {
+                statuses.append(
+                    try await Self.send(.GET, Self.url(apiBase, Self.projects[0]), project: Self.projects[0]).status)
+            }
             let other = try await Self.send(.GET, Self.url(apiBase, Self.projects[1]), project: Self.projects[1])
 
             #expect(statuses == [503, 503, 200])
@@ -194,9 +231,11 @@ import Testing
             let project = Self.projects[2]
 
             await #expect(throws: HTTPClientError.remoteConnectionClosed) {
-                _ = try await Self.send(.PUT, Self.url(apiBase, project), project: project, body: #"{"default_encryption": "required"}"#)
+                _ = try await Self.send(
+                    .PUT, Self.url(apiBase, project), project: project, body: #"{"default_encryption": "required"}"#)
             }
-            #expect(simulator.profile(space: project.space, projectID: project.projectID).defaultEncryption == "required")
+            #expect(
+                simulator.profile(space: project.space, projectID: project.projectID).defaultEncryption == "required")
         }
     }
 
@@ -207,7 +246,8 @@ import Testing
         configuration.slowDelay = .seconds(5)
         try await withSimulator(Self.projects, configuration) { _, apiBase in
             await #expect(throws: HTTPClientError.deadlineExceeded) {
-                _ = try await Self.send(.GET, Self.url(apiBase, Self.projects[0]), project: Self.projects[0], timeout: .milliseconds(150))
+                _ = try await Self.send(
+                    .GET, Self.url(apiBase, Self.projects[0]), project: Self.projects[0], timeout: .milliseconds(150))
             }
         }
     }
@@ -215,10 +255,14 @@ import Testing
     @Test func theSpaceCanComeFromTheHostHeader() async throws {
         try await withSimulator(Self.projects) { simulator, apiBase in
             let project = Self.projects[1]
-            let root = apiBase.replacingOccurrences(of: "/{space}/api/relay/rest", with: "") + "/api/relay/rest/sip_profile"
+            let root =
+                apiBase.replacingOccurrences(of: "/{space}/api/relay/rest", with: "") + "/api/relay/rest/sip_profile"
 
-            let right = try await Self.send(.PUT, root, project: project, body: #"{"default_codecs": ["PCMA"]}"#, host: "\(project.space).signalwire.com")
-            let wrong = try await Self.send(.GET, root, project: project, host: "\(Self.projects[0].space).signalwire.com")
+            let right = try await Self.send(
+                .PUT, root, project: project, body: #"{"default_codecs": ["PCMA"]}"#,
+                host: "\(project.space).signalwire.com")
+            let wrong = try await Self.send(
+                .GET, root, project: project, host: "\(Self.projects[0].space).signalwire.com")
 
             #expect(right.status == 201)
             #expect(simulator.profile(space: project.space, projectID: project.projectID).defaultCodecs == ["PCMA"])
@@ -228,7 +272,9 @@ import Testing
 
     @Test func unknownPathsAnswer404() async throws {
         try await withSimulator(Self.projects) { _, apiBase in
-            let answer = try await Self.send(.GET, apiBase.replacingOccurrences(of: "{space}", with: "a/b") + "/sip_profile", project: Self.projects[0])
+            let answer = try await Self.send(
+                .GET, apiBase.replacingOccurrences(of: "{space}", with: "a/b") + "/sip_profile",
+                project: Self.projects[0])
             #expect(answer.status == 404)
         }
     }

@@ -1,12 +1,12 @@
 import FleetCore
 import FleetEngine
 import FleetModel
+import FleetSimulator
 import FleetStore
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import FleetSimulator
 import Synchronization
 
 /// A server that does what SignalWire never should, to prove nothing a server does can hang
@@ -37,11 +37,13 @@ package final class HostileServer: Sendable {
     }
 
     package static let retryAfterValues: [Behaviour: String] = [
-        .retryinf: "inf", .retryhuge: "1e20", .retrydigits: "99999999999999999999", .retrynegative: "-5", .retrygarbage: "soon",
+        .retryinf: "inf", .retryhuge: "1e20", .retrydigits: "99999999999999999999", .retrynegative: "-5",
+        .retrygarbage: "soon",
         .retrydate: "Wed, 21 Oct 2015 07:28:00 GMT",
     ]
 
-    private let requests = Mutex<(counts: [String: Int], total: Int, waiters: [(Int, @Sendable () -> Void)])>(([:], 0, []))
+    private let requests = Mutex<(counts: [String: Int], total: Int, waiters: [(Int, @Sendable () -> Void)])>(
+        ([:], 0, []))
 
     package init() {}
 
@@ -53,7 +55,10 @@ package final class HostileServer: Sendable {
     /// gets to run again).
     package func waitForRequests(_ count: Int, then action: @escaping @Sendable () -> Void = {}) async {
         await withCheckedContinuation { continuation in
-            let wake: @Sendable () -> Void = { action(); continuation.resume() }
+            let wake: @Sendable () -> Void = {
+                action()
+                continuation.resume()
+            }
             let reached = requests.withLock { state -> Bool in
                 if state.total >= count { return true }
                 state.waiters.append((count, wake))
@@ -66,21 +71,32 @@ package final class HostileServer: Sendable {
     /// Serves on a free port of 127.0.0.1 for the length of `body`, which gets the --api-base.
     package func run<T: Sendable>(_ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
         let router = Router(context: ChannelRequestContext.self)
-        router.on("/:space/api/relay/rest/sip_profile", method: .get) { request, context in try await self.answer(request, context) }
-        router.on("/:space/api/relay/rest/sip_profile", method: .put) { request, context in try await self.answer(request, context) }
-        return try await Self.serve(router) { port in try await body("http://127.0.0.1:\(port)/{space}/api/relay/rest") }
+        router.on("/:space/api/relay/rest/sip_profile", method: .get) { request, context in
+            try await self.answer(request, context)
+        }
+        router.on("/:space/api/relay/rest/sip_profile", method: .put) { request, context in
+            try await self.answer(request, context)
+        }
+        return try await Self.serve(router) { port in try await body("http://127.0.0.1:\(port)/{space}/api/relay/rest")
+        }
     }
 
     /// Serves `router` on a free port of 127.0.0.1, quietly, for the length of `body`.
-    package static func serve<Context: RequestContext, T: Sendable>(_ router: Router<Context>, _ body: @Sendable (Int) async throws -> T) async throws -> T
-        where Context.Source == ApplicationRequestContextSource {
+    package static func serve<Context: RequestContext, T: Sendable>(
+        _ router: Router<Context>, _ body: @Sendable (Int) async throws -> T
+    ) async throws -> T
+    where Context.Source == ApplicationRequestContextSource {
         var quiet = Logger(label: "test-server")
         quiet.logLevel = .critical
-        let logger = quiet, responder = router.buildResponder()
-        return try await LoopbackServer.withRunning({ onReady in
-            try await Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                  onServerRunning: { await onReady($0.localAddress?.port ?? 0) }, logger: logger).run()
-        }, body)
+        let logger = quiet
+        let responder = router.buildResponder()
+        return try await LoopbackServer.withRunning(
+            { onReady in
+                try await Application(
+                    responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                    onServerRunning: { await onReady($0.localAddress?.port ?? 0) }, logger: logger
+                ).run()
+            }, body)
     }
 
     private func answer(_ request: Request, _ context: ChannelRequestContext) async throws -> Response {
@@ -97,28 +113,36 @@ package final class HostileServer: Sendable {
         let authorization = request.headers[.authorization] ?? ""
         switch behaviour {
         case .stall:
-            return Response(status: .ok, headers: [.contentLength: "500"], body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: "{"))
-                try await Task.sleep(for: .seconds(3600))
-            })
+            return Response(
+                status: .ok, headers: [.contentLength: "500"],
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "{"))
+                    try await Task.sleep(for: .seconds(3600))
+                })
         case .endless:
-            return Response(status: .ok, body: ResponseBody { writer in
-                while true {
-                    try await writer.write(ByteBuffer(string: String(repeating: " ", count: 100)))
-                    try await Task.sleep(for: .milliseconds(10))
-                }
-            })
+            return Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    while true {
+                        try await writer.write(ByteBuffer(string: String(repeating: " ", count: 100)))
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                })
         case .drip:
-            return Response(status: .ok, body: ResponseBody { writer in
-                while true {
-                    try await writer.write(ByteBuffer(string: " "))
-                    try await Task.sleep(for: .milliseconds(200))
-                }
-            })
+            return Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    while true {
+                        try await writer.write(ByteBuffer(string: " "))
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
+                })
         case .retryinf, .retryhuge, .retrydigits, .retrynegative, .retrygarbage, .retrydate:
             var headers: HTTPFields = [.contentType: "application/json"]
             headers[.retryAfter] = Self.retryAfterValues[behaviour]
-            return Response(status: .tooManyRequests, headers: headers, body: .init(byteBuffer: ByteBuffer(string: #"{"errors":[]}"#)))
+            return Response(
+                status: .tooManyRequests, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: #"{"errors":[]}"#)))
         case .echo:
             return json(.unprocessableContent, Self.echo(authorization))
         case .bigerror:
@@ -128,10 +152,19 @@ package final class HostileServer: Sendable {
         case .notobject:
             return json(.ok, "[]")
         case .nocodecs:
-            return json(.ok, #"{"domain_identifier": "x", "default_ciphers": [], "default_encryption": "optional", "default_send_as": null}"#)
+            return json(
+                .ok,
+                #"{"domain_identifier": "x", "default_ciphers": [], "default_encryption": "optional", "default_send_as": null}"#
+            )
         case .put200:
-            let body = request.method == .put ? try await request.body.collect(upTo: 1 << 20) : ByteBuffer(string: SipProfile(
-                domainIdentifier: "x", defaultCodecs: ["PCMU"], defaultCiphers: ["AES_CM_128_HMAC_SHA1_80"], defaultEncryption: "optional").jsonString())
+            let body =
+                request.method == .put
+                ? try await request.body.collect(upTo: 1 << 20)
+                : ByteBuffer(
+                    string: SipProfile(
+                        domainIdentifier: "x", defaultCodecs: ["PCMU"], defaultCiphers: ["AES_CM_128_HMAC_SHA1_80"],
+                        defaultEncryption: "optional"
+                    ).jsonString())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
         case .reset:
             try? await context.channel.close()
@@ -140,7 +173,9 @@ package final class HostileServer: Sendable {
     }
 
     private func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// A 422 body whose details carry the credentials in every form, the last one after 480

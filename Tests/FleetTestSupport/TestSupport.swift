@@ -1,19 +1,19 @@
 import FleetCore
 import FleetEngine
 import FleetModel
+import FleetSimulator
 import FleetStore
+import Foundation
 import GRDB
 import Synchronization
-import GRDB
-import FleetSimulator
-import Foundation
 
 /// A fresh folder under the system's temporary directory, removed when released.
 package final class TemporaryDirectory: Sendable {
     package let path: String
 
     package init() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-tests-\(UUID().uuidString.prefix(8))")
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fleet-tests-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         path = base.path
     }
@@ -58,7 +58,9 @@ package struct TestProject: Sendable, Hashable {
             let id = String(format: "%08x-0000-4000-8000-%012x", 0x1000_0000 + index, index)
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for byte in "\(salt)/\(index)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            let token = "PT" + [hash, hash &* 31 &+ 7, hash ^ 0x5555_5555_5555_5555].map { String(format: "%016llx", $0) }.joined()
+            let token =
+                "PT"
+                + [hash, hash &* 31 &+ 7, hash ^ 0x5555_5555_5555_5555].map { String(format: "%016llx", $0) }.joined()
             return TestProject(space: "space\(index % spaces)", projectID: id, token: token, label: "Project \(index)")
         }
     }
@@ -81,9 +83,13 @@ package struct TestProject: Sendable, Hashable {
         return configuration
     }
 
-    package static func csv(_ projects: [TestProject], extraHeader: String = ",send_as", extra: (TestProject) -> String = { _ in ",+15550001111" }) -> String {
+    package static func csv(
+        _ projects: [TestProject], extraHeader: String = ",send_as",
+        extra: (TestProject) -> String = { _ in ",+15550001111" }
+    ) -> String {
         "space,project_id,token,label" + extraHeader + "\n"
-            + projects.map { "\($0.space),\($0.projectID),\($0.token),\($0.label)" + extra($0) }.joined(separator: "\n") + "\n"
+            + projects.map { "\($0.space),\($0.projectID),\($0.token),\($0.label)" + extra($0) }.joined(separator: "\n")
+            + "\n"
     }
 
     package static func accounts(_ projects: [TestProject]) -> SimulatorAccounts {
@@ -105,7 +111,8 @@ package struct ProcessResult: Sendable {
 package enum FleetBinary {
     package static let path: String = {
         let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fleet").path,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fleet")
+                .path,
             repositoryRoot + "/.build/debug/fleet",
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
@@ -113,8 +120,10 @@ package enum FleetBinary {
 
     /// Starts `fleet` with `arguments` (as another user when `asUser` is given, through setpriv);
     /// the caller waits for it.
-    package static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
-                             asUser: uid_t? = nil) throws -> (Process, Pipe, Pipe) {
+    package static func start(
+        _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+        asUser: uid_t? = nil
+    ) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         if let asUser {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
@@ -130,7 +139,8 @@ package enum FleetBinary {
         for (key, value) in environment { env[key] = value }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
@@ -142,8 +152,10 @@ package enum FleetBinary {
     }
 
     /// Runs `fleet` to its end.
-    package static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
-                           asUser: uid_t? = nil) async throws -> ProcessResult {
+    package static func run(
+        _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+        asUser: uid_t? = nil
+    ) async throws -> ProcessResult {
         let (process, out, err) = try start(arguments, environment: environment, directory: directory, asUser: asUser)
         return await collect(process, out, err)
     }
@@ -154,10 +166,17 @@ package enum FleetBinary {
     /// caller kills the process.)
     /// `then` runs at the moment the count is reached (on the simulator's thread, not when this
     /// task gets to run again), and not at all if the process exits first.
-    package static func wait(for count: Int, at simulator: SignalWireSimulator, orExitOf process: Process,
-                            then action: @escaping @Sendable () -> Void = {}) async {
+    package static func wait(
+        for count: Int, at simulator: SignalWireSimulator, orExitOf process: Process,
+        then action: @escaping @Sendable () -> Void = {}
+    ) async {
         let first = Mutex(true)
-        let claim: @Sendable () -> Bool = { first.withLock { unclaimed in defer { unclaimed = false }; return unclaimed } }
+        let claim: @Sendable () -> Bool = {
+            first.withLock { unclaimed in
+                defer { unclaimed = false }
+                return unclaimed
+            }
+        }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             Task {
                 await waitForExit(process)
@@ -191,13 +210,17 @@ package enum FleetBinary {
         async let stderr = offPool { err.fileHandleForReading.readDataToEndOfFile() }
         let (o, e) = await (stdout, stderr)
         await waitForExit(process)
-        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return ProcessResult(
+            status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 
     /// Reads `pipe` until `text` has appeared (the child reached that point), and returns what was
     /// read. `then` runs as soon as the text is read, on the reading thread (not when this task
     /// gets to run again), and not at all if the pipe ends first.
-    package static func read(_ pipe: Pipe, until text: String, then action: @escaping @Sendable () -> Void = {}) async -> String {
+    package static func read(_ pipe: Pipe, until text: String, then action: @escaping @Sendable () -> Void = {}) async
+        -> String
+    {
         await offPool {
             var seen = ""
             while !seen.contains(text) {
@@ -233,32 +256,47 @@ package struct Fixture: Sendable {
         self.projects = projects
         database = try FleetDatabase(path: directory.file("fleet.db"), access: .create)
         let file = try directory.write("projects.csv", csv ?? TestProject.csv(projects))
-        _ = try database.importInventory(try InventoryFile.load(path: file), vault: TokenVault(keyBytes: nil), now: Date())
+        _ = try database.importInventory(
+            try InventoryFile.load(path: file), vault: TokenVault(keyBytes: nil), now: Date())
     }
 
     /// A simulator holding this fixture's accounts, on `clock`.
-    package func simulator(_ configuration: SimulatorConfiguration = SimulatorConfiguration(), clock: any FleetClock = SystemClock()) throws -> SignalWireSimulator {
+    package func simulator(
+        _ configuration: SimulatorConfiguration = SimulatorConfiguration(), clock: any FleetClock = SystemClock()
+    ) throws -> SignalWireSimulator {
         try SignalWireSimulator(accounts: TestProject.accounts(projects), configuration: configuration, clock: clock)
     }
 
     /// A session over `transports` (the in-process simulator by default) on `clock`.
-    package func session(_ transports: any TransportProvider, apiBase: String = Fixture.apiBase, clock: any FleetClock = SystemClock(),
-                        stop: StopSignal = StopSignal(), progress: RunProgress = RunProgress(), gate: any GateRunner = ShellGate(output: { _ in }),
-                        random: @escaping @Sendable () -> Double = { 0.5 }) throws -> FleetSession {
-        FleetSession(database: database, apiBase: try APIBase(apiBase), vault: TokenVault(keyBytes: nil), transports: transports, clock: clock,
-                     stop: stop, progress: progress, gate: gate, random: random)
+    package func session(
+        _ transports: any TransportProvider, apiBase: String = Fixture.apiBase, clock: any FleetClock = SystemClock(),
+        stop: StopSignal = StopSignal(), progress: RunProgress = RunProgress(),
+        gate: any GateRunner = ShellGate(output: { _ in }),
+        random: @escaping @Sendable () -> Double = { 0.5 }
+    ) throws -> FleetSession {
+        FleetSession(
+            database: database, apiBase: try APIBase(apiBase), vault: TokenVault(keyBytes: nil), transports: transports,
+            clock: clock,
+            stop: stop, progress: progress, gate: gate, random: random)
     }
 
     /// A session straight into `simulator`, on the simulator's clock.
-    package func session(_ simulator: SignalWireSimulator, stop: StopSignal = StopSignal(), gate: any GateRunner = ShellGate(output: { _ in }),
-                        random: @escaping @Sendable () -> Double = { 0.5 }) throws -> FleetSession {
-        try session(SimulatorTransportProvider(simulator: simulator), clock: simulator.clock, stop: stop, gate: gate, random: random)
+    package func session(
+        _ simulator: SignalWireSimulator, stop: StopSignal = StopSignal(),
+        gate: any GateRunner = ShellGate(output: { _ in }),
+        random: @escaping @Sendable () -> Double = { 0.5 }
+    ) throws -> FleetSession {
+        try session(
+            SimulatorTransportProvider(simulator: simulator), clock: simulator.clock, stop: stop, gate: gate,
+            random: random)
     }
 }
 
 /// Runs `body` with a simulator serving on a free port of 127.0.0.1.
-package func withSimulator<T: Sendable>(_ projects: [TestProject], _ configuration: SimulatorConfiguration = SimulatorConfiguration(),
-                                       _ body: @Sendable (SignalWireSimulator, String) async throws -> T) async throws -> T {
+package func withSimulator<T: Sendable>(
+    _ projects: [TestProject], _ configuration: SimulatorConfiguration = SimulatorConfiguration(),
+    _ body: @Sendable (SignalWireSimulator, String) async throws -> T
+) async throws -> T {
     let simulator = try SignalWireSimulator(accounts: TestProject.accounts(projects), configuration: configuration)
     return try await SimulatorServer(simulator: simulator).withRunning { apiBase in try await body(simulator, apiBase) }
 }
@@ -271,12 +309,16 @@ package let secureTemplate = """
 
 extension FleetSession {
     /// prepare + execute, as the commands do, without the console.
-    package func rollout(_ template: Template, selection: Selection = Selection(), options: ExecutionOptions) async throws -> RunOutcome {
+    package func rollout(_ template: Template, selection: Selection = Selection(), options: ExecutionOptions)
+        async throws -> RunOutcome
+    {
         try await execute(try prepareRollout(template, selection: selection, options: options))
     }
 
     /// Nil when the run has nothing left to retry.
-    package func retry(_ run: Int64?, options: ExecutionOptions? = nil, pendingOnly: Bool = false) async throws -> RunOutcome? {
+    package func retry(_ run: Int64?, options: ExecutionOptions? = nil, pendingOnly: Bool = false) async throws
+        -> RunOutcome?
+    {
         guard let prepared = try prepareRetry(run, options: options, pendingOnly: pendingOnly) else { return nil }
         return try await execute(prepared)
     }
@@ -291,7 +333,10 @@ extension FleetDatabase {
     /// Task states of a run and how many tasks are in each.
     package func taskStates(run: Int64) throws -> [String: Int] {
         try writer.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY state", arguments: [run])
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(
+                    db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY state", arguments: [run]
+                )
                 .map { ($0["state"] as String, $0["n"] as Int) })
         }
     }
@@ -301,7 +346,8 @@ extension FleetDatabase {
         try writer.read { db in try T.fetchOne(db, sql: sql, arguments: arguments) }
     }
 
-    package func column<T: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = []) throws -> [T] {
+    package func column<T: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = []) throws -> [T]
+    {
         try writer.read { db in try T.fetchAll(db, sql: sql, arguments: arguments) }
     }
 }
@@ -323,7 +369,9 @@ package struct RoutingTransportProvider: TransportProvider {
         self.routes = routes
     }
 
-    package func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T {
+    package func withTransport<T: Sendable>(
+        _ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T
+    ) async throws -> T {
         try await body(Router(routes: routes))
     }
 
@@ -332,7 +380,8 @@ package struct RoutingTransportProvider: TransportProvider {
 
         func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure> {
             guard let simulator = routes[request.host] else {
-                return .failure(RequestFailure(kind: .network, message: "the connection to \(request.host) was refused"))
+                return .failure(
+                    RequestFailure(kind: .network, message: "the connection to \(request.host) was refused"))
             }
             return await SimulatorTransport(simulator: simulator).send(request, timeout: timeout)
         }

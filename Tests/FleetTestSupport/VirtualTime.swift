@@ -75,7 +75,8 @@ package final class VirtualClock: FleetClock {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let cancelled = state.withLock { state -> Bool in
                     if state.cancelled.remove(id) != nil { return true }
-                    state.sleepers[id] = Sleeper(due: state.now + max(duration, .zero), sequence: id, continuation: continuation)
+                    state.sleepers[id] = Sleeper(
+                        due: state.now + max(duration, .zero), sequence: id, continuation: continuation)
                     return false
                 }
                 if cancelled { continuation.resume(throwing: CancellationError()) }
@@ -101,9 +102,13 @@ package final class VirtualClock: FleetClock {
     /// sleeps, or when work outside the tasks is under way (its end will wake someone).
     func advance() -> Bool {
         let due = state.withLock { state -> [Sleeper] in
-            guard state.outside == 0, let first = state.sleepers.values.min(by: { ($0.due, $0.sequence) < ($1.due, $1.sequence) }) else { return [] }
+            guard state.outside == 0,
+                let first = state.sleepers.values.min(by: { ($0.due, $0.sequence) < ($1.due, $1.sequence) })
+            else { return [] }
             state.now = max(state.now, first.due)
-            let woken = state.sleepers.values.filter { $0.due <= state.now }.sorted { ($0.due, $0.sequence) < ($1.due, $1.sequence) }
+            let woken = state.sleepers.values.filter { $0.due <= state.now }.sorted {
+                ($0.due, $0.sequence) < ($1.due, $1.sequence)
+            }
             for sleeper in woken { state.sleepers.removeValue(forKey: sleeper.sequence) }
             return woken
         }

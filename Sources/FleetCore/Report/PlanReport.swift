@@ -28,7 +28,11 @@ package struct PlanReport: Sendable {
             switch entry.outcome {
             case .planned(let current, let desired):
                 let changes = current.changes(to: desired)
-                if changes.isEmpty { counts.unchanged += 1 } else { self.changes.append(Change(project: entry.project, changes: changes)) }
+                if changes.isEmpty {
+                    counts.unchanged += 1
+                } else {
+                    self.changes.append(Change(project: entry.project, changes: changes))
+                }
             case .failed(let failure):
                 failures.append((entry.project, failure))
             default:
@@ -44,7 +48,9 @@ package struct PlanReport: Sendable {
     package func summary(maxVariants: Int = 4) -> [String] {
         var lines: [String] = []
         for field in ProfileField.allCases {
-            let changes = self.changes.flatMap { change in change.changes.filter { $0.field == field }.map { (change.project, $0) } }
+            let changes = self.changes.flatMap { change in
+                change.changes.filter { $0.field == field }.map { (change.project, $0) }
+            }
             guard !changes.isEmpty else { continue }
             let variants = Dictionary(grouping: changes) { $0.1.text }
             if variants.count <= maxVariants {
@@ -53,7 +59,9 @@ package struct PlanReport: Sendable {
                 }
             } else {
                 let example = changes[0].1.text.escapingControlCharacters
-                lines.append("  \(field.key): \(variants.count) different changes, e.g. \(example.dropFirst(field.key.count + 2)): \(Self.projects(changes.map(\.0)))")
+                lines.append(
+                    "  \(field.key): \(variants.count) different changes, e.g. \(example.dropFirst(field.key.count + 2)): \(Self.projects(changes.map(\.0)))"
+                )
             }
         }
         return lines
@@ -63,24 +71,32 @@ package struct PlanReport: Sendable {
     static func projects(_ projects: [Project]) -> String {
         let bySpace = Dictionary(grouping: projects, by: \.space).mapValues(\.count)
         let spaces = bySpace.keys.sorted { (bySpace[$0]!, $1) > (bySpace[$1]!, $0) }
-        let shown = spaces.prefix(5).map { "\($0) \(bySpace[$0]!)" }.joined(separator: ", ") + (spaces.count > 5 ? ", …" : "")
+        let shown =
+            spaces.prefix(5).map { "\($0) \(bySpace[$0]!)" }.joined(separator: ", ") + (spaces.count > 5 ? ", …" : "")
         return "\(projects.count) \(projects.count == 1 ? "project" : "projects") (\(shown))"
     }
 
     /// Every changing project with its changes, then every project that could not be read.
     package func detail(verb: (FieldChange) -> String = { $0.text }) -> [String] {
-        changes.flatMap { change in [change.project.heading] + change.changes.map { "    " + verb($0).escapingControlCharacters } }
+        changes.flatMap { change in
+            [change.project.heading] + change.changes.map { "    " + verb($0).escapingControlCharacters }
+        }
             + failureLines()
     }
 
     package func failureLines() -> [String] {
         failures.flatMap { project, failure in
-            [project.heading, failure.map { "    cannot read: \($0.kind): \($0.message)" } ?? "    not read: interrupted"]
+            [
+                project.heading,
+                failure.map { "    cannot read: \($0.kind): \($0.message)" } ?? "    not read: interrupted",
+            ]
         }
     }
 
     /// The JSON of `fleet plan --json`: the changes with their values as JSON values.
     package func json(templateSHA256: String?, apiBase: APIBase) throws -> String {
+        // Its properties are the JSON keys of the schema, snake_case as written.
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         struct Entry: Encodable {
             var space: String
             var project_id: String
@@ -89,6 +105,8 @@ package struct PlanReport: Sendable {
             @NullEncoded var error_kind: String?
             @NullEncoded var error: String?
         }
+        // Its properties are the JSON keys of the schema, snake_case as written.
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         struct Body: Encodable {
             @NullEncoded var template_sha256: String?
             var api_base: String
@@ -98,11 +116,22 @@ package struct PlanReport: Sendable {
             var failed: Int
             var projects: [Entry]
         }
-        let entries = changes.map { Entry(space: $0.project.space, project_id: $0.project.projectID, label: $0.project.label, changes: $0.changes) }
-            + failures.map { Entry(space: $0.project.space, project_id: $0.project.projectID, label: $0.project.label, changes: [],
-                                   error_kind: ($0.failure?.kind ?? .unreachable).rawValue, error: $0.failure?.message ?? "not read: interrupted") }
-        return try ReportJSON.encode(Body(template_sha256: templateSHA256, api_base: apiBase.template, selected: counts.selected, would_change: counts.changing,
-                                      unchanged: counts.unchanged, failed: counts.failed, projects: entries))
+        let entries =
+            changes.map {
+                Entry(
+                    space: $0.project.space, project_id: $0.project.projectID, label: $0.project.label,
+                    changes: $0.changes)
+            }
+            + failures.map {
+                Entry(
+                    space: $0.project.space, project_id: $0.project.projectID, label: $0.project.label, changes: [],
+                    error_kind: ($0.failure?.kind ?? .unreachable).rawValue,
+                    error: $0.failure?.message ?? "not read: interrupted")
+            }
+        return try ReportJSON.encode(
+            Body(
+                template_sha256: templateSHA256, api_base: apiBase.template, selected: counts.selected,
+                would_change: counts.changing,
+                unchanged: counts.unchanged, failed: counts.failed, projects: entries))
     }
 }
-

@@ -4,6 +4,8 @@ import FleetStore
 /// A run as every JSON output shows it: the `run` of `fleet status --json`, each item of
 /// `fleet runs --json`, and the `run` of each entry of `fleet history --json`, one shape for all
 /// three (`template_name`, the options with the README's names, its counts).
+// Its properties are the JSON keys of the schema, snake_case as written.
+// swift-format-ignore: AlwaysUseLowerCamelCase
 package struct RunJSON: Encodable, Sendable {
     var id: Int64
     var kind: String
@@ -42,6 +44,8 @@ package struct RunJSON: Encodable, Sendable {
 }
 
 /// The recorded options with the README's option names.
+// Its properties are the JSON keys of the schema, snake_case as written.
+// swift-format-ignore: AlwaysUseLowerCamelCase
 struct OptionsJSON: Encodable, Sendable {
     var concurrency: Int
     var rate: Double
@@ -67,4 +71,3 @@ struct OptionsJSON: Encodable, Sendable {
         force = options.force
     }
 }
-

@@ -9,10 +9,14 @@ extension StatusReport {
     /// by `ReportJSON`.
     package func json() throws -> String {
         let runJSON = RunJSON(summary)
-        let spaceJSON = spaces.map { SpaceJSON(space: $0.space, rate: ($0.rate * 100).rounded() / 100, throttled: $0.throttled, stopped: $0.stopped) }
+        let spaceJSON = spaces.map {
+            SpaceJSON(
+                space: $0.space, rate: ($0.rate * 100).rounded() / 100, throttled: $0.throttled, stopped: $0.stopped)
+        }
         let waveJSON = waves.map { wave, counts in
-            WaveJSON(number: wave.number, state: wave.state.rawValue, counts: Dictionary(uniqueKeysWithValues: counts),
-                     bake_until: wave.bakeUntil, gate_status: wave.gateStatus, gate_output: wave.gateOutput)
+            WaveJSON(
+                number: wave.number, state: wave.state.rawValue, counts: Dictionary(uniqueKeysWithValues: counts),
+                bake_until: wave.bakeUntil, gate_status: wave.gateStatus, gate_output: wave.gateOutput)
         }
         var out = "{\"counts\":" + (try ReportJSON.encode(counts)) + ",\"projects\":["
         out.reserveCapacity(projects.count * 240)
@@ -20,14 +24,16 @@ extension StatusReport {
             if index > 0 { out += "," }
             out += Self.json(project)
         }
-        return out + "],\"run\":" + (try ReportJSON.encode(runJSON)) + ",\"spaces\":" + (try ReportJSON.encode(spaceJSON))
+        return out + "],\"run\":" + (try ReportJSON.encode(runJSON)) + ",\"spaces\":"
+            + (try ReportJSON.encode(spaceJSON))
             + ",\"waves\":" + (try ReportJSON.encode(waveJSON)) + "}"
     }
 
     /// One project as `ReportJSON` would write it: keys sorted, an absent value `null`.
     static func json(_ project: ProjectOutcome) -> String {
         func string(_ text: String?) -> String { text.map(JSONText.string) ?? "null" }
-        return "{\"attempts\":\(project.attempts),\"error\":\(string(project.error)),\"error_kind\":\(string(project.errorKind?.rawValue)),"
+        return
+            "{\"attempts\":\(project.attempts),\"error\":\(string(project.error)),\"error_kind\":\(string(project.errorKind?.rawValue)),"
             + "\"http_status\":\(project.httpStatus.map(String.init) ?? "null"),\"label\":\(string(project.label)),"
             + "\"project_id\":\(string(project.projectID)),\"space\":\(string(project.space)),\"status\":\(string(project.status.rawValue)),"
             + "\"wave\":\(project.wave)}"
@@ -39,8 +45,12 @@ extension StatusReport {
         var lines = ["space,project_id,label,status,error_kind,http_status,attempts,error"]
         lines.reserveCapacity(projects.count + 1)
         for project in projects {
-            lines.append([project.space, project.projectID, project.label, project.status.rawValue, project.errorKind?.rawValue ?? "",
-                          project.httpStatus.map(String.init) ?? "", "\(project.attempts)", project.error ?? ""].map(CSVCell.escape).joined(separator: ","))
+            lines.append(
+                [
+                    project.space, project.projectID, project.label, project.status.rawValue,
+                    project.errorKind?.rawValue ?? "",
+                    project.httpStatus.map(String.init) ?? "", "\(project.attempts)", project.error ?? "",
+                ].map(CSVCell.escape).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }
@@ -52,6 +62,8 @@ extension StatusReport {
         @NullEncoded var stopped: String?
     }
 
+    // Its properties are the JSON keys of the schema, snake_case as written.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     struct WaveJSON: Encodable {
         var number: Int
         var state: String

@@ -22,19 +22,26 @@ package struct StatusReport: Sendable {
 
     /// The run's summary, as `fleet runs` shows it.
     package var summary: RunSummary {
-        RunSummary(run: run, state: state, counts: counts, duration: duration, rolledBackBy: rolledBackBy, executions: executions.count)
+        RunSummary(
+            run: run, state: state, counts: counts, duration: duration, rolledBackBy: rolledBackBy,
+            executions: executions.count)
     }
 
     /// Reads the report of `run`; with `failedOnly`, `projects` holds the failed ones only.
-    package static func load(_ run: Run, from database: FleetDatabase, now: Date, failedOnly: Bool = false) throws -> StatusReport {
+    package static func load(_ run: Run, from database: FleetDatabase, now: Date, failedOnly: Bool = false) throws
+        -> StatusReport
+    {
         let state = database.effectiveState(of: run)
         let waves = try database.waves(of: run.id)
         return StatusReport(
             run: run, state: state, counts: try database.counts(of: run, state: state),
-            projects: try database.outcomes(of: run, state: state, failedOnly: failedOnly), requests: try database.requests(of: run.id),
+            projects: try database.outcomes(of: run, state: state, failedOnly: failedOnly),
+            requests: try database.requests(of: run.id),
             failedAttempts: try database.failedAttempts(of: run.id), executions: try database.executions(of: run.id),
-            duration: try database.duration(of: run, state: state, now: now), spaces: try database.spaceRates(of: run.id),
-            waves: waves.count > 1 ? try waves.map { ($0, try database.waveCounts(runID: run.id, wave: $0.number)) } : [],
+            duration: try database.duration(of: run, state: state, now: now),
+            spaces: try database.spaceRates(of: run.id),
+            waves: waves.count > 1
+                ? try waves.map { ($0, try database.waveCounts(runID: run.id, wave: $0.number)) } : [],
             rolledBackBy: try database.rollbacks(of: run.id).first)
     }
 
@@ -44,14 +51,22 @@ package struct StatusReport: Sendable {
         let conflicts = projects.count { $0.status == .failed && $0.errorKind == .conflict }
         var lines = header()
         lines += spaceLines() + waveLines()
-        lines += groups(title: "failures:", of: projects.filter { $0.status == .failed }, limit: projectsPerGroup, hint: hint)
-        lines += groups(title: "not started (the circuit breaker stopped their space):",
-                        of: projects.filter { $0.status == .pending && $0.errorKind == .unreachable }, limit: projectsPerGroup, hint: hint)
+        lines += groups(
+            title: "failures:", of: projects.filter { $0.status == .failed }, limit: projectsPerGroup, hint: hint)
+        lines += groups(
+            title: "not started (the circuit breaker stopped their space):",
+            of: projects.filter { $0.status == .pending && $0.errorKind == .unreachable }, limit: projectsPerGroup,
+            hint: hint)
         if let rolledBackBy {
-            lines += ["", "rolled back by run \(rolledBackBy): \(hint("status \(rolledBackBy)")); to go on, start a new rollout"]
+            lines += [
+                "",
+                "rolled back by run \(rolledBackBy): \(hint("status \(rolledBackBy)")); to go on, start a new rollout",
+            ]
         } else if !counts.allGood && state != .running && counts.failed + counts.pending > conflicts {
             lines += ["", "rerun what did not succeed: \(hint("retry \(run.id)"))"]
-            if counts.failed > 0 && counts.pending > 0 { lines.append("only the tasks never carried to an end: \(hint("retry \(run.id) --pending"))") }
+            if counts.failed > 0 && counts.pending > 0 {
+                lines.append("only the tasks never carried to an end: \(hint("retry \(run.id) --pending"))")
+            }
         }
         lines += replanHint(hint)
         return lines.joined(separator: "\n")
@@ -64,32 +79,49 @@ package struct StatusReport: Sendable {
         let conflicts = projects.filter { $0.status == .failed && $0.errorKind == .conflict }
         guard !conflicts.isEmpty, state != .running, rolledBackBy == nil else { return [] }
         if let undone = run.rollbackOf {
-            return ["changed since run \(undone), left as they are (a retry conflicts again while they stay so); to put the before back over them: "
-                    + hint("rollback \(undone) --force")]
+            return [
+                "changed since run \(undone), left as they are (a retry conflicts again while they stay so); to put the before back over them: "
+                    + hint("rollback \(undone) --force")
+            ]
         }
         var words = "plan \(ShellWord.quote(run.templateName))"
         if conflicts.count <= 10 { words += conflicts.map { " --project \($0.projectID)" }.joined() }
-        if let apiBase = run.apiBase, apiBase != APIBase.defaultTemplate { words += " --api-base \(ShellWord.quote(apiBase))" }
-        return ["changed since the plan (a retry conflicts again while they stay so); plan them anew: " + hint(words + " --out replan.json")]
+        if let apiBase = run.apiBase, apiBase != APIBase.defaultTemplate {
+            words += " --api-base \(ShellWord.quote(apiBase))"
+        }
+        return [
+            "changed since the plan (a retry conflicts again while they stay so); plan them anew: "
+                + hint(words + " --out replan.json")
+        ]
     }
 
     private func header() -> [String] {
-        let what = run.rollbackOf.map { "rollback of run \($0)" } ?? "rollout of \(run.templateName.escapingControlCharacters)"
+        let what =
+            run.rollbackOf.map { "rollback of run \($0)" } ?? "rollout of \(run.templateName.escapingControlCharacters)"
         var lines = ["run \(run.id): \(what) (template sha256 \(run.templateSHA256.prefix(12))), \(state)"]
         let over = executions.count > 1 ? " over \(executions.count) executions" : ""
-        lines.append("started \(run.startedAt), \(state == .running ? "running for" : "took") \(Self.duration(duration))\(over)")
+        lines.append(
+            "started \(run.startedAt), \(state == .running ? "running for" : "took") \(Self.duration(duration))\(over)")
         if let apiBase = run.apiBase { lines.append("api base \(apiBase)") }
-        if let haltReason = run.haltReason, state == .halted { lines.append("halted by \(haltReason.escapingControlCharacters)") }
+        if let haltReason = run.haltReason, state == .halted {
+            lines.append("halted by \(haltReason.escapingControlCharacters)")
+        }
         if let rolledBackBy { lines.append("rolled back by run \(rolledBackBy)") }
-        lines.append("\(counts.total) projects: \(counts.succeeded) succeeded, \(counts.unchanged) unchanged, \(counts.failed) failed, \(counts.pending) pending, \(counts.running) running")
+        lines.append(
+            "\(counts.total) projects: \(counts.succeeded) succeeded, \(counts.unchanged) unchanged, \(counts.failed) failed, \(counts.pending) pending, \(counts.running) running"
+        )
         let done = counts.succeeded + counts.unchanged + counts.failed
         if duration > 0 && done > 0 {
-            lines.append(String(format: "throughput: %.1f projects/s, %.1f requests/s (%d requests)", Double(done) / duration, Double(requests) / duration, requests))
+            lines.append(
+                String(
+                    format: "throughput: %.1f projects/s, %.1f requests/s (%d requests)", Double(done) / duration,
+                    Double(requests) / duration, requests))
         }
         if !failedAttempts.isEmpty {
             let total = failedAttempts.reduce(0) { $0 + $1.count }
-            lines.append("failed requests: \(total) (" + failedAttempts.map { "\($0.count) \($0.kind)" }.joined(separator: ", ")
-                         + "); rate_limited, server, timeout and network are retried")
+            lines.append(
+                "failed requests: \(total) (" + failedAttempts.map { "\($0.count) \($0.kind)" }.joined(separator: ", ")
+                    + "); rate_limited, server, timeout and network are retried")
         }
         return lines
     }
@@ -97,7 +129,9 @@ package struct StatusReport: Sendable {
     /// Spaces that were throttled, with their final rate, and spaces the circuit breaker stopped,
     /// grouped by reason.
     private func spaceLines() -> [String] {
-        let throttled = spaces.filter { $0.throttled > 0 }.map { "  \($0.space): \($0.throttled) answered 429, rate at the end \(Self.rate($0.rate))/s" }
+        let throttled = spaces.filter { $0.throttled > 0 }.map {
+            "  \($0.space): \($0.throttled) answered 429, rate at the end \(Self.rate($0.rate))/s"
+        }
         let stopped = Dictionary(grouping: spaces.filter { $0.stopped != nil }, by: { $0.stopped! })
         let stops = stopped.keys.sorted().map { reason -> String in
             let names = stopped[reason]!.map(\.space)
@@ -110,14 +144,19 @@ package struct StatusReport: Sendable {
 
     private func waveLines() -> [String] {
         guard !waves.isEmpty else { return [] }
-        return ["", "waves:"] + waves.map { wave, counts in
-            let tally = counts.filter { $0.0 != "total" && $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
-            var line = "  \(wave.number): \(counts.first { $0.0 == "total" }?.1 ?? 0) projects, \(wave.state.rawValue)"
-            if !tally.isEmpty { line += " (\(tally))" }
-            if let until = wave.bakeUntil { line += "; baked until \(until)" }
-            if let status = wave.gateStatus { line += "; gate exited \(status)" + (wave.gateOutput.map { ": \($0)" } ?? "") }
-            return line
-        }
+        return ["", "waves:"]
+            + waves.map { wave, counts in
+                let tally = counts.filter { $0.0 != "total" && $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(
+                    separator: ", ")
+                var line =
+                    "  \(wave.number): \(counts.first { $0.0 == "total" }?.1 ?? 0) projects, \(wave.state.rawValue)"
+                if !tally.isEmpty { line += " (\(tally))" }
+                if let until = wave.bakeUntil { line += "; baked until \(until)" }
+                if let status = wave.gateStatus {
+                    line += "; gate exited \(status)" + (wave.gateOutput.map { ": \($0)" } ?? "")
+                }
+                return line
+            }
     }
 
     private func groups(title: String, of members: [ProjectOutcome], limit: Int?, hint: CommandHint) -> [String] {
@@ -127,13 +166,19 @@ package struct StatusReport: Sendable {
         for key in groups.keys.sorted(by: { (groups[$0]!.count, $1) > (groups[$1]!.count, $0) }) {
             let group = groups[key]!
             let first = group[0]
-            lines.append("  \(first.errorKind?.rawValue ?? "?"): \((first.error ?? "").escapingControlCharacters) (\(group.count) \(group.count == 1 ? "project" : "projects"))")
+            lines.append(
+                "  \(first.errorKind?.rawValue ?? "?"): \((first.error ?? "").escapingControlCharacters) (\(group.count) \(group.count == 1 ? "project" : "projects"))"
+            )
             let shown = limit.map { Array(group.prefix($0)) } ?? group
             for member in shown {
-                lines.append("    \(member.space) \(member.projectID)\(member.label.isEmpty ? "" : " \(member.label.escapingControlCharacters)")")
+                lines.append(
+                    "    \(member.space) \(member.projectID)\(member.label.isEmpty ? "" : " \(member.label.escapingControlCharacters)")"
+                )
             }
             if shown.count < group.count {
-                lines.append("    … and \(group.count - shown.count) more (`\(hint("status \(run.id) --failed"))` lists the failed ones)")
+                lines.append(
+                    "    … and \(group.count - shown.count) more (`\(hint("status \(run.id) --failed"))` lists the failed ones)"
+                )
             }
         }
         return lines

@@ -12,11 +12,14 @@ extension FleetSession {
     }
 
     /// Reads every selected profile (GET only) and says what a rollout would change. Records nothing.
-    package func plan(_ template: Template, selection: Selection, options: ExecutionOptions) async throws -> [PlanEntry] {
+    package func plan(_ template: Template, selection: Selection, options: ExecutionOptions) async throws -> [PlanEntry]
+    {
         let projects = try selectedProjects(selection)
         let patches = try template.renderAll(projects)
         let work = try projects.indices.map { index in
-            TaskWork(taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]), patch: patches[index])
+            TaskWork(
+                taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]),
+                patch: patches[index])
         }
         return try await read(work, apiBase: apiBase, options: options)
     }
@@ -24,12 +27,15 @@ extension FleetSession {
     /// GET only, for plan and verify: each task's outcome, `.planned` with what it read.
     private func read(_ work: [TaskWork], apiBase: APIBase, options: ExecutionOptions) async throws -> [PlanEntry] {
         progress.update { $0.total = work.count }
-        let batch = try await dispatch.withDispatcher(options, apiBase: apiBase, mode: .plan, recorder: nil) { dispatcher in
+        let batch = try await dispatch.withDispatcher(options, apiBase: apiBase, mode: .plan, recorder: nil) {
+            dispatcher in
             var book = SpaceBook()
             return try await dispatcher.run(work, indices: work.indices, failureLimit: nil, spaces: &book)
         }
         return work.indices.map { index in
-            let outcome = batch.outcomes[index] ?? batch.unreachable[index].map { .failed(RequestFailure(kind: .unreachable, message: $0)) }
+            let outcome =
+                batch.outcomes[index]
+                ?? batch.unreachable[index].map { .failed(RequestFailure(kind: .unreachable, message: $0)) }
             return PlanEntry(project: work[index].project, outcome: outcome)
         }
     }
@@ -39,38 +45,66 @@ extension FleetSession {
     /// A saved plan of `entries` (the projects that would change), made now against this API base.
     package func planFile(_ template: Template, entries: [PlanEntry]) throws -> PlanFile {
         let changing = entries.compactMap { entry -> PlanFile.Entry? in
-            guard case .planned(let current, let desired) = entry.outcome, !current.hasSameSettings(as: desired) else { return nil }
-            return PlanFile.Entry(space: entry.project.space, project_id: entry.project.projectID, label: entry.project.label,
-                                  read: current, write: desired.writable)
+            guard case .planned(let current, let desired) = entry.outcome, !current.hasSameSettings(as: desired) else {
+                return nil
+            }
+            return PlanFile.Entry(
+                space: entry.project.space, project_id: entry.project.projectID, label: entry.project.label,
+                read: current, write: desired.writable)
         }
-        return try PlanFile(body: PlanFile.Body(created_at: FleetDatabase.timestamp(clock.date()), database_id: try database.identity(), api_base: apiBase.template,
-                                            template_name: template.name, template: template.text, template_sha256: template.sha256,
-                                            projects: changing))
+        return try PlanFile(
+            body: PlanFile.Body(
+                created_at: FleetDatabase.timestamp(clock.date()), database_id: try database.identity(),
+                api_base: apiBase.template,
+                template_name: template.name, template: template.text, template_sha256: template.sha256,
+                projects: changing))
     }
 
     /// Prepares a rollout of exactly a saved plan: its bodies to its projects, each written only
     /// if its live profile still equals the one the plan read (otherwise `conflict`).
     package func prepareRollout(plan: PlanFile, options: ExecutionOptions) throws -> PreparedRun {
         try plan.check(database: database)
-        let inventory = Dictionary(uniqueKeysWithValues: try database.projects(Selection(includeDisabled: true)).map { ("\($0.space)/\($0.projectID)", $0) })
-        var projects: [Project] = [], entries: [PlanFile.Entry] = [], skipped: [Project] = []
+        let inventory = Dictionary(
+            uniqueKeysWithValues: try database.projects(Selection(includeDisabled: true)).map {
+                ("\($0.space)/\($0.projectID)", $0)
+            })
+        var projects: [Project] = []
+        var entries: [PlanFile.Entry] = []
+        var skipped: [Project] = []
         for entry in plan.body.projects {
             guard let project = inventory["\(entry.space)/\(entry.project_id)"] else {
-                throw FleetError("the plan's project \(entry.project_id) (space \(entry.space)) is not in \(database.path); import it, or make a new plan.")
+                throw FleetError(
+                    "the plan's project \(entry.project_id) (space \(entry.space)) is not in \(database.path); import it, or make a new plan."
+                )
             }
-            if project.enabled { (projects, entries) = (projects + [project], entries + [entry]) } else { skipped.append(project) }
+            if project.enabled {
+                (projects, entries) = (projects + [project], entries + [entry])
+            } else {
+                skipped.append(project)
+            }
         }
-        if projects.isEmpty { throw FleetError("the plan has no project to write (none would change, or all are disabled); nothing to do.", status: .usage) }
+        if projects.isEmpty {
+            throw FleetError(
+                "the plan has no project to write (none would change, or all are disabled); nothing to do.",
+                status: .usage)
+        }
         let work = try projects.indices.map { index in
-            TaskWork(taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]),
-                     patch: ProfilePatch(exactly: entries[index].write), expected: ExpectedProfile(entries[index].read, since: .plan))
+            TaskWork(
+                taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]),
+                patch: ProfilePatch(exactly: entries[index].write),
+                expected: ExpectedProfile(entries[index].read, since: .plan))
         }
-        let spec = RunSpec(kind: .rollout, templateName: plan.body.template_name, template: plan.body.template,
-                           templateSHA256: plan.body.template_sha256, selection: Selection(), options: options, apiBase: apiBase,
-                           planSHA256: plan.sha256,
-                           tasks: projects.indices.map { RunSpec.Task(projectRef: projects[$0].id, desired: entries[$0].write, expected: entries[$0].read) })
-        let preflight = Preflight(what: "rollout of the plan for \(plan.body.template_name) (plan sha256 \(plan.sha256.prefix(12)))",
-                                  projects: projects.count, spaces: Self.spaces(projects), apiBase: apiBase, options: options, skipped: skipped)
+        let spec = RunSpec(
+            kind: .rollout, templateName: plan.body.template_name, template: plan.body.template,
+            templateSHA256: plan.body.template_sha256, selection: Selection(), options: options, apiBase: apiBase,
+            planSHA256: plan.sha256,
+            tasks: projects.indices.map {
+                RunSpec.Task(projectRef: projects[$0].id, desired: entries[$0].write, expected: entries[$0].read)
+            })
+        let preflight = Preflight(
+            what: "rollout of the plan for \(plan.body.template_name) (plan sha256 \(plan.sha256.prefix(12)))",
+            projects: projects.count, spaces: Self.spaces(projects), apiBase: apiBase, options: options,
+            skipped: skipped)
         return PreparedRun(preflight: preflight, start: .new(spec), work: work, options: options, apiBase: apiBase)
     }
 
@@ -92,8 +126,10 @@ extension FleetSession {
         let targets = try rollbackTargets(of: run, force: false).filter { $0.written != nil }
         if targets.isEmpty { return Verification(run: run, entries: [], unwritten: []) }
         let work = try targets.indices.map { index in
-            TaskWork(taskID: 0, position: index, project: targets[index].project, credentials: try credentials(targets[index].project),
-                     patch: ProfilePatch(exactly: targets[index].written!))
+            TaskWork(
+                taskID: 0, position: index, project: targets[index].project,
+                credentials: try credentials(targets[index].project),
+                patch: ProfilePatch(exactly: targets[index].written!))
         }
         let entries = try await read(work, apiBase: apiBase, options: options)
         var verification = Verification(run: run, entries: [], unwritten: [])
@@ -124,7 +160,9 @@ extension FleetSession {
         let apiBase = try apiBase(of: run)
         let targets = try rollbackTargets(of: run, force: options.force)
         var preview = RollbackPreview()
-        for target in targets { if let conflict = target.conflict { preview.conflicts.append((target.project, conflict)) } }
+        for target in targets {
+            if let conflict = target.conflict { preview.conflicts.append((target.project, conflict)) }
+        }
         for entry in try await read(try rollbackWork(targets, undoing: runID), apiBase: apiBase, options: options) {
             if case .failed(let failure) = entry.outcome, failure.kind == .conflict {
                 preview.conflicts.append((entry.project, failure.message))

@@ -1,23 +1,31 @@
+import Crypto
 import FleetEngine
 import FleetModel
 import FleetStore
-import Crypto
 import Foundation
 
 extension FleetSession {
     /// Renders the template for every selected project (any problem stops it before a request)
     /// and opens every token.
-    package func prepareRollout(_ template: Template, selection: Selection, options: ExecutionOptions) throws -> PreparedRun {
+    package func prepareRollout(_ template: Template, selection: Selection, options: ExecutionOptions) throws
+        -> PreparedRun
+    {
         let projects = try selectedProjects(selection)
         let patches = try template.renderAll(projects)
         let work = try projects.indices.map { index in
-            TaskWork(taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]), patch: patches[index])
+            TaskWork(
+                taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]),
+                patch: patches[index])
         }
-        let spec = RunSpec(kind: .rollout, templateName: template.name, template: template.text, templateSHA256: template.sha256,
-                           selection: selection, options: options, apiBase: apiBase, tasks: projects.map { RunSpec.Task(projectRef: $0.id) })
-        return PreparedRun(preflight: Preflight(what: "rollout of \(template.name)", projects: projects.count, spaces: Self.spaces(projects),
-                                                apiBase: apiBase, options: options),
-                           start: .new(spec), work: work, options: options, apiBase: apiBase)
+        let spec = RunSpec(
+            kind: .rollout, templateName: template.name, template: template.text, templateSHA256: template.sha256,
+            selection: selection, options: options, apiBase: apiBase,
+            tasks: projects.map { RunSpec.Task(projectRef: $0.id) })
+        return PreparedRun(
+            preflight: Preflight(
+                what: "rollout of \(template.name)", projects: projects.count, spaces: Self.spaces(projects),
+                apiBase: apiBase, options: options),
+            start: .new(spec), work: work, options: options, apiBase: apiBase)
     }
 
     /// Prepares a rerun of every task of `runID` that did not end succeeded or unchanged (with
@@ -25,11 +33,15 @@ extension FleetSession {
     /// exact bodies) and the inventory's current credentials. Projects disabled since are skipped.
     /// Nil when nothing is left to do. A run that was rolled back is refused: its retry would
     /// write over the rollback.
-    package func prepareRetry(_ runID: Int64?, options override: ExecutionOptions?, pendingOnly: Bool) throws -> PreparedRun? {
+    package func prepareRetry(_ runID: Int64?, options override: ExecutionOptions?, pendingOnly: Bool) throws
+        -> PreparedRun?
+    {
         let run = try database.requireRun(runID)
         if RunLock.isHeld(runID: run.id, database: database.filePath) { throw RunLock.heldError(runID: run.id) }
         if let rollback = try database.rollbacks(of: run.id).first {
-            throw FleetError.usage("run \(run.id) was rolled back by run \(rollback); a retry would write it again over the rollback. Start a new rollout instead (`\(database.hint("plan \(ShellWord.quote(run.templateName))"))` shows what it would change).")
+            throw FleetError.usage(
+                "run \(run.id) was rolled back by run \(rollback); a retry would write it again over the rollback. Start a new rollout instead (`\(database.hint("plan \(ShellWord.quote(run.templateName))"))` shows what it would change)."
+            )
         }
         let apiBase = try apiBase(of: run)
         let options = try override ?? run.executionOptions()
@@ -38,10 +50,13 @@ extension FleetSession {
         let tasks = all.filter { $0.project.enabled && later[$0.task.projectRef] == nil }
         if tasks.isEmpty { return nil }
         let work = try retryWork(run, tasks)
-        let preflight = Preflight(what: "retry of run \(run.id)\(pendingOnly ? " (pending tasks only)" : "")", projects: work.count,
-                                  spaces: Self.spaces(tasks.map(\.project)), apiBase: apiBase, options: options,
-                                  skipped: all.filter { !$0.project.enabled }.map(\.project))
-        return PreparedRun(preflight: preflight, start: .resume(runID: run.id, pendingOnly: pendingOnly), work: work, options: options, apiBase: apiBase)
+        let preflight = Preflight(
+            what: "retry of run \(run.id)\(pendingOnly ? " (pending tasks only)" : "")", projects: work.count,
+            spaces: Self.spaces(tasks.map(\.project)), apiBase: apiBase, options: options,
+            skipped: all.filter { !$0.project.enabled }.map(\.project))
+        return PreparedRun(
+            preflight: preflight, start: .resume(runID: run.id, pendingOnly: pendingOnly), work: work, options: options,
+            apiBase: apiBase)
     }
 
     /// For a retry of a rollback: the projects a later run wrote since the run it undoes, which
@@ -49,13 +64,16 @@ extension FleetSession {
     private func laterWrites(undoneBy run: Run, force: Bool) throws -> [Int64: Int64] {
         guard let undone = run.rollbackOf, !force else { return [:] }
         let sources = try database.rollbackSources(of: undone)
-        return Dictionary(sources.compactMap { source in source.laterRun.map { (source.projectRef, $0) } }, uniquingKeysWith: max)
+        return Dictionary(
+            sources.compactMap { source in source.laterRun.map { (source.projectRef, $0) } }, uniquingKeysWith: max)
     }
 
     /// The work of a retry: the run's template rendered anew, or its recorded bodies. A recorded
     /// body or expectation that cannot be read back is an error naming the project, never a default.
     private func retryWork(_ run: Run, _ tasks: [PendingTask]) throws -> [TaskWork] {
-        let template = run.kind == .rollout && run.planSHA256 == nil ? try Template(name: run.templateName, text: run.template) : nil
+        let template =
+            run.kind == .rollout && run.planSHA256 == nil
+            ? try Template(name: run.templateName, text: run.template) : nil
         let patches = try template?.renderAll(tasks.map(\.project))
         let since: ExpectedProfile.Source = run.rollbackOf.map { .run($0) } ?? .plan
         return try tasks.indices.map { index in
@@ -75,9 +93,12 @@ extension FleetSession {
             } else {
                 throw FleetDatabase.damaged("body to write", run: run.id, project: task.project.projectID)
             }
-            return TaskWork(taskID: task.task.id, position: task.task.position, project: task.project, credentials: try credentials(task.project),
-                            patch: patch, expected: try profile(task.task.expected, "expected profile").map { ExpectedProfile($0, since: since) },
-                            previousAttempts: task.task.attempts, hasBefore: task.hasBefore)
+            return TaskWork(
+                taskID: task.task.id, position: task.task.position, project: task.project,
+                credentials: try credentials(task.project),
+                patch: patch,
+                expected: try profile(task.task.expected, "expected profile").map { ExpectedProfile($0, since: since) },
+                previousAttempts: task.task.attempts, hasBefore: task.hasBefore)
         }
     }
 
@@ -88,21 +109,30 @@ extension FleetSession {
     package func prepareRollback(_ runID: Int64, options: ExecutionOptions) throws -> PreparedRun? {
         let original = try database.requireRun(runID)
         if database.effectiveState(of: original) == .running {
-            throw FleetError("run \(runID) is still being executed; wait for it to end (or stop it with Ctrl-C) before rolling it back.", status: .failure)
+            throw FleetError(
+                "run \(runID) is still being executed; wait for it to end (or stop it with Ctrl-C) before rolling it back.",
+                status: .failure)
         }
         let apiBase = try apiBase(of: original)
         let targets = try rollbackTargets(of: original, force: options.force)
         if targets.isEmpty { return nil }
         let work = try rollbackWork(targets, undoing: runID)
         let description = "{\"rollback_of\": \(runID)}"
-        let spec = RunSpec(kind: .rollback, templateName: "rollback of run \(runID)", template: description,
-                           templateSHA256: SHA256.hash(data: Data(description.utf8)).hex, selection: Selection(), options: options,
-                           apiBase: apiBase, rollbackOf: runID,
-                           tasks: targets.map { RunSpec.Task(projectRef: $0.project.id, desired: $0.before.writable, expected: $0.written, conflict: $0.conflict) })
+        let spec = RunSpec(
+            kind: .rollback, templateName: "rollback of run \(runID)", template: description,
+            templateSHA256: SHA256.hash(data: Data(description.utf8)).hex, selection: Selection(), options: options,
+            apiBase: apiBase, rollbackOf: runID,
+            tasks: targets.map {
+                RunSpec.Task(
+                    projectRef: $0.project.id, desired: $0.before.writable, expected: $0.written, conflict: $0.conflict)
+            })
         let conflicts = targets.count - work.count
-        return PreparedRun(preflight: Preflight(what: "rollback of run \(runID)" + (conflicts > 0 ? " (\(conflicts) written by a later run since, left alone)" : ""),
-                                                projects: work.count, spaces: Self.spaces(work.map(\.project)), apiBase: apiBase, options: options),
-                           start: .new(spec), work: work, options: options, apiBase: apiBase)
+        return PreparedRun(
+            preflight: Preflight(
+                what: "rollback of run \(runID)"
+                    + (conflicts > 0 ? " (\(conflicts) written by a later run since, left alone)" : ""),
+                projects: work.count, spaces: Self.spaces(work.map(\.project)), apiBase: apiBase, options: options),
+            start: .new(spec), work: work, options: options, apiBase: apiBase)
     }
 
     /// One project a rollback puts back: its "before", what the run wrote there (nil with
@@ -120,27 +150,35 @@ extension FleetSession {
     /// while it holds what the undone run wrote.
     func rollbackWork(_ targets: [RollbackTarget], undoing runID: Int64) throws -> [TaskWork] {
         try targets.filter { $0.conflict == nil }.map { target in
-            TaskWork(taskID: 0, position: target.position, project: target.project, credentials: try credentials(target.project),
-                     patch: ProfilePatch(exactly: target.before), expected: target.written.map { ExpectedProfile($0, since: .run(runID)) })
+            TaskWork(
+                taskID: 0, position: target.position, project: target.project,
+                credentials: try credentials(target.project),
+                patch: ProfilePatch(exactly: target.before),
+                expected: target.written.map { ExpectedProfile($0, since: .run(runID)) })
         }
     }
 
     func rollbackTargets(of run: Run, force: Bool) throws -> [RollbackTarget] {
         let sources = try database.rollbackSources(of: run.id)
-        let byRef = Dictionary(uniqueKeysWithValues: try database.projects(Selection(includeDisabled: true)).map { ($0.id, $0) })
+        let byRef = Dictionary(
+            uniqueKeysWithValues: try database.projects(Selection(includeDisabled: true)).map { ($0.id, $0) })
         let projects = sources.map { byRef[$0.projectRef]! }
         // A rollout's write never confirmed: what it sent is its template over the "before".
         let unconfirmed = sources.indices.filter { sources[$0].written == nil }
         var rendered: [Int: SipProfile] = [:]
         if !unconfirmed.isEmpty, run.kind == .rollout {
-            let patches = try Template(name: run.templateName, text: run.template).renderAll(unconfirmed.map { projects[$0] })
-            for (index, patch) in zip(unconfirmed, patches) { rendered[index] = patch.applied(to: sources[index].before) }
+            let patches = try Template(name: run.templateName, text: run.template).renderAll(
+                unconfirmed.map { projects[$0] })
+            for (index, patch) in zip(unconfirmed, patches) {
+                rendered[index] = patch.applied(to: sources[index].before)
+            }
         }
         return sources.indices.map { index in
             let source = sources[index]
             let later = force ? nil : source.laterRun.map { "written by run \($0) since" }
-            return RollbackTarget(position: index, project: projects[index], before: source.before,
-                                  written: force ? nil : source.written ?? rendered[index], confirmed: source.confirmed, conflict: later)
+            return RollbackTarget(
+                position: index, project: projects[index], before: source.before,
+                written: force ? nil : source.written ?? rendered[index], confirmed: source.confirmed, conflict: later)
         }
     }
 
@@ -156,15 +194,21 @@ extension FleetSession {
             handle = started.handle
             for index in work.indices { work[index].taskID = started.taskIDs[work[index].position] }
         case .resume(let runID, let pendingOnly):
-            handle = try database.resumeRun(runID, options: prepared.options, pendingOnly: pendingOnly, tasks: work.count, now: clock.date())
+            handle = try database.resumeRun(
+                runID, options: prepared.options, pendingOnly: pendingOnly, tasks: work.count, now: clock.date())
         }
-        let end = try await RunExecutor(database: database, dispatch: dispatch, gate: gate, note: note, handle: handle, work: work,
-                                     options: prepared.options, apiBase: prepared.apiBase).execute()
+        let end = try await RunExecutor(
+            database: database, dispatch: dispatch, gate: gate, note: note, handle: handle, work: work,
+            options: prepared.options, apiBase: prepared.apiBase
+        ).execute()
         var outcome = RunOutcome(runID: handle.run.id, end: end)
         if case .halted = end, prepared.options.rollbackOnHalt, handle.run.kind == .rollout {
             note("fleet: run \(handle.run.id) halted; rolling back the projects it changed (--rollback-on-halt).")
             var options = prepared.options
-            (options.waves, options.canary, options.bakeSeconds, options.gate, options.rollbackOnHalt, options.maxFailures) = (nil, nil, nil, nil, false, nil)
+            (
+                options.waves, options.canary, options.bakeSeconds, options.gate, options.rollbackOnHalt,
+                options.maxFailures
+            ) = (nil, nil, nil, nil, false, nil)
             options.force = false
             if let rollback = try prepareRollback(handle.run.id, options: options) {
                 let result = try await execute(rollback)

@@ -24,11 +24,14 @@ package struct FleetSession: Sendable {
     package let note: @Sendable (String) -> Void
     package let random: @Sendable () -> Double
 
-    package init(database: FleetDatabase, apiBase: APIBase, apiBaseGiven: Bool = true, vault: TokenVault,
-                transports: any TransportProvider, caFile: String? = nil, clock: any FleetClock = SystemClock(),
-                stop: StopSignal = StopSignal(), progress: RunProgress = RunProgress(), gate: any GateRunner = ShellGate(output: { _ in }),
-                note: @escaping @Sendable (String) -> Void = { _ in },
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+    package init(
+        database: FleetDatabase, apiBase: APIBase, apiBaseGiven: Bool = true, vault: TokenVault,
+        transports: any TransportProvider, caFile: String? = nil, clock: any FleetClock = SystemClock(),
+        stop: StopSignal = StopSignal(), progress: RunProgress = RunProgress(),
+        gate: any GateRunner = ShellGate(output: { _ in }),
+        note: @escaping @Sendable (String) -> Void = { _ in },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.database = database
         self.apiBase = apiBase
         self.apiBaseGiven = apiBaseGiven
@@ -49,8 +52,10 @@ package struct FleetSession: Sendable {
     func selectedProjects(_ selection: Selection) throws -> [Project] {
         let projects = try database.projects(selection)
         if projects.isEmpty {
-            let what = selection.isEmpty ? "there are no enabled projects in \(database.path); import some with `\(database.hint("import FILE.csv"))`"
-                                         : "no enabled project matches the selection; `\(database.hint("projects"))` lists the inventory"
+            let what =
+                selection.isEmpty
+                ? "there are no enabled projects in \(database.path); import some with `\(database.hint("import FILE.csv"))`"
+                : "no enabled project matches the selection; `\(database.hint("projects"))` lists the inventory"
             throw FleetError(what + ".", status: .usage)
         }
         return Self.interleavedBySpace(projects)
@@ -63,11 +68,13 @@ package struct FleetSession: Sendable {
             return (rank[project.space, default: 0], project)
         }
         // Stable: within a rank, spaces keep the inventory's order.
-        return ranked.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(\.element.project)
+        return ranked.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(
+            \.element.project)
     }
 
     func credentials(_ project: Project) throws -> Credentials {
-        Credentials(projectID: project.projectID, token: try vault.open(project.storedToken, project: project.projectID))
+        Credentials(
+            projectID: project.projectID, token: try vault.open(project.storedToken, project: project.projectID))
     }
 
     /// The API base a recorded run must use: its own. A different one given by flag or
@@ -76,13 +83,16 @@ package struct FleetSession: Sendable {
     func apiBase(of run: Run) throws -> APIBase {
         guard let recorded = run.apiBase else { return apiBase }
         if apiBaseGiven && recorded != apiBase.template {
-            throw FleetError.usage("run \(run.id) was made against \(recorded), but --api-base or FLEET_API_BASE says \(apiBase.template); unset it (or give the run's) to go on with run \(run.id).")
+            throw FleetError.usage(
+                "run \(run.id) was made against \(recorded), but --api-base or FLEET_API_BASE says \(apiBase.template); unset it (or give the run's) to go on with run \(run.id)."
+            )
         }
         return try APIBase(recorded)
     }
 
     /// How the session's dispatchers are made.
     var dispatch: DispatchSetup {
-        DispatchSetup(transports: transports, caFile: caFile, clock: clock, stop: stop, progress: progress, random: random)
+        DispatchSetup(
+            transports: transports, caFile: caFile, clock: clock, stop: stop, progress: progress, random: random)
     }
 }

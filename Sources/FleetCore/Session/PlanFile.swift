@@ -1,7 +1,7 @@
+import Crypto
 import FleetEngine
 import FleetModel
 import FleetStore
-import Crypto
 import Foundation
 
 /// A saved plan (`fleet plan --out`): what a rollout would write, project by project, with what
@@ -9,6 +9,8 @@ import Foundation
 /// everything in it, so an edited plan is refused; so is one over 24 hours old, or one made
 /// against another API base.
 package struct PlanFile: Sendable, Equatable {
+    // Its properties are the JSON keys of the schema, snake_case as written.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     package struct Entry: Sendable, Equatable, Codable {
         package var space: String
         package var project_id: String
@@ -20,6 +22,8 @@ package struct PlanFile: Sendable, Equatable {
     }
 
     /// Everything the SHA-256 covers.
+    // Its properties are the JSON keys of the schema, snake_case as written.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     package struct Body: Sendable, Equatable, Codable {
         package var fleet_plan = 1
         package var created_at: String
@@ -48,11 +52,15 @@ package struct PlanFile: Sendable, Equatable {
     /// A plan is applied only to the database it was made on, and names each project once.
     package func check(database: FleetDatabase) throws {
         guard body.database_id == (try database.identity()) else {
-            throw FleetError("the plan was made on another database than \(database.path) (or by an older fleet); its projects and profiles were read there. Make a new plan with `\(database.hint("plan \(ShellWord.quote(body.template_name)) --out plan.json"))`.")
+            throw FleetError(
+                "the plan was made on another database than \(database.path) (or by an older fleet); its projects and profiles were read there. Make a new plan with `\(database.hint("plan \(ShellWord.quote(body.template_name)) --out plan.json"))`."
+            )
         }
         var seen: Set<String> = []
         for entry in body.projects where !seen.insert("\(entry.space)/\(entry.project_id)").inserted {
-            throw FleetError("the plan names project \(entry.project_id) (space \(entry.space)) twice; fleet writes a plan only as `fleet plan` made it. Make a new plan with `\(database.hint("plan \(ShellWord.quote(body.template_name)) --out plan.json"))`.")
+            throw FleetError(
+                "the plan names project \(entry.project_id) (space \(entry.space)) twice; fleet writes a plan only as `fleet plan` made it. Make a new plan with `\(database.hint("plan \(ShellWord.quote(body.template_name)) --out plan.json"))`."
+            )
         }
     }
 
@@ -68,19 +76,26 @@ package struct PlanFile: Sendable, Equatable {
             throw FleetError("cannot read the plan \(path): check that the file exists and is readable.")
         }
         struct Stored: Decodable { var sha256: String }
-        guard let stored = try? JSONDecoder().decode(Stored.self, from: data), let body = try? JSONDecoder().decode(Body.self, from: data) else {
+        guard let stored = try? JSONDecoder().decode(Stored.self, from: data),
+            let body = try? JSONDecoder().decode(Body.self, from: data)
+        else {
             throw FleetError("\(path) is not a fleet plan; make one with `fleet plan TEMPLATE.json --out \(path)`.")
         }
         let plan = try PlanFile(body: body)
         guard plan.sha256 == stored.sha256 else {
-            throw FleetError("\(path) was changed after fleet wrote it (its SHA-256 does not match); a plan is applied only as it was reviewed. Make a new one with `fleet plan TEMPLATE.json --out \(path)`.")
+            throw FleetError(
+                "\(path) was changed after fleet wrote it (its SHA-256 does not match); a plan is applied only as it was reviewed. Make a new one with `fleet plan TEMPLATE.json --out \(path)`."
+            )
         }
         guard let created = FleetDatabase.date(from: body.created_at), now.timeIntervalSince(created) <= maxAge else {
-            throw FleetError("\(path) was made at \(body.created_at), over 24 hours ago; profiles may have changed since. Make a new plan with `fleet plan TEMPLATE.json --out \(path)`.")
+            throw FleetError(
+                "\(path) was made at \(body.created_at), over 24 hours ago; profiles may have changed since. Make a new plan with `fleet plan TEMPLATE.json --out \(path)`."
+            )
         }
         if let given, body.api_base != given.template {
-            throw FleetError("\(path) was made against \(body.api_base), but --api-base or FLEET_API_BASE says \(given.template); unset it (or give the plan's), or make a new plan.",
-                             status: .usage)
+            throw FleetError(
+                "\(path) was made against \(body.api_base), but --api-base or FLEET_API_BASE says \(given.template); unset it (or give the plan's), or make a new plan.",
+                status: .usage)
         }
         return plan
     }

@@ -1,7 +1,7 @@
+import Crypto
 import FleetEngine
 import FleetModel
 import FleetStore
-import Crypto
 import Foundation
 
 /// What a run is about to do, said (and confirmed) before its first request.

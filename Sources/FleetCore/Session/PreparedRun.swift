@@ -1,7 +1,7 @@
+import Crypto
 import FleetEngine
 import FleetModel
 import FleetStore
-import Crypto
 import Foundation
 
 /// A run ready to start or resume: everything checked, every body rendered, every token opened,

@@ -1,7 +1,7 @@
+import Crypto
 import FleetEngine
 import FleetModel
 import FleetStore
-import Crypto
 import Foundation
 
 package struct RollbackOutcome: Sendable, Equatable {

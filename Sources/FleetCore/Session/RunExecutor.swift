@@ -24,9 +24,13 @@ struct RunExecutor: Sendable {
     private var runID: Int64 { handle.run.id }
 
     func execute() async throws -> ExecutionEnd {
-        let recorder = RunRecorder(database: database, runID: runID, clock: clock, window: dispatch.transports.commitWindow)
+        let recorder = RunRecorder(
+            database: database, runID: runID, clock: clock, window: dispatch.transports.commitWindow)
         let waves = try database.waves(of: runID)
-        progress.update { $0.total = work.count; $0.waves = waves.count > 1 ? waves.count : 0 }
+        progress.update {
+            $0.total = work.count
+            $0.waves = waves.count > 1 ? waves.count : 0
+        }
         var failure: (any Error)?
         var end = ExecutionEnd.interrupted
         do {
@@ -71,15 +75,18 @@ struct RunExecutor: Sendable {
 
     /// One wave: its tasks still to do, then, unless it had passed already, its bake (but for the
     /// last wave) and its gate.
-    private func run(_ wave: Wave, of count: Int, from start: Int, dispatcher: Dispatcher, book: inout SpaceBook) async throws -> ExecutionEnd {
+    private func run(_ wave: Wave, of count: Int, from start: Int, dispatcher: Dispatcher, book: inout SpaceBook)
+        async throws -> ExecutionEnd
+    {
         progress.update { $0.wave = count > 1 ? wave.number : 0 }
         let indices = work.indices.filter { (start..<wave.endPosition).contains(work[$0].position) }
         if let first = indices.first, let last = indices.last {
             try database.updateWave(runID: runID, number: wave.number, state: .running)
             let limit = options.maxFailures?.limit(total: indices.count)
             let batch = try await dispatcher.run(work, indices: first..<(last + 1), failureLimit: limit, spaces: &book)
-            try database.markUnreachable(Dictionary(uniqueKeysWithValues: batch.unreachable.map { (work[$0.key].taskID, $0.value) }),
-                                         now: clock.date())
+            try database.markUnreachable(
+                Dictionary(uniqueKeysWithValues: batch.unreachable.map { (work[$0.key].taskID, $0.value) }),
+                now: clock.date())
             if case .halted(let reason) = batch.end {
                 try database.updateWave(runID: runID, number: wave.number, state: .halted)
                 return .halted(count > 1 ? "wave \(wave.number) of \(count): \(reason)" : reason)
@@ -104,7 +111,9 @@ struct RunExecutor: Sendable {
         guard let seconds = options.bakeSeconds else { return nil }
         let now = clock.date()
         let until = wave.bakeUntil.flatMap(FleetDatabase.date(from:)) ?? now.addingTimeInterval(seconds)
-        if wave.bakeUntil == nil { try database.updateWave(runID: runID, number: wave.number, state: .baking, bakeUntil: until) }
+        if wave.bakeUntil == nil {
+            try database.updateWave(runID: runID, number: wave.number, state: .baking, bakeUntil: until)
+        }
         let left = until.timeIntervalSince(now)
         guard left > 0 else { return nil }
         note("fleet: wave \(wave.number) done; baking until \(FleetDatabase.timestamp(until)) before the next wave.")
@@ -133,14 +142,22 @@ struct RunExecutor: Sendable {
         progress.update { $0.gating = true }
         defer { progress.update { $0.gating = false } }
         let counts = try database.waveCounts(runID: runID, wave: wave.number)
-        var environment = ["FLEET_RUN": "\(runID)", "FLEET_WAVE": "\(wave.number)", "FLEET_WAVES": "\(count)", "FLEET_DB": database.path]
+        var environment = [
+            "FLEET_RUN": "\(runID)", "FLEET_WAVE": "\(wave.number)", "FLEET_WAVES": "\(count)",
+            "FLEET_DB": database.path,
+        ]
         for (name, value) in counts { environment["FLEET_WAVE_\(name.uppercased())"] = "\(value)" }
         note("fleet: wave \(wave.number) of \(count) done; running the gate.")
-        let result = await gate.run(command, environment: environment, timeout: .milliseconds(Int64(options.gateTimeoutSeconds * 1000)))
+        let result = await gate.run(
+            command, environment: environment, timeout: .milliseconds(Int64(options.gateTimeoutSeconds * 1000)))
         let output = result.lastLine.escapingControlCharacters
-        try database.updateWave(runID: runID, number: wave.number, state: result.passed ? .passed : .halted, gate: (Int(result.status), output))
+        try database.updateWave(
+            runID: runID, number: wave.number, state: result.passed ? .passed : .halted,
+            gate: (Int(result.status), output))
         if result.passed { return nil }
-        let how = result.timedOut ? "timed out after \(ExecutionOptions.number(options.gateTimeoutSeconds)) s" : "exited \(result.status)"
+        let how =
+            result.timedOut
+            ? "timed out after \(ExecutionOptions.number(options.gateTimeoutSeconds)) s" : "exited \(result.status)"
         return .halted("the gate after wave \(wave.number) \(how)" + (output.isEmpty ? "" : ": \(output)"))
     }
 }

@@ -1,7 +1,7 @@
+import Crypto
 import FleetEngine
 import FleetModel
 import FleetStore
-import Crypto
 import Foundation
 
 /// How a run's execution ended, and the rollback `--rollback-on-halt` started, if it did.

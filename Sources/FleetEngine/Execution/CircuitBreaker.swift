@@ -54,14 +54,20 @@ struct CircuitBreaker: Sendable {
         if observation.status != nil { (hostState.answered, hostState.outage) = (true, nil) }
         let kind = observation.failure?.kind
         hostState.consecutiveFailures = kind == .network || kind == .timeout ? hostState.consecutiveFailures + 1 : 0
-        if hostState.stopped == nil, hostState.answered, hostState.consecutiveFailures > 0, let failure = observation.failure {
-            if let reason = outage(&hostState, observation: observation, host: host, failure: failure, now: now) { return reason }
+        if hostState.stopped == nil, hostState.answered, hostState.consecutiveFailures > 0,
+            let failure = observation.failure
+        {
+            if let reason = outage(&hostState, observation: observation, host: host, failure: failure, now: now) {
+                return reason
+            }
         }
         if hostState.stopped == nil, let failure = observation.failure, failure.kind == .tls {
             hostState.stopped = failure.message
             return hostState.stopped
         }
-        if hostState.stopped == nil, !hostState.answered, hostState.consecutiveFailures >= Self.window, let failure = observation.failure {
+        if hostState.stopped == nil, !hostState.answered, hostState.consecutiveFailures >= Self.window,
+            let failure = observation.failure
+        {
             hostState.stopped = "\(host) is unreachable: the last \(Self.window) requests failed (\(failure.message))"
             return hostState.stopped
         }
@@ -69,7 +75,8 @@ struct CircuitBreaker: Sendable {
             spaceState.tried += 1
             if kind == .unauthorized { spaceState.refused += 1 }
             if spaceState.stopped == nil, spaceState.tried >= Self.window, spaceState.refused == spaceState.tried {
-                spaceState.stopped = "all \(spaceState.tried) projects tried in \(space) were refused (401/403); check the tokens"
+                spaceState.stopped =
+                    "all \(spaceState.tried) projects tried in \(space) were refused (401/403); check the tokens"
                 return spaceState.stopped
             }
         }
@@ -77,7 +84,9 @@ struct CircuitBreaker: Sendable {
     }
 
     /// An outage begins, a probe fails (the pause doubles), or the outage outlasts its budget.
-    private func outage(_ state: inout Host, observation: Observation, host: String, failure: RequestFailure, now: Duration) -> String? {
+    private func outage(
+        _ state: inout Host, observation: Observation, host: String, failure: RequestFailure, now: Duration
+    ) -> String? {
         guard var outage = state.outage else {
             if state.consecutiveFailures >= Self.window {
                 state.outage = Outage(since: now, pause: Self.firstPause, nextProbe: now + Self.firstPause)
@@ -92,7 +101,8 @@ struct CircuitBreaker: Sendable {
         state.outage = outage
         guard now - outage.since >= outageBudget else { return nil }
         state.outage = nil
-        state.stopped = "\(host) is unreachable: no answer for \(Int(outageBudget.seconds)) s after it had answered (\(failure.message))"
+        state.stopped =
+            "\(host) is unreachable: no answer for \(Int(outageBudget.seconds)) s after it had answered (\(failure.message))"
         return state.stopped
     }
 

@@ -11,8 +11,11 @@ package struct DispatchSetup: Sendable {
     package let progress: RunProgress
     package let random: @Sendable () -> Double
 
-    package init(transports: any TransportProvider, caFile: String?, clock: any FleetClock, stop: StopSignal, progress: RunProgress,
-                 random: @escaping @Sendable () -> Double) {
+    package init(
+        transports: any TransportProvider, caFile: String?, clock: any FleetClock, stop: StopSignal,
+        progress: RunProgress,
+        random: @escaping @Sendable () -> Double
+    ) {
         self.transports = transports
         self.caFile = caFile
         self.clock = clock
@@ -21,13 +24,18 @@ package struct DispatchSetup: Sendable {
         self.random = random
     }
 
-    package func withDispatcher<T: Sendable>(_ options: ExecutionOptions, apiBase: APIBase, mode: StepContext.Mode,
-                                             recorder: (any TaskRecorder)?,
-                                             _ body: @Sendable (Dispatcher) async throws -> T) async throws -> T {
-        try await transports.withTransport(TransportOptions(concurrency: options.concurrency, caFile: caFile)) { transport in
-            let api = SignalWireAPI(transport: transport, apiBase: apiBase, timeout: options.timeout, now: { [clock] in clock.date() })
-            let dispatcher = Dispatcher(api: api, options: options, mode: mode, clock: clock, recorder: recorder, stop: stop,
-                                        progress: progress, random: random)
+    package func withDispatcher<T: Sendable>(
+        _ options: ExecutionOptions, apiBase: APIBase, mode: StepContext.Mode,
+        recorder: (any TaskRecorder)?,
+        _ body: @Sendable (Dispatcher) async throws -> T
+    ) async throws -> T {
+        try await transports.withTransport(TransportOptions(concurrency: options.concurrency, caFile: caFile)) {
+            transport in
+            let api = SignalWireAPI(
+                transport: transport, apiBase: apiBase, timeout: options.timeout, now: { [clock] in clock.date() })
+            let dispatcher = Dispatcher(
+                api: api, options: options, mode: mode, clock: clock, recorder: recorder, stop: stop,
+                progress: progress, random: random)
             return try await body(dispatcher)
         }
     }

@@ -17,9 +17,11 @@ package struct Dispatcher: Sendable {
     package let progress: RunProgress
     package let random: @Sendable () -> Double
 
-    package init(api: SignalWireAPI, options: ExecutionOptions, mode: StepContext.Mode = .apply, clock: any FleetClock,
-                 recorder: (any TaskRecorder)?, stop: StopSignal, progress: RunProgress,
-                 random: @escaping @Sendable () -> Double) {
+    package init(
+        api: SignalWireAPI, options: ExecutionOptions, mode: StepContext.Mode = .apply, clock: any FleetClock,
+        recorder: (any TaskRecorder)?, stop: StopSignal, progress: RunProgress,
+        random: @escaping @Sendable () -> Double
+    ) {
         self.api = api
         self.options = options
         self.mode = mode
@@ -40,9 +42,12 @@ package struct Dispatcher: Sendable {
 
     /// Carries out the tasks `indices` of `work`. `spaces` carries each space's rate and the
     /// circuit breaker from one wave to the next.
-    package func run(_ work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: inout SpaceBook) async throws -> Batch {
-        var scheduler = Scheduler(work: work, indices: indices, failureLimit: failureLimit, spaces: spaces, options: options,
-                                  hosts: api.apiBase, clock: clock, stop: stop, progress: progress)
+    package func run(_ work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: inout SpaceBook) async throws
+        -> Batch
+    {
+        var scheduler = Scheduler(
+            work: work, indices: indices, failureLimit: failureLimit, spaces: spaces, options: options,
+            hosts: api.apiBase, clock: clock, stop: stop, progress: progress)
         defer { spaces = scheduler.spaces }
         try await withThrowingTaskGroup(of: Scheduler.Event.self) { group in
             group.addTask { [stop] in
@@ -57,7 +62,9 @@ package struct Dispatcher: Sendable {
 
     /// Starts what the scheduler says may start, arms its wake-up, and hands it each event, until
     /// it has nothing in flight and nothing it may start.
-    private func loop(_ scheduler: inout Scheduler, _ group: inout ThrowingTaskGroup<Scheduler.Event, any Error>) async throws {
+    private func loop(_ scheduler: inout Scheduler, _ group: inout ThrowingTaskGroup<Scheduler.Event, any Error>)
+        async throws
+    {
         while true {
             // One reading of the clock for both: a request not yet due now is due later than
             // `now` for the wake-up too, so its wake-up is always armed.

@@ -1,5 +1,5 @@
-import FleetModel
 import DequeModule
+import FleetModel
 import HeapModule
 
 /// Decides, for the `Dispatcher` that owns it, which request goes when: while fewer than
@@ -99,8 +99,11 @@ struct Scheduler {
     /// Spaces waiting out a throttle, as last counted.
     var pausedSpaces = 0
 
-    init(work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: SpaceBook, options: ExecutionOptions, hosts: APIBase,
-         clock: any FleetClock, stop: StopSignal, progress: RunProgress) {
+    init(
+        work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: SpaceBook, options: ExecutionOptions,
+        hosts: APIBase,
+        clock: any FleetClock, stop: StopSignal, progress: RunProgress
+    ) {
         self.work = work
         self.failureLimit = failureLimit
         self.spaces = spaces
@@ -163,8 +166,9 @@ struct Scheduler {
             let position = turn % lanes.count
             turn += 1
             guard isOpen(lanes[position]), lanes[position].readyAt(now).map({ $0 <= now }) == true,
-                  spaces.breaker.admits(host: lanes[position].host, now: now),
-                  spaces.rates[lanes[position].space]!.take(at: now), let next = lanes[position].pop(now) else {
+                spaces.breaker.admits(host: lanes[position].host, now: now),
+                spaces.rates[lanes[position].space]!.take(at: now), let next = lanes[position].pop(now)
+            else {
                 idle += 1
                 continue
             }
@@ -185,7 +189,8 @@ struct Scheduler {
         var wake: Duration?
         for lane in lanes where isOpen(lane) {
             guard let ready = lane.readyAt(now), let token = spaces.rates[lane.space]!.nextToken(after: now),
-                  let admitted = spaces.breaker.admitsAt(host: lane.host, now: now) else { continue }
+                let admitted = spaces.breaker.admitsAt(host: lane.host, now: now)
+            else { continue }
             let due = max(ready, token, admitted)
             wake = min(wake ?? due, due)
         }
@@ -202,7 +207,8 @@ struct Scheduler {
             inFlight -= 1
             observe(observation)
             if let kind = observation.failure?.kind, kind == .network || kind == .timeout,
-               spaces.breaker.inOutage(host: spaces.hosts[work[observation.index].project.space]!) {
+                spaces.breaker.inOutage(host: spaces.hosts[work[observation.index].project.space]!)
+            {
                 next = Self.waitOutOutage(observation.cursor)
                 update?.state = .running
             }
@@ -240,7 +246,9 @@ struct Scheduler {
             progress.update { [pausedSpaces] in $0.pausedSpaces = pausedSpaces }
         }
         if spaces.breaker.observe(observation, space: space, host: spaces.hosts[space]!, now: now) != nil {
-            progress.update { $0.stoppedSpaces = lanes.filter { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }.count }
+            progress.update {
+                $0.stoppedSpaces = lanes.filter { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }.count
+            }
         }
     }
 
@@ -282,7 +290,8 @@ struct Scheduler {
     private mutating func countFailure() {
         failures += 1
         if let failureLimit, failures >= failureLimit, haltReason == nil {
-            haltReason = "--max-failures \(options.maxFailures.map { "\($0)" } ?? "\(failureLimit)"): \(failures) projects failed"
+            haltReason =
+                "--max-failures \(options.maxFailures.map { "\($0)" } ?? "\(failureLimit)"): \(failures) projects failed"
         }
     }
 
@@ -305,9 +314,9 @@ struct Scheduler {
             guard let reason = spaces.breaker.stopped(space: lane.space, host: lane.host) else { continue }
             for cursor in lane.waiting { unreachable[cursor.index] = reason }
         }
-        let end: ExecutionEnd = if let haltReason { .halted(haltReason) }
-            else if stop.isRequested || Task.isCancelled { .interrupted }
-            else { .finished }
+        let end: ExecutionEnd =
+            if let haltReason { .halted(haltReason) } else if stop.isRequested || Task.isCancelled { .interrupted } else
+            { .finished }
         return Dispatcher.Batch(end: end, outcomes: outcomes, unreachable: unreachable)
     }
 }

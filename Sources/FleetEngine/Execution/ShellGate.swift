@@ -26,7 +26,8 @@ package struct ShellGate: GateRunner {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 Thread {
-                    continuation.resume(returning: runBlocking(command, environment: environment, timeout: timeout, group: group))
+                    continuation.resume(
+                        returning: runBlocking(command, environment: environment, timeout: timeout, group: group))
                 }.start()
             }
         } onCancel: {
@@ -34,11 +35,14 @@ package struct ShellGate: GateRunner {
         }
     }
 
-    private func runBlocking(_ command: String, environment: [String: String], timeout: Duration, group: GroupHolder) -> GateResult {
+    private func runBlocking(_ command: String, environment: [String: String], timeout: Duration, group: GroupHolder)
+        -> GateResult
+    {
         let started: (pid: pid_t, reading: Int32)
         switch Self.start(command, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }) {
         case .success(let value): started = value
-        case .failure(let error): return GateResult(status: 127, lastLine: "the gate could not be started: \(error.message)")
+        case .failure(let error):
+            return GateResult(status: 127, lastLine: "the gate could not be started: \(error.message)")
         }
         group.pid.withLock { $0 = started.pid }
         defer {
@@ -75,7 +79,9 @@ package struct ShellGate: GateRunner {
     }
 
     /// `/bin/sh -c command` with its output on a pipe: the process and the pipe's reading end.
-    private static func start(_ command: String, environment: [String: String]) -> Result<(pid: pid_t, reading: Int32), FleetError> {
+    private static func start(_ command: String, environment: [String: String]) -> Result<
+        (pid: pid_t, reading: Int32), FleetError
+    > {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return .failure(FleetError(String(cString: strerror(errno)))) }
         let spawned = spawn(["/bin/sh", "-c", command], environment: environment, output: fds[1])
@@ -117,7 +123,9 @@ package struct ShellGate: GateRunner {
 
     /// posix_spawn in a new process group, with an empty signal mask and every signal's
     /// disposition at its default; stdin from /dev/null, stdout and stderr to `output`.
-    private static func spawn(_ arguments: [String], environment: [String: String], output: Int32) -> (pid: pid_t?, error: Int32) {
+    private static func spawn(_ arguments: [String], environment: [String: String], output: Int32) -> (
+        pid: pid_t?, error: Int32
+    ) {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
@@ -129,16 +137,20 @@ package struct ShellGate: GateRunner {
         posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output, STDOUT_FILENO)
         posix_spawn_file_actions_adddup2(&actions, output, STDERR_FILENO)
-        var none = sigset_t(), all = sigset_t()
+        var none = sigset_t()
+        var all = sigset_t()
         sigemptyset(&none)
         sigfillset(&all)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer {
+            for pointer in argv + envp { free(pointer) }
+        }
         var pid: pid_t = 0
         let code = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
         return (code == 0 ? pid : nil, code)
@@ -153,8 +165,10 @@ package struct ShellGate: GateRunner {
 extension ShellGate {
     /// Words the shell runs itself: a command that starts with one needs no program on disk.
     private static let shellWords: Set<String> = [
-        ":", ".", "[", "break", "cd", "command", "continue", "echo", "eval", "exec", "exit", "export", "false", "getopts", "hash",
-        "printf", "pwd", "read", "readonly", "return", "set", "shift", "test", "times", "trap", "true", "type", "ulimit", "umask",
+        ":", ".", "[", "break", "cd", "command", "continue", "echo", "eval", "exec", "exit", "export", "false",
+        "getopts", "hash",
+        "printf", "pwd", "read", "readonly", "return", "set", "shift", "test", "times", "trap", "true", "type",
+        "ulimit", "umask",
         "unalias", "unset", "wait", "if", "while", "until", "for", "case", "{", "!",
     ]
 
@@ -167,18 +181,27 @@ extension ShellGate {
             throw FleetError.usage("the \(option) command is empty; give the command to run.")
         }
         let program = String(first.prefix { !";&|<>()".contains($0) })
-        if program.isEmpty || shellWords.contains(program) || program.contains("$") || program.contains("`") || program.hasPrefix("~")
-            || program.hasPrefix("\"") || program.hasPrefix("'") { return }
+        if program.isEmpty || shellWords.contains(program) || program.contains("$") || program.contains("`")
+            || program.hasPrefix("~")
+            || program.hasPrefix("\"") || program.hasPrefix("'")
+        {
+            return
+        }
         if program.contains("/") {
             guard access(program, X_OK) == 0 else {
-                let why = FileManager.default.fileExists(atPath: program) ? "is not executable (chmod +x \(ShellWord.quote(program)))" : "does not exist"
-                throw FleetError.usage("the \(option) program \(program) \(why); nothing was sent. Fix the command and run again.")
+                let why =
+                    FileManager.default.fileExists(atPath: program)
+                    ? "is not executable (chmod +x \(ShellWord.quote(program)))" : "does not exist"
+                throw FleetError.usage(
+                    "the \(option) program \(program) \(why); nothing was sent. Fix the command and run again.")
             }
             return
         }
         let path = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
         guard path.contains(where: { access("\($0)/\(program)", X_OK) == 0 }) else {
-            throw FleetError.usage("the \(option) program \(program) is not found in PATH; nothing was sent. Fix the command (or give its path) and run again.")
+            throw FleetError.usage(
+                "the \(option) program \(program) is not found in PATH; nothing was sent. Fix the command (or give its path) and run again."
+            )
         }
     }
 }
@@ -231,7 +254,9 @@ struct GateOutput {
     private static func newline(in chunk: ArraySlice<UInt8>, from start: Int) -> Int? {
         let offset = start - chunk.startIndex
         let position: Int = chunk.withUnsafeBufferPointer { buffer in
-            guard offset < buffer.count, let base = buffer.baseAddress, let found = memchr(base + offset, 0x0A, buffer.count - offset) else { return -1 }
+            guard offset < buffer.count, let base = buffer.baseAddress,
+                let found = memchr(base + offset, 0x0A, buffer.count - offset)
+            else { return -1 }
             return UnsafeRawPointer(found) - UnsafeRawPointer(base)
         }
         return position < 0 ? nil : chunk.startIndex + position
@@ -240,7 +265,9 @@ struct GateOutput {
     private mutating func endLine() {
         emit(String(decoding: pending, as: UTF8.self))
         let line = passed.isEmpty ? pending : Array((passed + pending).suffix(Self.lineLimit))
-        if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) { last = Array(line.suffix(Self.lineLimit)) }
+        if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
+            last = Array(line.suffix(Self.lineLimit))
+        }
         pending.removeAll(keepingCapacity: true)
         passed.removeAll(keepingCapacity: true)
     }

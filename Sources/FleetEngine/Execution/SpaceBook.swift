@@ -12,8 +12,9 @@ package struct SpaceBook: Sendable {
     /// Per space: its rate at the end, the 429 answers it got, and why it was stopped, if it was.
     package var report: [SpaceReport] {
         rates.keys.sorted().map { space in
-            SpaceReport(space: space, rate: rates[space]!.rate, throttled: rates[space]!.throttled,
-                        stopped: breaker.stopped(space: space, host: hosts[space] ?? ""))
+            SpaceReport(
+                space: space, rate: rates[space]!.rate, throttled: rates[space]!.throttled,
+                stopped: breaker.stopped(space: space, host: hosts[space] ?? ""))
         }
     }
 }

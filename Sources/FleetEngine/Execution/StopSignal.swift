@@ -60,15 +60,23 @@ package final class StopSignal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in
-                    if (event == .stop ? state.requested : state.cancelled) || state.gone.remove(id) != nil { return true }
-                    if event == .stop { state.stopWaiters[id] = continuation } else { state.cancelWaiters[id] = continuation }
+                    if (event == .stop ? state.requested : state.cancelled) || state.gone.remove(id) != nil {
+                        return true
+                    }
+                    if event == .stop {
+                        state.stopWaiters[id] = continuation
+                    } else {
+                        state.cancelWaiters[id] = continuation
+                    }
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
             let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                let waiter = event == .stop ? state.stopWaiters.removeValue(forKey: id) : state.cancelWaiters.removeValue(forKey: id)
+                let waiter =
+                    event == .stop
+                    ? state.stopWaiters.removeValue(forKey: id) : state.cancelWaiters.removeValue(forKey: id)
                 if waiter == nil { state.gone.insert(id) }
                 return waiter
             }

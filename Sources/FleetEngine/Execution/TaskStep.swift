@@ -25,7 +25,10 @@ package struct TaskCursor: Sendable, Equatable {
     /// against the write's attempts.
     package var confirming: Bool
 
-    package init(index: Int, phase: RequestPhase = .read, attempt: Int = 0, requests: Int, hasBefore: Bool, confirming: Bool = false) {
+    package init(
+        index: Int, phase: RequestPhase = .read, attempt: Int = 0, requests: Int, hasBefore: Bool,
+        confirming: Bool = false
+    ) {
         self.index = index
         self.phase = phase
         self.attempt = attempt
@@ -61,8 +64,11 @@ package struct StepContext: Sendable {
     /// A uniform draw in [0, 1) for the backoff's jitter.
     package var jitter: Double
 
-    package init(mode: Mode, force: Bool, patch: ProfilePatch, expected: ExpectedProfile? = nil, policy: RetryPolicy, taskID: Int64,
-                startedAt: Date, duration: Duration, jitter: Double) {
+    package init(
+        mode: Mode, force: Bool, patch: ProfilePatch, expected: ExpectedProfile? = nil, policy: RetryPolicy,
+        taskID: Int64,
+        startedAt: Date, duration: Duration, jitter: Double
+    ) {
         self.mode = mode
         self.force = force
         self.patch = patch
@@ -85,17 +91,22 @@ package enum TaskStep {
         package var next: StepNext
     }
 
-    package static func step(_ cursor: TaskCursor, answer: Result<SignalWireAPI.Answer, RequestFailure>, context: StepContext) -> Output {
+    package static func step(
+        _ cursor: TaskCursor, answer: Result<SignalWireAPI.Answer, RequestFailure>, context: StepContext
+    ) -> Output {
         var cursor = cursor
         cursor.attempt += 1
         cursor.requests += 1
-        let status: Int? = switch answer {
-        case .success(let answer): answer.status
-        case .failure(let failure): failure.httpStatus
-        }
-        let attempt = TaskUpdate.Attempt(number: cursor.requests, method: cursor.phase.verb.rawValue, startedAt: context.startedAt,
-                                         duration: context.duration, httpStatus: status, failure: answer.failure)
-        var record = TaskUpdate(taskID: context.taskID, attempt: attempt, state: .running, attempts: cursor.requests, httpStatus: status)
+        let status: Int? =
+            switch answer {
+            case .success(let answer): answer.status
+            case .failure(let failure): failure.httpStatus
+            }
+        let attempt = TaskUpdate.Attempt(
+            number: cursor.requests, method: cursor.phase.verb.rawValue, startedAt: context.startedAt,
+            duration: context.duration, httpStatus: status, failure: answer.failure)
+        var record = TaskUpdate(
+            taskID: context.taskID, attempt: attempt, state: .running, attempts: cursor.requests, httpStatus: status)
         let next: StepNext
         switch (cursor.phase, answer) {
         case (.read, .success(let answer)):
@@ -116,11 +127,18 @@ package enum TaskStep {
         return Output(record: context.mode == .plan ? nil : record, next: next)
     }
 
-    private static func read(_ answer: SignalWireAPI.Answer, cursor: TaskCursor, context: StepContext, record: inout TaskUpdate) -> StepNext {
+    private static func read(
+        _ answer: SignalWireAPI.Answer, cursor: TaskCursor, context: StepContext, record: inout TaskUpdate
+    ) -> StepNext {
         let missing = context.patch.fields.filter { !answer.fields.contains($0) && !$0.nullMeansEmpty }
         if !missing.isEmpty {
-            return .finish(.failed(RequestFailure(kind: .protocol, httpStatus: answer.status, message:
-                "the profile the API answered has no \(missing.map(\.key).sorted().joined(separator: ", ")); fleet could not restore it later, so it wrote nothing")))
+            return .finish(
+                .failed(
+                    RequestFailure(
+                        kind: .protocol, httpStatus: answer.status,
+                        message:
+                            "the profile the API answered has no \(missing.map(\.key).sorted().joined(separator: ", ")); fleet could not restore it later, so it wrote nothing"
+                    )))
         }
         let current = answer.profile
         let desired = context.patch.applied(to: current)
@@ -133,7 +151,10 @@ package enum TaskStep {
         let unchanged = !context.force && current.hasSameSettings(as: desired)
         // Someone else's later change is never written over; a dry run (plan mode) says so too.
         if !unchanged, let expected = context.expected, !current.hasSameSettings(as: expected.profile) {
-            return .finish(.failed(RequestFailure(kind: .conflict, httpStatus: answer.status, message: expected.conflict(with: current))))
+            return .finish(
+                .failed(
+                    RequestFailure(
+                        kind: .conflict, httpStatus: answer.status, message: expected.conflict(with: current))))
         }
         if context.mode == .plan { return .finish(.planned(current: current, desired: desired)) }
         if unchanged { return .finish(.unchanged) }
@@ -146,12 +167,20 @@ package enum TaskStep {
         return .send(write)
     }
 
-    private static func wrote(_ answer: SignalWireAPI.Answer, desired: SipProfile, record: inout TaskUpdate) -> StepNext {
+    private static func wrote(_ answer: SignalWireAPI.Answer, desired: SipProfile, record: inout TaskUpdate) -> StepNext
+    {
         record.after = answer.json
         if answer.profile.hasSameSettings(as: desired) { return .finish(.succeeded) }
-        let differences = desired.changes(to: answer.profile).map { "\($0.field) is \($0.new.shortText), not \($0.old.shortText)" }
-        return .finish(.failed(RequestFailure(kind: .protocol, httpStatus: answer.status, message:
-            "the API answered the PUT with a different profile: " + differences.joined(separator: "; ").escapingControlCharacters)))
+        let differences = desired.changes(to: answer.profile).map {
+            "\($0.field) is \($0.new.shortText), not \($0.old.shortText)"
+        }
+        return .finish(
+            .failed(
+                RequestFailure(
+                    kind: .protocol, httpStatus: answer.status,
+                    message:
+                        "the API answered the PUT with a different profile: "
+                        + differences.joined(separator: "; ").escapingControlCharacters)))
     }
 
     /// A transient failure is retried; a write that got no answer at all (it may have landed) is

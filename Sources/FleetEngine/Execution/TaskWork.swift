@@ -35,8 +35,11 @@ package struct TaskWork: Sendable {
     /// A live profile that no longer equals it is a `conflict`, and nothing is written.
     package var expected: ExpectedProfile? { fixed.expected }
 
-    package init(taskID: Int64, position: Int, project: Project, credentials: Credentials, patch: ProfilePatch, expected: ExpectedProfile? = nil,
-                previousAttempts: Int = 0, hasBefore: Bool = false) {
+    package init(
+        taskID: Int64, position: Int, project: Project, credentials: Credentials, patch: ProfilePatch,
+        expected: ExpectedProfile? = nil,
+        previousAttempts: Int = 0, hasBefore: Bool = false
+    ) {
         self.taskID = taskID
         self.position = position
         self.previousAttempts = previousAttempts

@@ -1,5 +1,5 @@
-import FleetModel
 import AsyncHTTPClient
+import FleetModel
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -20,7 +20,8 @@ package struct HTTPClientTransport: Transport {
     let loop: any EventLoop
     let executor: EventLoopTaskExecutor
 
-    package func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure> {
+    package func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure>
+    {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = request.method == .get ? .GET : .PUT
         outgoing.headers.add(name: "Authorization", value: request.authorization)
@@ -43,14 +44,19 @@ package struct HTTPClientTransport: Transport {
             } catch is NIOTooManyBytesError {
                 body = nil
             }
-            return TransportResponse(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: body)
+            return TransportResponse(
+                status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: body)
         }
         let expired = DeadlineFlag()
         let timer = loop.scheduleTask(deadline: deadline) {
             expired.fire()
             exchange.cancel()
         }
-        let result = await withTaskCancellationHandler { await exchange.result } onCancel: { exchange.cancel() }
+        let result = await withTaskCancellationHandler {
+            await exchange.result
+        } onCancel: {
+            exchange.cancel()
+        }
         timer.cancel()
         switch result {
         case .success(let response):
@@ -80,7 +86,9 @@ package struct HTTPTransportProvider: TransportProvider {
     /// waits), and a run's last commit comes at most 5 ms later.
     package var commitWindow: Duration { .milliseconds(5) }
 
-    package func withTransport<T: Sendable>(_ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T) async throws -> T {
+    package func withTransport<T: Sendable>(
+        _ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T
+    ) async throws -> T {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let client = HTTPClient(eventLoopGroupProvider: .shared(loop), configuration: try Self.configuration(options))
         do {
@@ -100,7 +108,8 @@ package struct HTTPTransportProvider: TransportProvider {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, options.concurrency))
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, options.concurrency))
         // fleet retries with its own backoff and stops an unreachable host with its circuit
         // breaker: a refused connection must fail its request now, not at the request's deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -122,7 +131,9 @@ package enum CertificateAuthorityFile {
             throw FleetError.usage("--ca-file \(path) cannot be read; give the path of a PEM certificate or bundle.")
         }
         guard let certificates = try? NIOSSLCertificate.fromPEMFile(path), !certificates.isEmpty else {
-            throw FleetError.usage("--ca-file \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----); give a certificate or bundle in PEM.")
+            throw FleetError.usage(
+                "--ca-file \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----); give a certificate or bundle in PEM."
+            )
         }
         return certificates
     }
@@ -151,7 +162,9 @@ enum TransportErrors {
             if connection.connectionErrors.isEmpty, connection.dnsAError != nil || connection.dnsAAAAError != nil {
                 return RequestFailure(kind: .network, message: "the name \(host) could not be resolved (DNS)")
             }
-            if let first = connection.connectionErrors.first?.error { return classify(first, host: host, timeout: timeout) }
+            if let first = connection.connectionErrors.first?.error {
+                return classify(first, host: host, timeout: timeout)
+            }
         }
         if error is SocketAddressError {
             return RequestFailure(kind: .network, message: "the name \(host) could not be resolved (DNS)")
@@ -169,22 +182,32 @@ enum TransportErrors {
         case ECONNRESET, EPIPE: .reset(host: host)
         case ENETUNREACH, EHOSTUNREACH: RequestFailure(kind: .network, message: "\(host) cannot be reached (no route)")
         case ETIMEDOUT: .timedOut(host: host, after: timeout)
-        default: RequestFailure(kind: .network, message: "the connection to \(host) failed (\(String(cString: strerror(code))))")
+        default:
+            RequestFailure(
+                kind: .network, message: "the connection to \(host) failed (\(String(cString: strerror(code))))")
         }
     }
 
     /// A refused certificate (or any failed handshake) is `tls`: retrying cannot help.
     static func tls(_ error: any Error, host: String) -> RequestFailure? {
-        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname || extra == .serverHostnameImpossibleToMatch {
-            return RequestFailure(kind: .tls, message: "the certificate of \(host) is for another host name; check --api-base")
+        if let extra = error as? NIOSSLExtraError,
+            extra == .failedToValidateHostname || extra == .serverHostnameImpossibleToMatch
+        {
+            return RequestFailure(
+                kind: .tls, message: "the certificate of \(host) is for another host name; check --api-base")
         }
         guard let ssl = error as? NIOSSLError else { return nil }
         if case .handshakeFailed(let boring) = ssl {
             let reason = Self.reason(String(describing: boring))
             if reason == "CERTIFICATE_VERIFY_FAILED" {
-                return RequestFailure(kind: .tls, message: "the certificate of \(host) is not trusted (an unknown authority, or expired); pass --ca-file if you use a private CA")
+                return RequestFailure(
+                    kind: .tls,
+                    message:
+                        "the certificate of \(host) is not trusted (an unknown authority, or expired); pass --ca-file if you use a private CA"
+                )
             }
-            return RequestFailure(kind: .tls, message: "the TLS handshake with \(host) failed (\(reason ?? "no reason given"))")
+            return RequestFailure(
+                kind: .tls, message: "the TLS handshake with \(host) failed (\(reason ?? "no reason given"))")
         }
         return RequestFailure(kind: .tls, message: "the TLS connection to \(host) failed (\(ssl))")
     }

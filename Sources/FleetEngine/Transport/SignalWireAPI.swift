@@ -10,7 +10,9 @@ package struct SignalWireAPI: Sendable {
     let timeout: Duration
     let now: @Sendable () -> Date
 
-    package init(transport: any Transport, apiBase: APIBase, timeout: Duration, now: @escaping @Sendable () -> Date = Date.init) {
+    package init(
+        transport: any Transport, apiBase: APIBase, timeout: Duration, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.transport = transport
         self.apiBase = apiBase
         self.timeout = timeout
@@ -40,13 +42,18 @@ package struct SignalWireAPI: Sendable {
     }
 
     /// PUT answers 201; older API revisions answered 200, so both count as success.
-    package func putProfile(space: String, credentials: Credentials, profile: SipProfile) async -> Result<Answer, RequestFailure> {
+    package func putProfile(space: String, credentials: Credentials, profile: SipProfile) async -> Result<
+        Answer, RequestFailure
+    > {
         await send(.put, space: space, credentials: credentials, body: profile.writable.jsonData())
     }
 
-    private func send(_ method: HTTPVerb, space: String, credentials: Credentials, body: Data?) async -> Result<Answer, RequestFailure> {
-        let request = TransportRequest(method: method, url: apiBase.profileURL(space: space), host: apiBase.host(space: space),
-                                       authorization: credentials.authorization, body: body)
+    private func send(_ method: HTTPVerb, space: String, credentials: Credentials, body: Data?) async -> Result<
+        Answer, RequestFailure
+    > {
+        let request = TransportRequest(
+            method: method, url: apiBase.profileURL(space: space), host: apiBase.host(space: space),
+            authorization: credentials.authorization, body: body)
         switch await transport.send(request, timeout: timeout) {
         case .success(let response):
             return Self.classify(response, method: method, credentials: credentials, now: now())
@@ -56,37 +63,49 @@ package struct SignalWireAPI: Sendable {
         }
     }
 
-    static func classify(_ response: TransportResponse, method: HTTPVerb, credentials: Credentials, now: Date) -> Result<Answer, RequestFailure> {
+    static func classify(_ response: TransportResponse, method: HTTPVerb, credentials: Credentials, now: Date)
+        -> Result<Answer, RequestFailure>
+    {
         let status = response.status
         let accepted = method == .get ? [200] : [200, 201]
         guard accepted.contains(status) else {
             return .failure(failure(status: status, response: response, credentials: credentials, now: now))
         }
         guard let body = response.body else {
-            return .failure(RequestFailure(kind: .protocol, httpStatus: status, message: "HTTP \(status) with a body over 1 MiB"))
+            return .failure(
+                RequestFailure(kind: .protocol, httpStatus: status, message: "HTTP \(status) with a body over 1 MiB"))
         }
         guard let decoded = SipProfile.answer(body) else {
-            return .failure(RequestFailure(kind: .protocol, httpStatus: status, message: "HTTP \(status) with a body that is not a SIP profile (a JSON object of its fields)"))
+            return .failure(
+                RequestFailure(
+                    kind: .protocol, httpStatus: status,
+                    message: "HTTP \(status) with a body that is not a SIP profile (a JSON object of its fields)"))
         }
         let json = credentials.scrubProfile(String(decoding: body, as: UTF8.self))
         return .success(Answer(status: status, profile: decoded.profile, json: json, fields: decoded.fields))
     }
 
-    static func failure(status: Int, response: TransportResponse, credentials: Credentials, now: Date) -> RequestFailure {
+    static func failure(status: Int, response: TransportResponse, credentials: Credentials, now: Date) -> RequestFailure
+    {
         switch status {
         case 401, 403:
-            return RequestFailure(kind: .unauthorized, httpStatus: status,
-                                  message: "HTTP \(status): the project's token was refused; check it and its Voice scope")
+            return RequestFailure(
+                kind: .unauthorized, httpStatus: status,
+                message: "HTTP \(status): the project's token was refused; check it and its Voice scope")
         case 422:
-            let details = response.body.flatMap { try? JSONDecoder().decode(ValidationErrorBody.self, from: $0) }?.errors.compactMap(\.detail) ?? []
+            let details =
+                response.body.flatMap { try? JSONDecoder().decode(ValidationErrorBody.self, from: $0) }?.errors
+                .compactMap(\.detail) ?? []
             let detail = details.isEmpty ? "the API rejected the body" : details.joined(separator: "; ")
             return RequestFailure(kind: .validation, httpStatus: status, message: credentials.scrub(detail))
         case 429:
-            return RequestFailure(kind: .rateLimited, httpStatus: status, message: "HTTP 429: rate limit exceeded",
-                                  retryAfter: RetryAfter.parse(response.retryAfter, now: now))
+            return RequestFailure(
+                kind: .rateLimited, httpStatus: status, message: "HTTP 429: rate limit exceeded",
+                retryAfter: RetryAfter.parse(response.retryAfter, now: now))
         case 500...599:
-            return RequestFailure(kind: .server, httpStatus: status, message: "HTTP \(status): server error",
-                                  retryAfter: RetryAfter.parse(response.retryAfter, now: now))
+            return RequestFailure(
+                kind: .server, httpStatus: status, message: "HTTP \(status): server error",
+                retryAfter: RetryAfter.parse(response.retryAfter, now: now))
         default:
             return RequestFailure(kind: .protocol, httpStatus: status, message: "unexpected HTTP \(status)")
         }

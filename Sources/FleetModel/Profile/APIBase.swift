@@ -23,14 +23,19 @@ package struct APIBase: Sendable, Equatable, CustomStringConvertible {
         }
         let parts = trimmed.components(separatedBy: "{space}")
         guard parts.count == 2 else {
-            throw refuse(parts.count == 1 ? "has no {space}, so every space's credentials would go to one URL"
-                                          : "has {space} more than once")
+            throw refuse(
+                parts.count == 1
+                    ? "has no {space}, so every space's credentials would go to one URL"
+                    : "has {space} more than once")
         }
         guard let components = URLComponents(string: trimmed.replacingOccurrences(of: "{space}", with: Self.marker)),
-              let scheme = components.scheme?.lowercased(), let host = components.host?.lowercased(), !host.isEmpty else {
+            let scheme = components.scheme?.lowercased(), let host = components.host?.lowercased(), !host.isEmpty
+        else {
             throw refuse("is not a URL")
         }
-        if components.user != nil || components.password != nil { throw refuse("has user-info (user@host); credentials go in the inventory only") }
+        if components.user != nil || components.password != nil {
+            throw refuse("has user-info (user@host); credentials go in the inventory only")
+        }
         if components.query != nil || components.fragment != nil { throw refuse("has a query or a fragment") }
         if let port = components.port, !(1...65535).contains(port) { throw refuse("has port \(port), outside 1…65535") }
         let loopback = Self.isLoopback(host)
@@ -39,7 +44,11 @@ package struct APIBase: Sendable, Equatable, CustomStringConvertible {
                 throw refuse("has {space} inside a host label; it must be a whole label, as in {space}.example.com")
             }
         } else {
-            guard loopback else { throw refuse("has {space} outside the host name; on a host other than loopback it must be a label of the host name") }
+            guard loopback else {
+                throw refuse(
+                    "has {space} outside the host name; on a host other than loopback it must be a label of the host name"
+                )
+            }
             guard components.path.split(separator: "/").contains(Substring(Self.marker)) else {
                 throw refuse("has {space} inside a path segment; it must be a whole segment, as in /{space}/api")
             }
@@ -48,7 +57,9 @@ package struct APIBase: Sendable, Equatable, CustomStringConvertible {
         case "https": isHTTPS = true
         case "http":
             guard loopback else {
-                throw FleetError.usage("--api-base \(template) uses plain http for \(host.replacingOccurrences(of: Self.marker, with: "{space}")); plain http is allowed only for 127.0.0.1, ::1 and localhost. Use https.")
+                throw FleetError.usage(
+                    "--api-base \(template) uses plain http for \(host.replacingOccurrences(of: Self.marker, with: "{space}")); plain http is allowed only for 127.0.0.1, ::1 and localhost. Use https."
+                )
             }
             isHTTPS = false
         default:

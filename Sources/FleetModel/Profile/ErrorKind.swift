@@ -34,7 +34,8 @@ package struct ErrorKind: Hashable, Sendable, Codable, CustomStringConvertible {
     package static let unreachable = ErrorKind("unreachable")
 
     package static let all: [ErrorKind] = [
-        .unauthorized, .validation, .rateLimited, .server, .timeout, .network, .protocol, .render, .conflict, .tls, .unreachable,
+        .unauthorized, .validation, .rateLimited, .server, .timeout, .network, .protocol, .render, .conflict, .tls,
+        .unreachable,
     ]
 
     /// Kinds worth another attempt; the others fail the task at once.
@@ -45,7 +46,8 @@ package struct ErrorKind: Hashable, Sendable, Codable, CustomStringConvertible {
     package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let kind = ErrorKind(rawValue: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown error kind \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "unknown error kind \(text)"))
         }
         self = kind
     }

@@ -44,7 +44,8 @@ package struct JSONParser {
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
         case UInt8(ascii: "n"): return try literal("null", .null)
-        case .some(let byte) where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte): return try number()
+        case .some(let byte) where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte):
+            return try number()
         case .some: throw failure("unexpected character where a value should be")
         case .none: throw failure("the text ends where a value should be")
         }
@@ -61,22 +62,31 @@ package struct JSONParser {
         index += 1
         var object: [String: JSONValue] = [:]
         skipSpace()
-        if current == UInt8(ascii: "}") { index += 1; return .object(object) }
+        if current == UInt8(ascii: "}") {
+            index += 1
+            return .object(object)
+        }
         while true {
             skipSpace()
             guard current != nil else { throw failure("the text ends where a key should be") }
             guard current == UInt8(ascii: "\"") else { throw failure("expected a key in quotes") }
             let key = try string()
-            if object[key] != nil { throw failure("the key \"\(key.escapingControlCharacters)\" appears twice in one object") }
+            if object[key] != nil {
+                throw failure("the key \"\(key.escapingControlCharacters)\" appears twice in one object")
+            }
             skipSpace()
-            guard current == UInt8(ascii: ":") else { throw failure("expected : after the key \"\(key.escapingControlCharacters)\"") }
+            guard current == UInt8(ascii: ":") else {
+                throw failure("expected : after the key \"\(key.escapingControlCharacters)\"")
+            }
             index += 1
             skipSpace()
             object[key] = try value()
             skipSpace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(object)
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(object)
             default: throw failure("expected , or } in an object")
             }
         }
@@ -86,14 +96,19 @@ package struct JSONParser {
         index += 1
         var items: [JSONValue] = []
         skipSpace()
-        if current == UInt8(ascii: "]") { index += 1; return .array(items) }
+        if current == UInt8(ascii: "]") {
+            index += 1
+            return .array(items)
+        }
         while true {
             skipSpace()
             items.append(try value())
             skipSpace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(items)
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(items)
             default: throw failure("expected , or ] in an array")
             }
         }
@@ -139,7 +154,9 @@ package struct JSONParser {
             index += 1
             switch byte {
             case UInt8(ascii: "\""):
-                guard let text = String(validating: out, as: UTF8.self) else { throw failure("a string is not valid UTF-8") }
+                guard let text = String(validating: out, as: UTF8.self) else {
+                    throw failure("a string is not valid UTF-8")
+                }
                 return text
             case UInt8(ascii: "\\"):
                 try escape(into: &out)
@@ -155,7 +172,9 @@ package struct JSONParser {
     private mutating func escape(into out: inout [UInt8]) throws(Failure) {
         guard let byte = current else { throw failure("a string is not closed") }
         index += 1
-        let simple: [UInt8: UInt8] = [0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 0x08, 0x66: 0x0C, 0x6E: 0x0A, 0x72: 0x0D, 0x74: 0x09]
+        let simple: [UInt8: UInt8] = [
+            0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 0x08, 0x66: 0x0C, 0x6E: 0x0A, 0x72: 0x0D, 0x74: 0x09,
+        ]
         if let replacement = simple[byte] {
             out.append(replacement)
             return
@@ -176,8 +195,12 @@ package struct JSONParser {
     }
 
     private mutating func hex4() throws(Failure) -> UInt32 {
-        guard index + 4 <= bytes.count, bytes[index..<(index + 4)].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }),
-              let value = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16) else {
+        guard index + 4 <= bytes.count,
+            bytes[index..<(index + 4)].allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66)
+            }),
+            let value = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
+        else {
             throw failure("\\u needs four hexadecimal digits")
         }
         index += 4

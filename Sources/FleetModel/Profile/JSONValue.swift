@@ -70,7 +70,8 @@ package enum JSONValue: Sendable, Equatable, Hashable, Codable {
         case .number(let value): value == value.rounded() && abs(value) < 1e15 ? "\(Int64(value))" : "\(value)"
         case .string(let text): text.isEmpty ? "\"\"" : text
         case .array(let items): "[" + items.map(\.shortText).joined(separator: ", ") + "]"
-        case .object(let object): "{" + object.keys.sorted().map { "\($0): \(object[$0]!.shortText)" }.joined(separator: ", ") + "}"
+        case .object(let object):
+            "{" + object.keys.sorted().map { "\($0): \(object[$0]!.shortText)" }.joined(separator: ", ") + "}"
         }
     }
 

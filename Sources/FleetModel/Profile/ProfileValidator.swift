@@ -16,11 +16,14 @@ package enum ProfileValidator {
         var issues: [Issue] = []
         for key in object.keys.sorted() where ProfileField(rawValue: key) == nil {
             let hint = key == "domain" ? " (domain is read-only)" : ""
-            issues.append(Issue(field: key, detail: "unknown field \"\(key)\"\(hint); allowed fields are \(ProfileField.keys)"))
+            issues.append(
+                Issue(field: key, detail: "unknown field \"\(key)\"\(hint); allowed fields are \(ProfileField.keys)"))
         }
         for field in ProfileField.allCases {
             guard let value = object[field.key] else { continue }
-            issues += field.isList ? listIssues(field, value, skipping: skipping) : textIssues(field, value, skipping: skipping)
+            issues +=
+                field.isList
+                ? listIssues(field, value, skipping: skipping) : textIssues(field, value, skipping: skipping)
         }
         return issues
     }
@@ -38,7 +41,13 @@ package enum ProfileValidator {
             return [Issue(field: name, detail: "\(name) \"\(text)\" is not one of \(allowed.joined(separator: ", "))")]
         }
         if field == .defaultSendAs && !text.isEmpty && !isE164(text) {
-            return [Issue(field: name, detail: "\(name) \"\(text)\" is not an E.164 number (+ then 2 to 15 digits, the first not 0), null or \"\"")]
+            return [
+                Issue(
+                    field: name,
+                    detail:
+                        "\(name) \"\(text)\" is not an E.164 number (+ then 2 to 15 digits, the first not 0), null or \"\""
+                )
+            ]
         }
         return []
     }
@@ -56,7 +65,8 @@ package enum ProfileValidator {
                 continue
             }
             if !skipping(text) && !allowed.contains(text) {
-                issues.append(Issue(field: path, detail: "\(path) \"\(text)\" is not one of \(allowed.joined(separator: ", "))"))
+                issues.append(
+                    Issue(field: path, detail: "\(path) \"\(text)\" is not one of \(allowed.joined(separator: ", "))"))
             }
         }
         return issues
@@ -65,7 +75,9 @@ package enum ProfileValidator {
     /// `+` then 2 to 15 digits, the first not 0.
     package static func isE164(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        guard bytes.count >= 3, bytes.count <= 16, bytes[0] == UInt8(ascii: "+"), bytes[1] != UInt8(ascii: "0") else { return false }
+        guard bytes.count >= 3, bytes.count <= 16, bytes[0] == UInt8(ascii: "+"), bytes[1] != UInt8(ascii: "0") else {
+            return false
+        }
         return bytes.dropFirst().allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 }

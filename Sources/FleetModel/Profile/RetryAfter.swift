@@ -31,7 +31,9 @@ enum HTTPDate {
         if words.count == 4 && words[3] == "GMT" {
             let parts = words[1].split(separator: "-")
             guard parts.count == 3, let year = Int(parts[2]) else { return nil }
-            return date(day: String(parts[0]), month: String(parts[1]), year: year < 70 ? 2000 + year : (year < 100 ? 1900 + year : year), time: words[2])
+            return date(
+                day: String(parts[0]), month: String(parts[1]),
+                year: year < 70 ? 2000 + year : (year < 100 ? 1900 + year : year), time: words[2])
         }
         if words.count == 6 && words[5] == "GMT", let year = Int(words[3]) {
             return date(day: words[1], month: words[2], year: year, time: words[4])
@@ -45,11 +47,15 @@ enum HTTPDate {
     private static func date(day: String, month: String, year: Int, time: String) -> Date? {
         let clock = time.split(separator: ":").compactMap { Int($0) }
         guard let day = Int(day), (1...31).contains(day), let month = months.firstIndex(of: month.lowercased()),
-              (1900...9999).contains(year), clock.count == 3, (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...60).contains(clock[2]) else {
+            (1900...9999).contains(year), clock.count == 3, (0...23).contains(clock[0]), (0...59).contains(clock[1]),
+            (0...60).contains(clock[2])
+        else {
             return nil
         }
         var parts = DateComponents()
-        (parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second) = (year, month + 1, day, clock[0], clock[1], clock[2])
+        (parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second) = (
+            year, month + 1, day, clock[0], clock[1], clock[2]
+        )
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "GMT")!
         return calendar.date(from: parts)

@@ -10,8 +10,10 @@ package struct SipProfile: Sendable, Equatable, Codable {
     /// `nil` and "" both mean "pick a number of the project at random".
     package var defaultSendAs: String?
 
-    package init(domain: String? = nil, domainIdentifier: String? = nil, defaultCodecs: [String]? = nil,
-                defaultCiphers: [String]? = nil, defaultEncryption: String? = nil, defaultSendAs: String? = nil) {
+    package init(
+        domain: String? = nil, domainIdentifier: String? = nil, defaultCodecs: [String]? = nil,
+        defaultCiphers: [String]? = nil, defaultEncryption: String? = nil, defaultSendAs: String? = nil
+    ) {
         self.domain = domain
         self.domainIdentifier = domainIdentifier
         self.defaultCodecs = defaultCodecs
@@ -36,7 +38,8 @@ package struct SipProfile: Sendable, Equatable, Codable {
             let key = Key(stringValue: field.key)
             let value = try container.decodeIfPresent(JSONValue.self, forKey: key) ?? .null
             guard value == .null || (field.isList ? value.strings != nil : value.string != nil) else {
-                throw DecodingError.typeMismatch(JSONValue.self, .init(codingPath: [key], debugDescription: "\(field.key) is \(value.typeName)"))
+                throw DecodingError.typeMismatch(
+                    JSONValue.self, .init(codingPath: [key], debugDescription: "\(field.key) is \(value.typeName)"))
             }
             field.set(value, in: &self)
         }
@@ -49,7 +52,9 @@ package struct SipProfile: Sendable, Equatable, Codable {
         try container.encodeIfPresent(domain, forKey: .domain)
         for field in ProfileField.allCases {
             let value = field.value(in: self)
-            if value != .null || field.nullMeansEmpty { try container.encode(value, forKey: Key(stringValue: field.key)) }
+            if value != .null || field.nullMeansEmpty {
+                try container.encode(value, forKey: Key(stringValue: field.key))
+            }
         }
     }
 
@@ -69,7 +74,8 @@ package struct SipProfile: Sendable, Equatable, Codable {
     /// Each writable field that differs, in the API's field order, with its old and new value.
     package func changes(to desired: SipProfile) -> [FieldChange] {
         ProfileField.allCases.compactMap { field in
-            field.isSame(in: self, as: desired) ? nil : FieldChange(field: field, old: field.value(in: self), new: field.value(in: desired))
+            field.isSame(in: self, as: desired)
+                ? nil : FieldChange(field: field, old: field.value(in: self), new: field.value(in: desired))
         }
     }
 
@@ -111,7 +117,9 @@ package struct SipProfile: Sendable, Equatable, Codable {
         }
     }
 
-    private static let sortedKeys = ([.domain] + ProfileField.allCases.map(SortedKey.field)).sorted { $0.name < $1.name }
+    private static let sortedKeys = ([.domain] + ProfileField.allCases.map(SortedKey.field)).sorted {
+        $0.name < $1.name
+    }
 
     package static func decode(_ data: Data) -> SipProfile? {
         answer(data)?.profile
@@ -163,8 +171,10 @@ package struct ProfilePatch: Sendable, Equatable {
     /// `.some(nil)` sets null (pick at random); `nil` leaves the field alone.
     package var defaultSendAs: String??
 
-    package init(domainIdentifier: String? = nil, defaultCodecs: [String]? = nil, defaultCiphers: [String]? = nil,
-                defaultEncryption: String? = nil, defaultSendAs: String?? = nil) {
+    package init(
+        domainIdentifier: String? = nil, defaultCodecs: [String]? = nil, defaultCiphers: [String]? = nil,
+        defaultEncryption: String? = nil, defaultSendAs: String?? = nil
+    ) {
         self.domainIdentifier = domainIdentifier
         self.defaultCodecs = defaultCodecs
         self.defaultCiphers = defaultCiphers
@@ -193,8 +203,9 @@ package struct ProfilePatch: Sendable, Equatable {
 
     /// The values it sets, as a profile (a field it does not set is unset there).
     private var values: SipProfile {
-        SipProfile(domainIdentifier: domainIdentifier, defaultCodecs: defaultCodecs, defaultCiphers: defaultCiphers,
-                   defaultEncryption: defaultEncryption, defaultSendAs: defaultSendAs ?? nil)
+        SipProfile(
+            domainIdentifier: domainIdentifier, defaultCodecs: defaultCodecs, defaultCiphers: defaultCiphers,
+            defaultEncryption: defaultEncryption, defaultSendAs: defaultSendAs ?? nil)
     }
 
     /// The patch that sets `fields` to their values in `object` (a validated body).
@@ -211,11 +222,12 @@ package struct ProfilePatch: Sendable, Equatable {
 
     /// A patch that sets `fields` to their values in `profile`.
     package init(_ profile: SipProfile, fields: Set<ProfileField>) {
-        self.init(domainIdentifier: fields.contains(.domainIdentifier) ? profile.domainIdentifier : nil,
-                  defaultCodecs: fields.contains(.defaultCodecs) ? profile.defaultCodecs : nil,
-                  defaultCiphers: fields.contains(.defaultCiphers) ? profile.defaultCiphers : nil,
-                  defaultEncryption: fields.contains(.defaultEncryption) ? profile.defaultEncryption : nil,
-                  defaultSendAs: fields.contains(.defaultSendAs) ? .some(profile.defaultSendAs) : nil)
+        self.init(
+            domainIdentifier: fields.contains(.domainIdentifier) ? profile.domainIdentifier : nil,
+            defaultCodecs: fields.contains(.defaultCodecs) ? profile.defaultCodecs : nil,
+            defaultCiphers: fields.contains(.defaultCiphers) ? profile.defaultCiphers : nil,
+            defaultEncryption: fields.contains(.defaultEncryption) ? profile.defaultEncryption : nil,
+            defaultSendAs: fields.contains(.defaultSendAs) ? .some(profile.defaultSendAs) : nil)
     }
 
     /// A patch that sets every writable field of `profile` (how rollback puts a profile back).

@@ -23,7 +23,9 @@ package struct Template: Sendable {
         do {
             value = try JSONParser.parse(Data(text.utf8))
         } catch {
-            throw FleetError("\(name):\(error.line): \(error.message); a template is a JSON object such as {\"default_encryption\": \"required\"}.")
+            throw FleetError(
+                "\(name):\(error.line): \(error.message); a template is a JSON object such as {\"default_encryption\": \"required\"}."
+            )
         }
         guard case .object(let object) = value else {
             throw FleetError("\(name) must hold a JSON object of SIP-profile fields, not \(value.typeName).")
@@ -34,8 +36,9 @@ package struct Template: Sendable {
         }
         if object.isEmpty { problems.append("the template sets no field; give at least one of \(ProfileField.keys)") }
         if !problems.isEmpty {
-            throw FleetError("\(name) is not a valid template; fix it and try again.",
-                             details: problems.map { "\(name): \($0.escapingControlCharacters)" })
+            throw FleetError(
+                "\(name) is not a valid template; fix it and try again.",
+                details: problems.map { "\(name): \($0.escapingControlCharacters)" })
         }
         body = object
         hasPlaceholders = Self.strings(in: value).contains { $0.contains("{{") }
@@ -77,7 +80,9 @@ package struct Template: Sendable {
         let rendered = JSONValue.object(body.mapValues(fill))
         var problems = missing.sorted().map { RenderError.Problem.missing(placeholder: $0) }
         if missing.isEmpty {
-            problems += ProfileValidator.issues(in: rendered).map { .invalid("after filling placeholders, \($0.detail)") }
+            problems += ProfileValidator.issues(in: rendered).map {
+                .invalid("after filling placeholders, \($0.detail)")
+            }
         }
         guard problems.isEmpty, case .object(let object) = rendered else {
             return .failure(RenderError(project: project, problems: problems))
@@ -109,17 +114,21 @@ package struct Template: Sendable {
         return patches
     }
 
-    private func renderFailure(_ failures: [RenderError.Problem: [Project]], order: [RenderError.Problem], of projects: [Project]) -> FleetError {
+    private func renderFailure(
+        _ failures: [RenderError.Problem: [Project]], order: [RenderError.Problem], of projects: [Project]
+    ) -> FleetError {
         let columns = Set(projects.flatMap(\.variables.keys)).union(["space", "project_id", "label"])
         let details = order.map { problem -> String in
             let affected = failures[problem]!
             let examples = affected.prefix(3).map { "\($0.space) \($0.projectID)" }.joined(separator: ", ")
             let more = affected.count > 3 ? ", …" : ""
-            return "\(name): \(problem.sentence(columns: columns)) (\(affected.count) of \(projects.count) projects: \(examples)\(more))"
+            return
+                "\(name): \(problem.sentence(columns: columns)) (\(affected.count) of \(projects.count) projects: \(examples)\(more))"
         }
         let count = Set(failures.values.joined().map(\.id)).count
-        return FleetError("\(name) cannot be rendered for \(count) of \(projects.count) selected projects; nothing was sent. Fix the template or the inventory and try again.",
-                          details: details)
+        return FleetError(
+            "\(name) cannot be rendered for \(count) of \(projects.count) selected projects; nothing was sent. Fix the template or the inventory and try again.",
+            details: details)
     }
 
     private static func strings(in value: JSONValue) -> [String] {
@@ -142,9 +151,11 @@ package struct RenderError: Error, Sendable {
             switch self {
             case .missing(let name):
                 if let close = Suggestion.closest(to: name, in: columns) {
-                    return "placeholder {{\(name)}} has no value; did you mean {{\(close)}}? (or add a \(name) column to the inventory)"
+                    return
+                        "placeholder {{\(name)}} has no value; did you mean {{\(close)}}? (or add a \(name) column to the inventory)"
                 }
-                return "placeholder {{\(name)}} has no value; add a \(name) column to the inventory CSV and import it again"
+                return
+                    "placeholder {{\(name)}} has no value; add a \(name) column to the inventory CSV and import it again"
             case .invalid(let text):
                 return text.escapingControlCharacters
             }
@@ -190,7 +201,10 @@ enum Placeholders {
 extension Template {
     /// A template variable's name (and so an inventory column's): letters, digits and _, not starting with a digit.
     package static func isVariableName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic)
+        else { return false }
+        return name.unicodeScalars.allSatisfy {
+            $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+        }
     }
 }

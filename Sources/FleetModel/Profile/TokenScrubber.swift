@@ -22,7 +22,9 @@ struct TokenScrubber: Sendable {
 
         func contains(_ byte: UInt8) -> Bool {
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"):
+                true
             case UInt8(ascii: "+"), UInt8(ascii: "/"): self == .base64
             case UInt8(ascii: "-"), UInt8(ascii: "_"): self != .base64
             case UInt8(ascii: "="): self != .token
@@ -57,7 +59,9 @@ struct TokenScrubber: Sendable {
         var forms: [Form] = plain.isEmpty ? [] : [Form(plain, alphabet: .token)]
         for core in base64Cores(of: plain) {
             forms.append(Form(core, alphabet: .base64))
-            let url = core.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 }
+            let url = core.map {
+                $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0
+            }
             if url != core { forms.append(Form(url, alphabet: .base64URL)) }
         }
         return forms
@@ -83,7 +87,8 @@ struct TokenScrubber: Sendable {
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var index = 0
         while index < bytes.count {
-            let chunk = (UInt32(bytes[index]) << 16) | (index + 1 < bytes.count ? UInt32(bytes[index + 1]) << 8 : 0)
+            let chunk =
+                (UInt32(bytes[index]) << 16) | (index + 1 < bytes.count ? UInt32(bytes[index + 1]) << 8 : 0)
                 | (index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0)
             let characters = min(4, (bytes.count - index) * 8 / 6 + 1)
             for character in 0..<characters { out.append(alphabet[Int((chunk >> UInt32(18 - 6 * character)) & 63)]) }
@@ -107,9 +112,13 @@ struct TokenScrubber: Sendable {
         for form in forms where form.bytes.count >= gram {
             var hash = Self.hash(form.bytes[0..<gram])
             for offset in 0...(form.bytes.count - gram) {
-                if offset > 0 { hash = Self.roll(hash, out: form.bytes[offset - 1], in: form.bytes[offset + gram - 1], power: power) }
-                for start in index.positions(of: hash) where covered[start] & form.alphabet.bit == 0
-                    && bytes[start..<(start + gram)].elementsEqual(form.bytes[offset..<(offset + gram)]) {
+                if offset > 0 {
+                    hash = Self.roll(hash, out: form.bytes[offset - 1], in: form.bytes[offset + gram - 1], power: power)
+                }
+                for start in index.positions(of: hash)
+                where covered[start] & form.alphabet.bit == 0
+                    && bytes[start..<(start + gram)].elementsEqual(form.bytes[offset..<(offset + gram)])
+                {
                     let span = widen(start..<(start + gram), in: bytes, over: form)
                     for position in span { covered[position] |= form.alphabet.bit }
                     spans.append(span)
@@ -141,7 +150,9 @@ struct TokenScrubber: Sendable {
             table = [Int](repeating: -1, count: slots)
             var hash = TokenScrubber.hash(bytes[0..<gram])
             for start in 0..<count {
-                if start > 0 { hash = TokenScrubber.roll(hash, out: bytes[start - 1], in: bytes[start + gram - 1], power: power) }
+                if start > 0 {
+                    hash = TokenScrubber.roll(hash, out: bytes[start - 1], in: bytes[start + gram - 1], power: power)
+                }
                 hashes[start] = hash
                 let slot = Int(hash & UInt64(slots - 1))
                 next[start] = table[slot]
@@ -161,7 +172,8 @@ struct TokenScrubber: Sendable {
     }
 
     private func widen(_ span: Range<Int>, in bytes: [UInt8], over form: Form) -> Range<Int> {
-        var lower = span.lowerBound, upper = span.upperBound
+        var lower = span.lowerBound
+        var upper = span.upperBound
         while lower > 0, form.widens(over: bytes[lower - 1]) { lower -= 1 }
         while upper < bytes.count, form.widens(over: bytes[upper]) { upper += 1 }
         return lower..<upper

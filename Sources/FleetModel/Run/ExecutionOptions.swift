@@ -40,7 +40,9 @@ package enum WaveEnd: Sendable, Equatable, Codable, CustomStringConvertible {
 
     /// Parses `--waves`: comma-separated counts and shares.
     package static func parseList(_ text: String) -> [WaveEnd]? {
-        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         let ends = items.map { item -> WaveEnd? in
             if item.hasSuffix("%") {
                 guard let share = Double(item.dropLast()), share.isFinite, share > 0, share <= 100 else { return nil }
@@ -58,10 +60,11 @@ package enum WaveEnd: Sendable, Equatable, Codable, CustomStringConvertible {
     package static func positions(_ ends: [WaveEnd], total: Int) -> [Int] {
         var positions: [Int] = []
         for end in ends {
-            let position: Int = switch end {
-            case .count(let count): min(count, total)
-            case .percent(let share): min(total, Int((Double(total) * share / 100).rounded(.up)))
-            }
+            let position: Int =
+                switch end {
+                case .count(let count): min(count, total)
+                case .percent(let share): min(total, Int((Double(total) * share / 100).rounded(.up)))
+                }
             if position > (positions.last ?? 0) { positions.append(position) }
         }
         if (positions.last ?? 0) < total { positions.append(total) }
@@ -110,7 +113,8 @@ package struct ExecutionOptions: Sendable, Equatable, Codable {
     package var isStaged: Bool { waveEnds.count > 1 }
 
     enum CodingKeys: String, CodingKey {
-        case concurrency, rate, maxAttempts, timeoutSeconds, canary, waves, maxFailures, bakeSeconds, gate, gateTimeoutSeconds
+        case concurrency, rate, maxAttempts, timeoutSeconds, canary, waves, maxFailures, bakeSeconds, gate,
+            gateTimeoutSeconds
         case rollbackOnHalt, force
     }
 
@@ -128,15 +132,18 @@ package struct ExecutionOptions: Sendable, Equatable, Codable {
         maxFailures = try container.decodeIfPresent(FailureLimit.self, forKey: .maxFailures)
         bakeSeconds = try container.decodeIfPresent(Double.self, forKey: .bakeSeconds)
         gate = try container.decodeIfPresent(String.self, forKey: .gate)
-        gateTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .gateTimeoutSeconds) ?? defaults.gateTimeoutSeconds
+        gateTimeoutSeconds =
+            try container.decodeIfPresent(Double.self, forKey: .gateTimeoutSeconds) ?? defaults.gateTimeoutSeconds
         rollbackOnHalt = try container.decodeIfPresent(Bool.self, forKey: .rollbackOnHalt) ?? false
         force = try container.decodeIfPresent(Bool.self, forKey: .force) ?? false
     }
 
     /// `concurrency 16, rate ≤ 50/s per space, 5 attempts, timeout 30 s`, and the staging.
     package var summary: String {
-        var parts = ["concurrency \(concurrency)", "rate ≤ \(Self.number(rate))/s per space", "\(maxAttempts) attempts",
-                     "timeout \(Self.number(timeoutSeconds)) s"]
+        var parts = [
+            "concurrency \(concurrency)", "rate ≤ \(Self.number(rate))/s per space", "\(maxAttempts) attempts",
+            "timeout \(Self.number(timeoutSeconds)) s",
+        ]
         if isStaged { parts.append("waves " + waveEnds.map(\.description).joined(separator: ",")) }
         if let maxFailures { parts.append("max failures \(maxFailures)") }
         if let bakeSeconds { parts.append("bake \(BakeDuration.text(bakeSeconds))") }

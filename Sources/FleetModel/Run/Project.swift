@@ -13,8 +13,10 @@ package struct Project: Sendable, Equatable, Codable {
     package var variables: [String: String]
     package var enabled: Bool
 
-    package init(id: Int64, space: String, projectID: String, storedToken: String, label: String, tags: [String],
-                 variables: [String: String], enabled: Bool) {
+    package init(
+        id: Int64, space: String, projectID: String, storedToken: String, label: String, tags: [String],
+        variables: [String: String], enabled: Bool
+    ) {
         self.id = id
         self.space = space
         self.projectID = projectID

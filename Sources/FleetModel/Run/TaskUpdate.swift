@@ -12,7 +12,9 @@ package struct TaskUpdate: Sendable, Equatable {
         package var httpStatus: Int?
         package var failure: RequestFailure?
 
-        package init(number: Int, method: String, startedAt: Date, duration: Duration, httpStatus: Int?, failure: RequestFailure?) {
+        package init(
+            number: Int, method: String, startedAt: Date, duration: Duration, httpStatus: Int?, failure: RequestFailure?
+        ) {
             self.number = number
             self.method = method
             self.startedAt = startedAt
@@ -34,8 +36,10 @@ package struct TaskUpdate: Sendable, Equatable {
     package var before: String?
     package var after: String?
 
-    package init(taskID: Int64, attempt: Attempt? = nil, state: TaskState, attempts: Int, httpStatus: Int? = nil,
-                 errorKind: ErrorKind? = nil, error: String? = nil, before: String? = nil, after: String? = nil) {
+    package init(
+        taskID: Int64, attempt: Attempt? = nil, state: TaskState, attempts: Int, httpStatus: Int? = nil,
+        errorKind: ErrorKind? = nil, error: String? = nil, before: String? = nil, after: String? = nil
+    ) {
         self.taskID = taskID
         self.attempt = attempt
         self.state = state

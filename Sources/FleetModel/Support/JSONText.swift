@@ -10,13 +10,17 @@ package enum JSONText {
 
     /// An object; a nil value is written as null (json_patch then removes that key).
     package static func object(keys: [String], values: [String?]) -> String {
-        "{" + zip(keys, values).map { key, value in string(key) + ":" + (value.map(string) ?? "null") }.joined(separator: ",") + "}"
+        "{"
+            + zip(keys, values).map { key, value in string(key) + ":" + (value.map(string) ?? "null") }.joined(
+                separator: ",") + "}"
     }
 
     /// A JSON string as `JSONEncoder` writes it: `"` and `\` escaped, control characters as
     /// `\n`-style or `\u00xx` escapes, everything else (slashes, non-ASCII) as it is.
     package static func string(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return "\"" + text + "\"" }
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The system calls whose names or numbers differ between Linux and macOS, in one place. fleet is
@@ -11,18 +11,18 @@ package enum Platform {
     /// write(2): the bytes written, or -1 with `errno` set.
     package static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
         #if canImport(Glibc)
-        Glibc.write(fd, bytes.baseAddress, bytes.count)
+            Glibc.write(fd, bytes.baseAddress, bytes.count)
         #else
-        Darwin.write(fd, bytes.baseAddress, bytes.count)
+            Darwin.write(fd, bytes.baseAddress, bytes.count)
         #endif
     }
 
     /// read(2): the bytes read, 0 at end of file, or -1 with `errno` set.
     package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         #if canImport(Glibc)
-        Glibc.read(fd, buffer.baseAddress, buffer.count)
+            Glibc.read(fd, buffer.baseAddress, buffer.count)
         #else
-        Darwin.read(fd, buffer.baseAddress, buffer.count)
+            Darwin.read(fd, buffer.baseAddress, buffer.count)
         #endif
     }
 
@@ -31,11 +31,11 @@ package enum Platform {
     /// probe from the same process sees them, and closing another descriptor does not drop them.
     /// macOS: classic record locks, which lack both properties.
     #if os(Linux)
-    package static let getLock: Int32 = 36
-    package static let setLock: Int32 = 37
+        package static let getLock: Int32 = 36
+        package static let setLock: Int32 = 37
     #else
-    package static let getLock: Int32 = F_GETLK
-    package static let setLock: Int32 = F_SETLK
+        package static let getLock: Int32 = F_GETLK
+        package static let setLock: Int32 = F_SETLK
     #endif
 
     /// The terminal's width in columns, if `fd` is one.

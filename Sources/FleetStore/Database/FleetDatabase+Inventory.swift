@@ -7,20 +7,26 @@ extension Project: FetchableRecord {
     package init(row: Row) throws {
         let projectID: String = row["project_id"]
         let tags = try Self.stored(row["tags"], column: "tags", projectID: projectID) { $0.strings }
-        let variables: [String: String] = try Self.stored(row["variables"], column: "variables", projectID: projectID) { value in
+        let variables: [String: String] = try Self.stored(row["variables"], column: "variables", projectID: projectID) {
+            value in
             guard case .object(let object) = value else { return nil }
             let texts = object.compactMapValues(\.string)
             return texts.count == object.count ? texts : nil
         }
-        self.init(id: row["id"], space: row["space"], projectID: projectID, storedToken: row["token"], label: row["label"],
-                  tags: tags, variables: variables, enabled: row["enabled"])
+        self.init(
+            id: row["id"], space: row["space"], projectID: projectID, storedToken: row["token"], label: row["label"],
+            tags: tags, variables: variables, enabled: row["enabled"])
     }
 
     /// A JSON column of the project's row read as `read` makes it (nil: not the expected shape).
     /// Read with fleet's own JSON reader: a rollout reads every selected project at its start.
-    private static func stored<T>(_ text: String, column: String, projectID: String, _ read: (JSONValue) -> T?) throws -> T {
+    private static func stored<T>(_ text: String, column: String, projectID: String, _ read: (JSONValue) -> T?) throws
+        -> T
+    {
         guard let value = try? JSONParser.parse(Data(text.utf8)), let result = read(value) else {
-            throw FleetError("the \(column) of project \(projectID) in the database are not what fleet wrote; re-import the project.")
+            throw FleetError(
+                "the \(column) of project \(projectID) in the database are not what fleet wrote; re-import the project."
+            )
         }
         return result
     }
@@ -47,8 +53,11 @@ extension Selection {
             arguments += StatementArguments(projectIDs)
         }
         let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
-        return ("SELECT \(Project.columns) FROM projects p JOIN spaces s ON s.id = p.space_id" + whereClause + " ORDER BY s.name, p.project_id",
-                arguments)
+        return (
+            "SELECT \(Project.columns) FROM projects p JOIN spaces s ON s.id = p.space_id" + whereClause
+                + " ORDER BY s.name, p.project_id",
+            arguments
+        )
     }
 }
 
@@ -57,26 +66,31 @@ extension FleetDatabase {
     package func importInventory(_ file: InventoryFile, vault: TokenVault, now: Date) throws -> ImportSummary {
         let now = Self.timestamp(now)
         return try writer.write { db in
-            try vault.checkImport(into: path, sealed: try String.fetchOne(db, sql: "SELECT token FROM projects WHERE token LIKE 'aesgcm:%' LIMIT 1"),
-                                  plain: try Int.fetchOne(db, sql: "SELECT count(*) FROM projects WHERE token NOT LIKE 'aesgcm:%'") ?? 0)
+            try vault.checkImport(
+                into: path,
+                sealed: try String.fetchOne(db, sql: "SELECT token FROM projects WHERE token LIKE 'aesgcm:%' LIMIT 1"),
+                plain: try Int.fetchOne(db, sql: "SELECT count(*) FROM projects WHERE token NOT LIKE 'aesgcm:%'") ?? 0)
             var spaceIDs: [String: Int64] = [:]
             for space in Set(file.rows.map(\.space)) {
-                try db.execute(sql: "INSERT INTO spaces (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                               arguments: [space, now])
-                spaceIDs[space] = try Int64.fetchOne(db, sql: "SELECT id FROM spaces WHERE name = ?", arguments: [space])
+                try db.execute(
+                    sql: "INSERT INTO spaces (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                    arguments: [space, now])
+                spaceIDs[space] = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM spaces WHERE name = ?", arguments: [space])
             }
             let exists = try db.cachedStatement(sql: "SELECT 1 FROM projects WHERE space_id = ? AND project_id = ?")
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO projects (space_id, project_id, token, label, tags, variables, enabled, created_at, updated_at)
-                VALUES (?1, ?2, ?3, coalesce(?4, ''), coalesce(?5, '[]'), json_patch('{}', ?6), coalesce(?7, 1), ?8, ?8)
-                ON CONFLICT (space_id, project_id) DO UPDATE SET
-                    token = excluded.token,
-                    label = coalesce(?4, projects.label),
-                    tags = coalesce(?5, projects.tags),
-                    variables = json_patch(projects.variables, ?6),
-                    enabled = coalesce(?7, projects.enabled),
-                    updated_at = ?8
-                """)
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO projects (space_id, project_id, token, label, tags, variables, enabled, created_at, updated_at)
+                    VALUES (?1, ?2, ?3, coalesce(?4, ''), coalesce(?5, '[]'), json_patch('{}', ?6), coalesce(?7, 1), ?8, ?8)
+                    ON CONFLICT (space_id, project_id) DO UPDATE SET
+                        token = excluded.token,
+                        label = coalesce(?4, projects.label),
+                        tags = coalesce(?5, projects.tags),
+                        variables = json_patch(projects.variables, ?6),
+                        enabled = coalesce(?7, projects.enabled),
+                        updated_at = ?8
+                    """)
             var new = 0
             for row in file.rows {
                 let spaceID = spaceIDs[row.space]!
@@ -86,7 +100,8 @@ extension FleetDatabase {
                     JSONText.object(keys: file.variableColumns, values: row.variableValues), row.enabled, now,
                 ])
             }
-            return ImportSummary(projects: file.rows.count, spaces: spaceIDs.count, new: new, updated: file.rows.count - new)
+            return ImportSummary(
+                projects: file.rows.count, spaces: spaceIDs.count, new: new, updated: file.rows.count - new)
         }
     }
 

@@ -58,7 +58,8 @@ package struct RunSummary: Sendable {
     /// How many times it was executed (a retry is one more).
     package var executions: Int
 
-    package init(run: Run, state: RunState, counts: TaskCounts, duration: Double, rolledBackBy: Int64?, executions: Int) {
+    package init(run: Run, state: RunState, counts: TaskCounts, duration: Double, rolledBackBy: Int64?, executions: Int)
+    {
         self.run = run
         self.state = state
         self.counts = counts
@@ -74,7 +75,9 @@ extension FleetDatabase {
     package func counts(of run: Run, state: RunState) throws -> TaskCounts {
         try writer.read { db in
             var counts = TaskCounts()
-            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY state", arguments: [run.id]) {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY state", arguments: [run.id])
+            {
                 counts.add(row["n"], in: row["state"])
             }
             counts.settle(runState: state)
@@ -85,17 +88,21 @@ extension FleetDatabase {
     /// Every project's outcome in run order; with `failedOnly`, the failed ones only.
     package func outcomes(of run: Run, state: RunState, failedOnly: Bool = false) throws -> [ProjectOutcome] {
         try writer.read { db in
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT s.name, p.project_id, p.label, t.state, t.wave, t.attempts, t.http_status, t.error_kind, t.error
-                FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
-                WHERE t.run_id = ?\(failedOnly ? " AND t.state = 'failed'" : "") ORDER BY t.position
-                """, arguments: [run.id])
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT s.name, p.project_id, p.label, t.state, t.wave, t.attempts, t.http_status, t.error_kind, t.error
+                    FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
+                    WHERE t.run_id = ?\(failedOnly ? " AND t.state = 'failed'" : "") ORDER BY t.position
+                    """, arguments: [run.id])
             var outcomes: [ProjectOutcome] = []
             while let row = try rows.next() {
                 var status: TaskState = row[3]
                 if status == .running && state != .running { status = .pending }
-                outcomes.append(ProjectOutcome(space: row[0], projectID: row[1], label: row[2], status: status, wave: row[4], attempts: row[5],
-                                               httpStatus: row[6], errorKind: row[7], error: row[8]))
+                outcomes.append(
+                    ProjectOutcome(
+                        space: row[0], projectID: row[1], label: row[2], status: status, wave: row[4], attempts: row[5],
+                        httpStatus: row[6], errorKind: row[7], error: row[8]))
             }
             return outcomes
         }
@@ -104,42 +111,58 @@ extension FleetDatabase {
     /// Failed attempts by error kind, most first (most of them were retried).
     package func failedAttempts(of runID: Int64) throws -> [(kind: ErrorKind, count: Int)] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT a.error_kind, count(*) AS n FROM tasks t JOIN attempts a ON a.task_id = t.id
-                WHERE t.run_id = ? AND a.error_kind IS NOT NULL GROUP BY a.error_kind ORDER BY n DESC, a.error_kind
-                """, arguments: [runID]).map { (kind: $0["error_kind"] as ErrorKind, count: $0["n"] as Int) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.error_kind, count(*) AS n FROM tasks t JOIN attempts a ON a.task_id = t.id
+                    WHERE t.run_id = ? AND a.error_kind IS NOT NULL GROUP BY a.error_kind ORDER BY n DESC, a.error_kind
+                    """, arguments: [runID]
+            ).map { (kind: $0["error_kind"] as ErrorKind, count: $0["n"] as Int) }
         }
     }
 
     package func requests(of runID: Int64) throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(attempts), 0) FROM tasks WHERE run_id = ?", arguments: [runID]) ?? 0 }
+        try writer.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT coalesce(sum(attempts), 0) FROM tasks WHERE run_id = ?", arguments: [runID]) ?? 0
+        }
     }
 
     package func executions(of runID: Int64) throws -> [Execution] {
-        try writer.read { db in try Execution.filter(Execution.Columns.runID == runID).order(Execution.Columns.number).fetchAll(db) }
+        try writer.read { db in
+            try Execution.filter(Execution.Columns.runID == runID).order(Execution.Columns.number).fetchAll(db)
+        }
     }
 
     package func spaceRates(of runID: Int64) throws -> [SpaceRate] {
-        try writer.read { db in try SpaceRate.filter(SpaceRate.Columns.runID == runID).order(SpaceRate.Columns.space).fetchAll(db) }
+        try writer.read { db in
+            try SpaceRate.filter(SpaceRate.Columns.runID == runID).order(SpaceRate.Columns.space).fetchAll(db)
+        }
     }
 
     /// A wave's task counts by state, for its gate's environment and the report.
     package func waveCounts(runID: Int64, wave: Int) throws -> [(String, Int)] {
         try writer.read { db in
             var counts = TaskCounts()
-            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? AND wave = ? GROUP BY state",
-                                        arguments: [runID, wave]) {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT state, count(*) AS n FROM tasks WHERE run_id = ? AND wave = ? GROUP BY state",
+                arguments: [runID, wave])
+            {
                 counts.add(row["n"], in: row["state"])
             }
-            return [("total", counts.total), ("succeeded", counts.succeeded), ("unchanged", counts.unchanged), ("failed", counts.failed),
-                    ("pending", counts.pending + counts.running)]
+            return [
+                ("total", counts.total), ("succeeded", counts.succeeded), ("unchanged", counts.unchanged),
+                ("failed", counts.failed),
+                ("pending", counts.pending + counts.running),
+            ]
         }
     }
 
     /// A run's duration: the sum of its executions, an execution still going counting up to `now`
     /// (one a kill cut off, up to the run's last recorded moment).
     package func duration(of run: Run, state: RunState, now: Date) throws -> Double {
-        try Self.duration(try executions(of: run.id), lastUpdate: lastUpdate(of: run.id), running: state == .running, now: now)
+        try Self.duration(
+            try executions(of: run.id), lastUpdate: lastUpdate(of: run.id), running: state == .running, now: now)
     }
 
     static func duration(_ executions: [Execution], lastUpdate: Date?, running: Bool, now: Date) -> Double {
@@ -151,26 +174,37 @@ extension FleetDatabase {
     }
 
     private func lastUpdate(of runID: Int64) throws -> Date? {
-        try writer.read { db in try String.fetchOne(db, sql: "SELECT max(updated_at) FROM tasks WHERE run_id = ?", arguments: [runID]) }
-            .flatMap(Self.date(from:))
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT max(updated_at) FROM tasks WHERE run_id = ?", arguments: [runID])
+        }
+        .flatMap(Self.date(from:))
     }
 
     /// Every run, newest first, with its effective state, counts and duration.
     /// One run's summary, as `runSummaries` gives it.
     package func runSummary(of run: Run, now: Date) throws -> RunSummary {
         let state = effectiveState(of: run)
-        return RunSummary(run: run, state: state, counts: try counts(of: run, state: state), duration: try duration(of: run, state: state, now: now),
-                          rolledBackBy: try rollbacks(of: run.id).first, executions: try executions(of: run.id).count)
+        return RunSummary(
+            run: run, state: state, counts: try counts(of: run, state: state),
+            duration: try duration(of: run, state: state, now: now),
+            rolledBackBy: try rollbacks(of: run.id).first, executions: try executions(of: run.id).count)
     }
 
     package func runSummaries(now: Date) throws -> [RunSummary] {
         let (runs, counts, executions, rollbacks) = try writer.read { db in
             let runs = try Run.order(Run.Columns.id.desc).fetchAll(db)
             var counts: [Int64: TaskCounts] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT run_id, state, count(*) AS n FROM tasks GROUP BY run_id, state") {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT run_id, state, count(*) AS n FROM tasks GROUP BY run_id, state")
+            {
                 counts[row["run_id"], default: TaskCounts()].add(row["n"], in: row["state"])
             }
-            let rollbacks = Dictionary(try Row.fetchAll(db, sql: "SELECT rollback_of, max(id) AS id FROM runs WHERE rollback_of IS NOT NULL GROUP BY rollback_of")
+            let rollbacks = Dictionary(
+                try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT rollback_of, max(id) AS id FROM runs WHERE rollback_of IS NOT NULL GROUP BY rollback_of"
+                )
                 .map { ($0["rollback_of"] as Int64, $0["id"] as Int64) }, uniquingKeysWith: max)
             return (runs, counts, Dictionary(grouping: try Execution.fetchAll(db), by: \.runID), rollbacks)
         }
@@ -178,9 +212,11 @@ extension FleetDatabase {
             let state = effectiveState(of: run)
             var entry = counts[run.id] ?? TaskCounts()
             entry.settle(runState: state)
-            let duration = Self.duration(executions[run.id] ?? [], lastUpdate: try lastUpdate(of: run.id), running: state == .running, now: now)
-            return RunSummary(run: run, state: state, counts: entry, duration: duration, rolledBackBy: rollbacks[run.id],
-                              executions: executions[run.id]?.count ?? 0)
+            let duration = Self.duration(
+                executions[run.id] ?? [], lastUpdate: try lastUpdate(of: run.id), running: state == .running, now: now)
+            return RunSummary(
+                run: run, state: state, counts: entry, duration: duration, rolledBackBy: rollbacks[run.id],
+                executions: executions[run.id]?.count ?? 0)
         }
     }
 }
@@ -210,7 +246,10 @@ extension FleetDatabase {
             matches = all.filter { $0.label == name }
         }
         guard matches.count == 1 else {
-            if matches.isEmpty { throw FleetError.usage("no project in \(path) has the id or label \(name); `\(hint("projects"))` lists them.") }
+            if matches.isEmpty {
+                throw FleetError.usage(
+                    "no project in \(path) has the id or label \(name); `\(hint("projects"))` lists them.")
+            }
             let spaces = matches.map { "\($0.space)/\($0.projectID)" }.joined(separator: ", ")
             throw FleetError.usage("\(name) names \(matches.count) projects (\(spaces)); give one as SPACE/UUID.")
         }
@@ -220,20 +259,29 @@ extension FleetDatabase {
     /// Every run that had a task for `project`, oldest first, with its attempts and snapshots.
     package func history(of project: Project) throws -> [ProjectHistoryEntry] {
         let read = try writer.read { db in
-            let tasks = try RunTask.filter(RunTask.Columns.projectRef == project.id).order(RunTask.Columns.runID).fetchAll(db)
-            let runs = Dictionary(uniqueKeysWithValues: try Run.filter(tasks.map(\.runID).contains(Run.Columns.id)).fetchAll(db).map { ($0.id, $0) })
+            let tasks = try RunTask.filter(RunTask.Columns.projectRef == project.id).order(RunTask.Columns.runID)
+                .fetchAll(db)
+            let runs = Dictionary(
+                uniqueKeysWithValues: try Run.filter(tasks.map(\.runID).contains(Run.Columns.id)).fetchAll(db).map {
+                    ($0.id, $0)
+                })
             return try tasks.map { task in
-                (run: runs[task.runID]!, task: task,
-                 attempts: try AttemptRow.filter(AttemptRow.Columns.taskID == task.id).order(AttemptRow.Columns.number).fetchAll(db),
-                 snapshots: try Snapshot.filter(Snapshot.Columns.taskID == task.id).fetchAll(db))
+                (
+                    run: runs[task.runID]!, task: task,
+                    attempts: try AttemptRow.filter(AttemptRow.Columns.taskID == task.id).order(
+                        AttemptRow.Columns.number
+                    ).fetchAll(db),
+                    snapshots: try Snapshot.filter(Snapshot.Columns.taskID == task.id).fetchAll(db)
+                )
             }
         }
         // The run's effective state asks the run lock, outside the read.
         return try read.map { entry in
-            ProjectHistoryEntry(run: entry.run, runState: effectiveState(of: entry.run), task: entry.task, attempts: entry.attempts,
-                                before: entry.snapshots.first { $0.kind == .before }?.profile,
-                                after: entry.snapshots.first { $0.kind == .after }?.profile,
-                                rolledBackBy: try rollbacks(of: entry.run.id).first)
+            ProjectHistoryEntry(
+                run: entry.run, runState: effectiveState(of: entry.run), task: entry.task, attempts: entry.attempts,
+                before: entry.snapshots.first { $0.kind == .before }?.profile,
+                after: entry.snapshots.first { $0.kind == .after }?.profile,
+                rolledBackBy: try rollbacks(of: entry.run.id).first)
         }
     }
 }

@@ -14,7 +14,9 @@ package struct RunSpec: Sendable {
         /// wrote since): recorded, never sent.
         package var conflict: String?
 
-        package init(projectRef: Int64, desired: SipProfile? = nil, expected: SipProfile? = nil, conflict: String? = nil) {
+        package init(
+            projectRef: Int64, desired: SipProfile? = nil, expected: SipProfile? = nil, conflict: String? = nil
+        ) {
             self.projectRef = projectRef
             self.desired = desired
             self.expected = expected
@@ -33,8 +35,10 @@ package struct RunSpec: Sendable {
     package var planSHA256: String?
     package var tasks: [Task]
 
-    package init(kind: RunKind, templateName: String, template: String, templateSHA256: String, selection: Selection,
-                options: ExecutionOptions, apiBase: APIBase, rollbackOf: Int64? = nil, planSHA256: String? = nil, tasks: [Task]) {
+    package init(
+        kind: RunKind, templateName: String, template: String, templateSHA256: String, selection: Selection,
+        options: ExecutionOptions, apiBase: APIBase, rollbackOf: Int64? = nil, planSHA256: String? = nil, tasks: [Task]
+    ) {
         self.kind = kind
         self.templateName = templateName
         self.template = template
@@ -74,108 +78,140 @@ extension FleetDatabase {
     /// no reader ever sees it running without an owner. Refuses when a project of it is in a run
     /// another process is executing. Task ids come back in the order of `spec.tasks`.
     package func startRun(_ spec: RunSpec, now: Date) throws -> (handle: RunHandle, taskIDs: [Int64]) {
-        let selection = try Self.json(spec.selection), options = try Self.json(spec.options)
+        let selection = try Self.json(spec.selection)
+        let options = try Self.json(spec.options)
         let waveEnds = WaveEnd.positions(spec.options.waveEnds, total: spec.tasks.count)
         let now = Self.timestamp(now)
         return try writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO runs (kind, state, template_name, template, template_sha256, selection, options, rollback_of, started_at, api_base, plan_sha256)
-                VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [spec.kind, spec.templateName, spec.template, spec.templateSHA256, selection, options, spec.rollbackOf, now,
-                                 spec.apiBase.template, spec.planSHA256])
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (kind, state, template_name, template, template_sha256, selection, options, rollback_of, started_at, api_base, plan_sha256)
+                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    spec.kind, spec.templateName, spec.template, spec.templateSHA256, selection, options,
+                    spec.rollbackOf, now,
+                    spec.apiBase.template, spec.planSHA256,
+                ])
             let runID = db.lastInsertedRowID
             let lock = try RunLock.acquire(runID: runID, database: filePath)
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO tasks (run_id, project_ref, position, wave, desired, expected, state, error_kind, error, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO tasks (run_id, project_ref, position, wave, desired, expected, state, error_kind, error, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             var taskIDs: [Int64] = []
             taskIDs.reserveCapacity(spec.tasks.count)
             var wave = 0
             for (position, task) in spec.tasks.enumerated() {
                 while position >= waveEnds[wave] { wave += 1 }
-                try insert.execute(arguments: [runID, task.projectRef, position, wave + 1, task.desired?.jsonString(), task.expected?.jsonString(),
-                                               task.conflict == nil ? TaskState.pending : .failed, task.conflict.map { _ in ErrorKind.conflict },
-                                               task.conflict, now])
+                try insert.execute(arguments: [
+                    runID, task.projectRef, position, wave + 1, task.desired?.jsonString(), task.expected?.jsonString(),
+                    task.conflict == nil ? TaskState.pending : .failed, task.conflict.map { _ in ErrorKind.conflict },
+                    task.conflict, now,
+                ])
                 taskIDs.append(db.lastInsertedRowID)
             }
             for (number, end) in waveEnds.enumerated() {
-                try db.execute(sql: "INSERT INTO waves (run_id, number, end_position) VALUES (?, ?, ?)", arguments: [runID, number + 1, end])
+                try db.execute(
+                    sql: "INSERT INTO waves (run_id, number, end_position) VALUES (?, ?, ?)",
+                    arguments: [runID, number + 1, end])
             }
             try Self.refuseOverlap(runID: runID, db, path: filePath)
-            let execution = try Self.insertExecution(runID: runID, number: 1, options: options, tasks: spec.tasks.count { $0.conflict == nil }, pendingOnly: false, now: now, db)
+            let execution = try Self.insertExecution(
+                runID: runID, number: 1, options: options, tasks: spec.tasks.count { $0.conflict == nil },
+                pendingOnly: false, now: now, db)
             return (RunHandle(run: try Run.fetchOne(db, key: runID)!, lock: lock, execution: execution), taskIDs)
         }
     }
 
     /// Takes over `runID` for `fleet retry`: its lock, an execution of its own (an earlier one cut
     /// off by a kill is closed first), state `running` again, and no task left `running`.
-    package func resumeRun(_ runID: Int64, options: ExecutionOptions, pendingOnly: Bool, tasks count: Int, now: Date) throws -> RunHandle {
+    package func resumeRun(_ runID: Int64, options: ExecutionOptions, pendingOnly: Bool, tasks count: Int, now: Date)
+        throws -> RunHandle
+    {
         let lock = try RunLock.acquire(runID: runID, database: filePath)
         let stamp = Self.timestamp(now)
         return try writer.write { db in
             try Self.closeCutOffExecutions(runID: runID, db)
-            try db.execute(sql: "UPDATE runs SET state = 'running', finished_at = NULL, halt_reason = NULL WHERE id = ?", arguments: [runID])
-            try db.execute(sql: "UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'running'", arguments: [runID])
+            try db.execute(
+                sql: "UPDATE runs SET state = 'running', finished_at = NULL, halt_reason = NULL WHERE id = ?",
+                arguments: [runID])
+            try db.execute(
+                sql: "UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'running'", arguments: [runID])
             try Self.refuseOverlap(runID: runID, db, path: filePath)
-            let number = (try Int.fetchOne(db, sql: "SELECT max(number) FROM executions WHERE run_id = ?", arguments: [runID]) ?? 0) + 1
-            let execution = try Self.insertExecution(runID: runID, number: number, options: try Self.json(options), tasks: count,
-                                                     pendingOnly: pendingOnly, now: stamp, db)
+            let number =
+                (try Int.fetchOne(db, sql: "SELECT max(number) FROM executions WHERE run_id = ?", arguments: [runID])
+                    ?? 0) + 1
+            let execution = try Self.insertExecution(
+                runID: runID, number: number, options: try Self.json(options), tasks: count,
+                pendingOnly: pendingOnly, now: stamp, db)
             return RunHandle(run: try Run.fetchOne(db, key: runID)!, lock: lock, execution: execution)
         }
     }
 
-    private static func insertExecution(runID: Int64, number: Int, options: String, tasks: Int, pendingOnly: Bool, now: String,
-                                        _ db: Database) throws -> Execution {
-        try db.execute(sql: """
-            INSERT INTO executions (run_id, number, started_at, options, tasks, pending_only) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [runID, number, now, options, tasks, pendingOnly])
+    private static func insertExecution(
+        runID: Int64, number: Int, options: String, tasks: Int, pendingOnly: Bool, now: String,
+        _ db: Database
+    ) throws -> Execution {
+        try db.execute(
+            sql: """
+                INSERT INTO executions (run_id, number, started_at, options, tasks, pending_only) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [runID, number, now, options, tasks, pendingOnly])
         return try Execution.fetchOne(db, key: db.lastInsertedRowID)!
     }
 
     /// An execution a kill cut off ends at its run's last recorded moment, as interrupted.
     private static func closeCutOffExecutions(runID: Int64, _ db: Database) throws {
-        try db.execute(sql: """
-            UPDATE executions SET ended = 'interrupted',
-                finished_at = max(started_at, coalesce((SELECT max(updated_at) FROM tasks WHERE run_id = ?1), started_at))
-            WHERE run_id = ?1 AND finished_at IS NULL
-            """, arguments: [runID])
+        try db.execute(
+            sql: """
+                UPDATE executions SET ended = 'interrupted',
+                    finished_at = max(started_at, coalesce((SELECT max(updated_at) FROM tasks WHERE run_id = ?1), started_at))
+                WHERE run_id = ?1 AND finished_at IS NULL
+                """, arguments: [runID])
     }
 
     /// A project is never in two executing runs at once: the second names the first.
     private static func refuseOverlap(runID: Int64, _ db: Database, path: String) throws {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT other.run_id, s.name AS space, p.project_id
-            FROM tasks mine JOIN tasks other ON other.project_ref = mine.project_ref AND other.run_id <> mine.run_id
-            JOIN runs r ON r.id = other.run_id JOIN projects p ON p.id = mine.project_ref JOIN spaces s ON s.id = p.space_id
-            WHERE mine.run_id = ? AND mine.state NOT IN ('succeeded', 'unchanged') AND r.state = 'running'
-              AND other.state NOT IN ('succeeded', 'unchanged')
-            GROUP BY other.run_id
-            """, arguments: [runID])
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT other.run_id, s.name AS space, p.project_id
+                FROM tasks mine JOIN tasks other ON other.project_ref = mine.project_ref AND other.run_id <> mine.run_id
+                JOIN runs r ON r.id = other.run_id JOIN projects p ON p.id = mine.project_ref JOIN spaces s ON s.id = p.space_id
+                WHERE mine.run_id = ? AND mine.state NOT IN ('succeeded', 'unchanged') AND r.state = 'running'
+                  AND other.state NOT IN ('succeeded', 'unchanged')
+                GROUP BY other.run_id
+                """, arguments: [runID])
         for row in rows {
             let other: Int64 = row["run_id"]
             guard RunLock.isHeld(runID: other, database: path) else { continue }
-            throw FleetError("project \(row["project_id"] as String) (space \(row["space"] as String)) is in run \(other), which another fleet process is executing; a project is never in two executing runs at once. Wait for run \(other) to end, or leave its projects out.",
-                             status: .failure)
+            throw FleetError(
+                "project \(row["project_id"] as String) (space \(row["space"] as String)) is in run \(other), which another fleet process is executing; a project is never in two executing runs at once. Wait for run \(other) to end, or leave its projects out.",
+                status: .failure)
         }
     }
 
     /// Ends an execution: tasks it left `running` (waiting for a retry, or cut off) go back to
     /// `pending`, so `fleet retry` picks them up.
     package func finishExecution(_ handle: RunHandle, end: ExecutionEnd, now: Date) throws {
-        let (state, reason): (RunState, String?) = switch end {
-        case .finished: (.finished, nil)
-        case .halted(let reason): (.halted, reason)
-        case .interrupted: (.interrupted, nil)
-        }
+        let (state, reason): (RunState, String?) =
+            switch end {
+            case .finished: (.finished, nil)
+            case .halted(let reason): (.halted, reason)
+            case .interrupted: (.interrupted, nil)
+            }
         let stamp = Self.timestamp(now)
         try writer.write { db in
-            try db.execute(sql: "UPDATE tasks SET state = 'pending', updated_at = ? WHERE run_id = ? AND state = 'running'",
-                           arguments: [stamp, handle.run.id])
-            try db.execute(sql: "UPDATE runs SET state = ?, halt_reason = ?, finished_at = ? WHERE id = ?",
-                           arguments: [state, reason, stamp, handle.run.id])
-            try db.execute(sql: "UPDATE executions SET ended = ?, halt_reason = ?, finished_at = ? WHERE id = ?",
-                           arguments: [state, reason, stamp, handle.execution.id])
+            try db.execute(
+                sql: "UPDATE tasks SET state = 'pending', updated_at = ? WHERE run_id = ? AND state = 'running'",
+                arguments: [stamp, handle.run.id])
+            try db.execute(
+                sql: "UPDATE runs SET state = ?, halt_reason = ?, finished_at = ? WHERE id = ?",
+                arguments: [state, reason, stamp, handle.run.id])
+            try db.execute(
+                sql: "UPDATE executions SET ended = ?, halt_reason = ?, finished_at = ? WHERE id = ?",
+                arguments: [state, reason, stamp, handle.execution.id])
         }
     }
 
@@ -184,9 +220,10 @@ extension FleetDatabase {
         guard !reasons.isEmpty else { return }
         let stamp = Self.timestamp(now)
         try writer.write { db in
-            let update = try db.cachedStatement(sql: """
-                UPDATE tasks SET state = 'pending', error_kind = 'unreachable', error = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'running')
-                """)
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE tasks SET state = 'pending', error_kind = 'unreachable', error = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'running')
+                    """)
             for (taskID, reason) in reasons { try update.execute(arguments: [reason, stamp, taskID]) }
         }
     }
@@ -195,11 +232,13 @@ extension FleetDatabase {
     package func recordSpaces(_ reports: [SpaceReport], runID: Int64) throws {
         try writer.write { db in
             for report in reports {
-                try db.execute(sql: """
-                    INSERT INTO space_rates (run_id, space, rate, throttled, stopped) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (run_id, space) DO UPDATE SET rate = excluded.rate, throttled = throttled + excluded.throttled,
-                        stopped = excluded.stopped
-                    """, arguments: [runID, report.space, max(report.rate, 0.001), report.throttled, report.stopped])
+                try db.execute(
+                    sql: """
+                        INSERT INTO space_rates (run_id, space, rate, throttled, stopped) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (run_id, space) DO UPDATE SET rate = excluded.rate, throttled = throttled + excluded.throttled,
+                            stopped = excluded.stopped
+                        """,
+                    arguments: [runID, report.space, max(report.rate, 0.001), report.throttled, report.stopped])
             }
         }
     }
@@ -217,7 +256,8 @@ extension FleetDatabase {
             return run
         }
         guard let run = try writer.read({ db in try Run.order(Run.Columns.id.desc).fetchOne(db) }) else {
-            throw FleetError("there are no runs in \(path) yet; start one with `\(hint("rollout TEMPLATE.json"))`.", status: .usage)
+            throw FleetError(
+                "there are no runs in \(path) yet; start one with `\(hint("rollout TEMPLATE.json"))`.", status: .usage)
         }
         return run
     }
@@ -233,17 +273,28 @@ extension FleetDatabase {
     package func unfinishedTasks(of runID: Int64, pendingOnly: Bool) throws -> [PendingTask] {
         try writer.read { db in
             let tasks = try RunTask.filter(RunTask.Columns.runID == runID)
-                .filter(pendingOnly ? RunTask.Columns.state == TaskState.pending : ![TaskState.succeeded, .unchanged].contains(RunTask.Columns.state))
+                .filter(
+                    pendingOnly
+                        ? RunTask.Columns.state == TaskState.pending
+                        : ![TaskState.succeeded, .unchanged].contains(RunTask.Columns.state)
+                )
                 .order(RunTask.Columns.position).fetchAll(db)
-            let projects = try Project.fetchAll(db, sql: """
-                SELECT \(Project.columns) FROM projects p JOIN spaces s ON s.id = p.space_id
-                WHERE p.id IN (SELECT project_ref FROM tasks WHERE run_id = ?)
-                """, arguments: [runID])
+            let projects = try Project.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Project.columns) FROM projects p JOIN spaces s ON s.id = p.space_id
+                    WHERE p.id IN (SELECT project_ref FROM tasks WHERE run_id = ?)
+                    """, arguments: [runID])
             let byRef = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0) })
-            let befores = Set(try Int64.fetchAll(db, sql: """
-                SELECT task_id FROM snapshots WHERE kind = 'before' AND task_id IN (SELECT id FROM tasks WHERE run_id = ?)
-                """, arguments: [runID]))
-            return tasks.map { PendingTask(task: $0, project: byRef[$0.projectRef]!, hasBefore: befores.contains($0.id)) }
+            let befores = Set(
+                try Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT task_id FROM snapshots WHERE kind = 'before' AND task_id IN (SELECT id FROM tasks WHERE run_id = ?)
+                        """, arguments: [runID]))
+            return tasks.map {
+                PendingTask(task: $0, project: byRef[$0.projectRef]!, hasBefore: befores.contains($0.id))
+            }
         }
     }
 
@@ -252,12 +303,15 @@ extension FleetDatabase {
     }
 
     /// Moves a wave on; `bakeUntil` and the gate's result are kept when given.
-    package func updateWave(runID: Int64, number: Int, state: Wave.State, bakeUntil: Date? = nil, gate: (status: Int, output: String)? = nil) throws {
+    package func updateWave(
+        runID: Int64, number: Int, state: Wave.State, bakeUntil: Date? = nil, gate: (status: Int, output: String)? = nil
+    ) throws {
         try writer.write { db in
-            try db.execute(sql: """
-                UPDATE waves SET state = ?, bake_until = coalesce(?, bake_until), gate_status = coalesce(?, gate_status),
-                    gate_output = coalesce(?, gate_output) WHERE run_id = ? AND number = ?
-                """, arguments: [state, bakeUntil.map(Self.timestamp), gate?.status, gate?.output, runID, number])
+            try db.execute(
+                sql: """
+                    UPDATE waves SET state = ?, bake_until = coalesce(?, bake_until), gate_status = coalesce(?, gate_status),
+                        gate_output = coalesce(?, gate_output) WHERE run_id = ? AND number = ?
+                    """, arguments: [state, bakeUntil.map(Self.timestamp), gate?.status, gate?.output, runID, number])
         }
     }
 
@@ -268,39 +322,49 @@ extension FleetDatabase {
     /// error naming the run and project, never skipped.
     package func rollbackSources(of runID: Int64) throws -> [RollbackSource] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT t.project_ref, p.project_id, t.state = 'succeeded' AS confirmed, b.profile AS before,
-                    coalesce(a.profile, t.desired) AS written,
-                    (SELECT max(o.run_id) FROM tasks o JOIN runs r ON r.id = o.run_id
-                     WHERE o.project_ref = t.project_ref AND o.run_id > t.run_id AND o.state = 'succeeded'
-                       AND r.rollback_of IS NOT t.run_id
-                       AND EXISTS (SELECT 1 FROM snapshots x WHERE x.task_id = o.id AND x.kind = 'before')) AS later
-                FROM tasks t JOIN snapshots b ON b.task_id = t.id AND b.kind = 'before'
-                JOIN projects p ON p.id = t.project_ref
-                LEFT JOIN snapshots a ON a.task_id = t.id AND a.kind = 'after'
-                WHERE t.run_id = ? ORDER BY t.position
-                """, arguments: [runID]).map { row in
-                    let project: String = row["project_id"]
-                    func profile(_ column: String, _ what: String) throws -> SipProfile? {
-                        guard let json: String = row[column] else { return nil }
-                        guard let profile = SipProfile.decode(Data(json.utf8)) else { throw Self.damaged(what, run: runID, project: project) }
-                        return profile
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.project_ref, p.project_id, t.state = 'succeeded' AS confirmed, b.profile AS before,
+                        coalesce(a.profile, t.desired) AS written,
+                        (SELECT max(o.run_id) FROM tasks o JOIN runs r ON r.id = o.run_id
+                         WHERE o.project_ref = t.project_ref AND o.run_id > t.run_id AND o.state = 'succeeded'
+                           AND r.rollback_of IS NOT t.run_id
+                           AND EXISTS (SELECT 1 FROM snapshots x WHERE x.task_id = o.id AND x.kind = 'before')) AS later
+                    FROM tasks t JOIN snapshots b ON b.task_id = t.id AND b.kind = 'before'
+                    JOIN projects p ON p.id = t.project_ref
+                    LEFT JOIN snapshots a ON a.task_id = t.id AND a.kind = 'after'
+                    WHERE t.run_id = ? ORDER BY t.position
+                    """, arguments: [runID]
+            ).map { row in
+                let project: String = row["project_id"]
+                func profile(_ column: String, _ what: String) throws -> SipProfile? {
+                    guard let json: String = row[column] else { return nil }
+                    guard let profile = SipProfile.decode(Data(json.utf8)) else {
+                        throw Self.damaged(what, run: runID, project: project)
                     }
-                    return RollbackSource(projectRef: row["project_ref"], before: try profile("before", "\"before\" profile")!,
-                                          written: try profile("written", "written profile"), confirmed: row["confirmed"], laterRun: row["later"])
+                    return profile
                 }
+                return RollbackSource(
+                    projectRef: row["project_ref"], before: try profile("before", "\"before\" profile")!,
+                    written: try profile("written", "written profile"), confirmed: row["confirmed"],
+                    laterRun: row["later"])
+            }
         }
     }
 
     /// A stored value fleet cannot read back: a bug or a damaged file, never a default.
     package static func damaged(_ what: String, run: Int64, project: String) -> FleetError {
-        .io("the \(what) stored for project \(project) in run \(run) cannot be read back (the database is damaged); fleet sent nothing. Restore \(project)'s row from a backup, or leave that run alone.")
+        .io(
+            "the \(what) stored for project \(project) in run \(run) cannot be read back (the database is damaged); fleet sent nothing. Restore \(project)'s row from a backup, or leave that run alone."
+        )
     }
 
     /// The rollback runs of `runID`, newest first.
     package func rollbacks(of runID: Int64) throws -> [Int64] {
         try writer.read { db in
-            try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE rollback_of = ? ORDER BY id DESC", arguments: [runID])
+            try Int64.fetchAll(
+                db, sql: "SELECT id FROM runs WHERE rollback_of = ? ORDER BY id DESC", arguments: [runID])
         }
     }
 }

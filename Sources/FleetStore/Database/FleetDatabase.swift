@@ -1,5 +1,5 @@
-import FleetModel
 import FleetMigrations
+import FleetModel
 import Foundation
 import GRDB
 
@@ -79,51 +79,69 @@ package final class FleetDatabase: Sendable {
             return queue
         } catch let error as DatabaseError where [.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode) {
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-            let encoded = absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#"))) ?? absolute
+            let encoded =
+                absolute.addingPercentEncoding(
+                    withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#"))) ?? absolute
             return try DatabaseQueue(path: "file:\(encoded)?immutable=1", configuration: configuration)
         }
     }
 
     /// Looks at an existing file through a read-only connection, which changes nothing in it.
     private static func inspect(_ path: String) throws -> FileState {
-        let tables: [String], applied: [String]
+        let tables: [String]
+        let applied: [String]
         do {
             let queue = try openReadOnly(path)
             (tables, applied) = try queue.read { db in
-                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                let applied = tables.contains("grdb_migrations") ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+                let tables = try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                let applied =
+                    tables.contains("grdb_migrations")
+                    ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
                 return (tables, applied)
             }
             try queue.close()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-            throw FleetError.usage("\(path) is not a fleet database (it is not even an SQLite file); fleet left it as it is. Check --db or FLEET_DB.")
+            throw FleetError.usage(
+                "\(path) is not a fleet database (it is not even an SQLite file); fleet left it as it is. Check --db or FLEET_DB."
+            )
         } catch let error as DatabaseError {
             throw failure(error, path: path, doing: "read")
         }
         if tables.isEmpty { return .empty }
         guard tables.contains("grdb_migrations") else {
-            throw FleetError.usage("\(path) is not a fleet database (it has tables fleet does not make: \(tables.sorted().prefix(5).joined(separator: ", "))); fleet left it as it is. Check --db or FLEET_DB.")
+            throw FleetError.usage(
+                "\(path) is not a fleet database (it has tables fleet does not make: \(tables.sorted().prefix(5).joined(separator: ", "))); fleet left it as it is. Check --db or FLEET_DB."
+            )
         }
         let known = Set(FleetMigrations.all.map(\.0))
         if let unknown = applied.first(where: { !known.contains($0) }) {
-            throw FleetError.usage("\(path) was written by a newer fleet (its schema has \(unknown), which this fleet does not know); fleet left it as it is. Use that fleet or a newer one.")
+            throw FleetError.usage(
+                "\(path) was written by a newer fleet (its schema has \(unknown), which this fleet does not know); fleet left it as it is. Use that fleet or a newer one."
+            )
         }
         return applied.count < known.count ? .needsMigration : .current
     }
 
     private static func missing(_ path: String) -> FleetError {
-        .usage("there is no fleet database at \(path); create one by importing an inventory: `\(CommandHint(database: path)("import FILE.csv"))`.")
+        .usage(
+            "there is no fleet database at \(path); create one by importing an inventory: `\(CommandHint(database: path)("import FILE.csv"))`."
+        )
     }
 
     private static func needsUpgrade(_ path: String) -> FleetError {
-        .usage("\(path) was made by an older fleet and needs an upgrade, which commands that only read do not do; any command that writes (import, rollout, retry, rollback) upgrades it.")
+        .usage(
+            "\(path) was made by an older fleet and needs an upgrade, which commands that only read do not do; any command that writes (import, rollout, retry, rollback) upgrades it."
+        )
     }
 
     /// The mode of the file itself (a symlink's own mode says nothing).
     private static func permissionWarnings(_ path: String, file: String) -> [String] {
         var status = stat()
         guard stat(file, &status) == 0, status.st_mode & 0o044 != 0 else { return [] }
-        return ["fleet: warning: \(path) holds API tokens and can be read by other users; `chmod 600 \(ShellWord.quote(file))` keeps them private."]
+        return [
+            "fleet: warning: \(path) holds API tokens and can be read by other users; `chmod 600 \(ShellWord.quote(file))` keeps them private."
+        ]
     }
 
     /// The real path of an existing file (every symlink followed); the absolute path otherwise.
@@ -135,7 +153,8 @@ package final class FleetDatabase: Sendable {
 
     /// The database's identity, made once by its migration: a saved plan records it.
     package func identity() throws -> String {
-        guard let id = try writer.read({ db in try String.fetchOne(db, sql: "SELECT id FROM database_identity") }) else {
+        guard let id = try writer.read({ db in try String.fetchOne(db, sql: "SELECT id FROM database_identity") })
+        else {
             throw FleetError.internal("\(path) has no identity row; the database is damaged.")
         }
         return id
@@ -146,12 +165,14 @@ package final class FleetDatabase: Sendable {
     private static func createPrivately(_ path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
-            throw FleetError("cannot create the database \(path): the folder \(directory) does not exist.", status: .usage)
+            throw FleetError(
+                "cannot create the database \(path): the folder \(directory) does not exist.", status: .usage)
         }
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         if fd < 0 {
             if errno == EEXIST { return }
-            throw FleetError("cannot create the database \(path): \(String(cString: strerror(errno))).", status: .ioError)
+            throw FleetError(
+                "cannot create the database \(path): \(String(cString: strerror(errno))).", status: .ioError)
         }
         fchmod(fd, 0o600)
         close(fd)
@@ -160,14 +181,20 @@ package final class FleetDatabase: Sendable {
     /// A database error as one sentence: the disk and the file's own troubles are I/O errors
     /// (exit 74); anything else is a bug.
     /// `next` is the way on once the cause is mended (for a run: the retry that finishes it).
-    package static func failure(_ error: DatabaseError, path: String, doing what: String, next: String = "run the command again") -> FleetError {
+    package static func failure(
+        _ error: DatabaseError, path: String, doing what: String, next: String = "run the command again"
+    ) -> FleetError {
         switch error.resultCode {
         case .SQLITE_FULL:
             .io("cannot \(what) \(path): the disk is full. Free some space, then \(next).")
         case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_NOTADB, .SQLITE_CORRUPT:
-            .io("cannot \(what) \(path): \(error.message ?? "an I/O error"). Check the file and its folder, then \(next).")
+            .io(
+                "cannot \(what) \(path): \(error.message ?? "an I/O error"). Check the file and its folder, then \(next)."
+            )
         case .SQLITE_READONLY:
-            .io("cannot \(what) \(path): the file is read-only. Make it writable (or use --db to pick another), then \(next).")
+            .io(
+                "cannot \(what) \(path): the file is read-only. Make it writable (or use --db to pick another), then \(next)."
+            )
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             .io("cannot \(what) \(path): another process held it for more than 10 s. Try again: \(next).")
         default:
@@ -179,7 +206,9 @@ package final class FleetDatabase: Sendable {
     /// that finishes it. A `FleetError` already said is passed on.
     package func runFailure(_ error: any Error, runID: Int64) -> any Error {
         guard let error = error as? DatabaseError else { return error }
-        return Self.failure(error, path: path, doing: "record run \(runID) in", next: "`\(hint("retry \(runID)"))` finishes run \(runID)")
+        return Self.failure(
+            error, path: path, doing: "record run \(runID) in",
+            next: "`\(hint("retry \(runID)"))` finishes run \(runID)")
     }
 
     /// Next-step command lines for this database.

@@ -35,8 +35,9 @@ package final class RunLock: Sendable {
     }
 
     package static func heldError(runID: Int64) -> FleetError {
-        FleetError("run \(runID) is being executed by another fleet process; wait for it to finish, or stop it with Ctrl-C, then try again.",
-                   status: .failure)
+        FleetError(
+            "run \(runID) is being executed by another fleet process; wait for it to finish, or stop it with Ctrl-C, then try again.",
+            status: .failure)
     }
 
     /// Whether some other process holds the lock of `runID` now.

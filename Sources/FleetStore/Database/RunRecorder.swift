@@ -9,9 +9,19 @@ import Synchronization
 /// writes its own update and every one queued behind it, then hands the lead to the next
 /// waiter, so no caller works for others for long and nothing runs outside structured tasks.
 package final class RunRecorder: TaskRecorder {
-    private enum Wake: Sendable { case committed, failed(FleetError), lead }
-    private struct Waiter { var updates: [TaskUpdate]; var continuation: CheckedContinuation<Wake, Never> }
-    private struct State { var leading = false; var queue: [Waiter] = [] }
+    private enum Wake: Sendable {
+        case committed
+        case failed(FleetError)
+        case lead
+    }
+    private struct Waiter {
+        var updates: [TaskUpdate]
+        var continuation: CheckedContinuation<Wake, Never>
+    }
+    private struct State {
+        var leading = false
+        var queue: [Waiter] = []
+    }
 
     private let database: FleetDatabase
     private let runID: Int64
@@ -56,7 +66,9 @@ package final class RunRecorder: TaskRecorder {
         do {
             try await writeNow([own] + followers.map(\.updates))
         } catch {
-            outcome = .failed(database.runFailure(error, runID: runID) as? FleetError ?? .internal("cannot record a result in \(database.path): \(error)."))
+            outcome = .failed(
+                database.runFailure(error, runID: runID) as? FleetError
+                    ?? .internal("cannot record a result in \(database.path): \(error)."))
         }
         for follower in followers { follower.continuation.resume(returning: outcome) }
         let next = state.withLock { state -> Waiter? in
@@ -79,37 +91,48 @@ package final class RunRecorder: TaskRecorder {
         let now = FleetDatabase.timestamp(clock.date())
         try await clock.waitingOutside { [database] in
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                database.writer.asyncWrite({ db in
-                    for updates in batches {
-                        for update in updates { try Self.write(update, at: now, db) }
-                    }
-                }, completion: { _, result in continuation.resume(with: result) })
+                database.writer.asyncWrite(
+                    { db in
+                        for updates in batches {
+                            for update in updates { try Self.write(update, at: now, db) }
+                        }
+                    }, completion: { _, result in continuation.resume(with: result) })
             }
         }
     }
 
     private static func write(_ update: TaskUpdate, at now: String, _ db: Database) throws {
         if let attempt = update.attempt {
-            try db.cachedStatement(sql: """
-                INSERT INTO attempts (task_id, number, method, started_at, duration_ms, http_status, error_kind, message)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    update.taskID, attempt.number, attempt.method, FleetDatabase.timestamp(attempt.startedAt),
-                    attempt.duration.milliseconds, attempt.httpStatus, attempt.failure?.kind.rawValue, attempt.failure?.message,
-                ])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO attempts (task_id, number, method, started_at, duration_ms, http_status, error_kind, message)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                update.taskID, attempt.number, attempt.method, FleetDatabase.timestamp(attempt.startedAt),
+                attempt.duration.milliseconds, attempt.httpStatus, attempt.failure?.kind.rawValue,
+                attempt.failure?.message,
+            ])
         }
         if let before = update.before {
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO snapshots (task_id, kind, profile, taken_at) VALUES (?, 'before', ?, ?)")
-                .execute(arguments: [update.taskID, before, now])
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO snapshots (task_id, kind, profile, taken_at) VALUES (?, 'before', ?, ?)"
+            )
+            .execute(arguments: [update.taskID, before, now])
         }
         if let after = update.after {
-            try db.cachedStatement(sql: "INSERT OR REPLACE INTO snapshots (task_id, kind, profile, taken_at) VALUES (?, 'after', ?, ?)")
-                .execute(arguments: [update.taskID, after, now])
+            try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO snapshots (task_id, kind, profile, taken_at) VALUES (?, 'after', ?, ?)"
+            )
+            .execute(arguments: [update.taskID, after, now])
         }
-        try db.cachedStatement(sql: """
-            UPDATE tasks SET state = ?, attempts = ?, http_status = ?, error_kind = ?, error = ?, updated_at = ? WHERE id = ?
-            """).execute(arguments: [
-                update.state.rawValue, update.attempts, update.httpStatus, update.errorKind?.rawValue, update.error, now, update.taskID,
-            ])
+        try db.cachedStatement(
+            sql: """
+                UPDATE tasks SET state = ?, attempts = ?, http_status = ?, error_kind = ?, error = ?, updated_at = ? WHERE id = ?
+                """
+        ).execute(arguments: [
+            update.state.rawValue, update.attempts, update.httpStatus, update.errorKind?.rawValue, update.error, now,
+            update.taskID,
+        ])
     }
 }

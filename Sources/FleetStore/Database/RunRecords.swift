@@ -37,8 +37,13 @@ package struct Run: Sendable, Equatable, Codable, FetchableRecord, TableRecord {
 
     package enum CodingKeys: String, CodingKey, ColumnExpression {
         case id, kind, state, template, selection, options
-        case templateName = "template_name", templateSHA256 = "template_sha256", rollbackOf = "rollback_of"
-        case haltReason = "halt_reason", startedAt = "started_at", finishedAt = "finished_at", apiBase = "api_base"
+        case templateName = "template_name"
+        case templateSHA256 = "template_sha256"
+        case rollbackOf = "rollback_of"
+        case haltReason = "halt_reason"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case apiBase = "api_base"
         case planSHA256 = "plan_sha256"
     }
 
@@ -74,7 +79,11 @@ package struct RunTask: Sendable, Equatable, Codable, FetchableRecord, TableReco
 
     package enum CodingKeys: String, CodingKey, ColumnExpression {
         case id, position, wave, state, attempts, error, desired, expected
-        case runID = "run_id", projectRef = "project_ref", httpStatus = "http_status", errorKind = "error_kind", updatedAt = "updated_at"
+        case runID = "run_id"
+        case projectRef = "project_ref"
+        case httpStatus = "http_status"
+        case errorKind = "error_kind"
+        case updatedAt = "updated_at"
     }
 
     package typealias Columns = CodingKeys
@@ -96,7 +105,11 @@ package struct AttemptRow: Sendable, Equatable, Codable, FetchableRecord, TableR
 
     package enum CodingKeys: String, CodingKey, ColumnExpression {
         case id, number, method, message
-        case taskID = "task_id", startedAt = "started_at", durationMs = "duration_ms", httpStatus = "http_status", errorKind = "error_kind"
+        case taskID = "task_id"
+        case startedAt = "started_at"
+        case durationMs = "duration_ms"
+        case httpStatus = "http_status"
+        case errorKind = "error_kind"
     }
 
     package typealias Columns = CodingKeys
@@ -116,7 +129,8 @@ package struct Snapshot: Sendable, Equatable, Codable, FetchableRecord, TableRec
 
     package enum CodingKeys: String, CodingKey, ColumnExpression {
         case kind, profile
-        case taskID = "task_id", takenAt = "taken_at"
+        case taskID = "task_id"
+        case takenAt = "taken_at"
     }
 
     package typealias Columns = CodingKeys
@@ -139,7 +153,11 @@ package struct Execution: Sendable, Equatable, Codable, FetchableRecord, TableRe
 
     package enum CodingKeys: String, CodingKey, ColumnExpression {
         case id, number, ended, options, tasks
-        case runID = "run_id", startedAt = "started_at", finishedAt = "finished_at", haltReason = "halt_reason", pendingOnly = "pending_only"
+        case runID = "run_id"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case haltReason = "halt_reason"
+        case pendingOnly = "pending_only"
     }
 
     package typealias Columns = CodingKeys
@@ -163,7 +181,11 @@ package struct Wave: Sendable, Equatable, Codable, FetchableRecord, TableRecord 
 
     package enum CodingKeys: String, CodingKey, ColumnExpression {
         case number, state
-        case runID = "run_id", endPosition = "end_position", bakeUntil = "bake_until", gateStatus = "gate_status", gateOutput = "gate_output"
+        case runID = "run_id"
+        case endPosition = "end_position"
+        case bakeUntil = "bake_until"
+        case gateStatus = "gate_status"
+        case gateOutput = "gate_output"
     }
 
     package typealias Columns = CodingKeys

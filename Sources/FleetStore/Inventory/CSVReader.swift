@@ -131,7 +131,9 @@ package struct CSVReader {
                 }
                 index += 1
                 if index < bytes.count, ![Self.comma, Self.lf, Self.cr].contains(bytes[index]) {
-                    fail(line: line, "unexpected text after a closing quote; quote the whole field and double any \" inside it")
+                    fail(
+                        line: line,
+                        "unexpected text after a closing quote; quote the whole field and double any \" inside it")
                     while index < bytes.count, bytes[index] != Self.lf, bytes[index] != Self.cr { index += 1 }
                 }
                 return true
@@ -140,7 +142,8 @@ package struct CSVReader {
             field.append(inner)
             index += 1
         }
-        errors.append(CSVSyntaxError(line: openingLine, reason: "unterminated quoted field (a \" opened here is never closed)"))
+        errors.append(
+            CSVSyntaxError(line: openingLine, reason: "unterminated quoted field (a \" opened here is never closed)"))
         unterminated = true
         return false
     }

@@ -79,7 +79,11 @@ package struct InventoryFile: Sendable {
                 return
             }
             guard header.count == fields.count else {
-                problems.append((line, "the row has \(fields.count) fields but the header has \(header.count); quote fields that contain commas"))
+                problems.append(
+                    (
+                        line,
+                        "the row has \(fields.count) fields but the header has \(header.count); quote fields that contain commas"
+                    ))
                 return
             }
             switch header.row(fields, line: line, seen: &seen) {
@@ -124,10 +128,14 @@ package struct InventoryFile: Sendable {
                 } else if index[name] != nil {
                     reasons.append("column \"\(name.escapingControlCharacters)\" appears twice in the header")
                 } else if !known.contains(name), let close = Suggestion.closest(to: name, in: known) {
-                    reasons.append("column \"\(name.escapingControlCharacters)\" looks like a misspelt \(close); did you mean \(close)? (a template variable cannot be named that close to one of fleet's columns)")
+                    reasons.append(
+                        "column \"\(name.escapingControlCharacters)\" looks like a misspelt \(close); did you mean \(close)? (a template variable cannot be named that close to one of fleet's columns)"
+                    )
                     misspelt.insert(close)
                 } else if !known.contains(name) && !Template.isVariableName(name) {
-                    reasons.append("column \"\(name.escapingControlCharacters)\" cannot be a template variable: use letters, digits and _ only, starting with a letter or _")
+                    reasons.append(
+                        "column \"\(name.escapingControlCharacters)\" cannot be a template variable: use letters, digits and _ only, starting with a letter or _"
+                    )
                 }
                 index[name] = index[name] ?? position
             }
@@ -135,8 +143,9 @@ package struct InventoryFile: Sendable {
                 reasons.append("missing required column \"\(name)\"; the header must have space, project_id and token")
             }
             guard reasons.isEmpty else { return .failure(Reasons(reasons: reasons)) }
-            var header = Header(count: columns.count, space: index["space"]!, project: index["project_id"]!, token: index["token"]!,
-                                label: index["label"], tags: index["tags"], enabled: index["enabled"])
+            var header = Header(
+                count: columns.count, space: index["space"]!, project: index["project_id"]!, token: index["token"]!,
+                label: index["label"], tags: index["tags"], enabled: index["enabled"])
             header.names = columns
             for (position, name) in columns.enumerated() where !known.contains(name) {
                 header.variableColumns.append(name)
@@ -148,7 +157,9 @@ package struct InventoryFile: Sendable {
         func row(_ fields: [String], line: Int, seen: inout [RowKey: Int]) -> Result<InventoryRow, Reasons> {
             var reasons: [String] = []
             if let position = fields.firstIndex(where: { $0.utf8.contains { $0 < 0x20 || $0 == 0x7F } }) {
-                reasons.append("the \(names[position].escapingControlCharacters) field holds a control character (a NUL, a line break or an escape); remove it")
+                reasons.append(
+                    "the \(names[position].escapingControlCharacters) field holds a control character (a NUL, a line break or an escape); remove it"
+                )
             }
             let space = fields[space].trimmingCharacters(in: .whitespaces).lowercased()
             if let reason = SpaceName.problem(with: space) { reasons.append(reason) }
@@ -171,20 +182,25 @@ package struct InventoryFile: Sendable {
             if let uuid, reasons.isEmpty {
                 let key = RowKey(space: space, project: uuid)
                 if let first = seen[key] {
-                    reasons.append("duplicate of line \(first): project \(uuid.uuidString.lowercased()) in space \(space) appears twice")
+                    reasons.append(
+                        "duplicate of line \(first): project \(uuid.uuidString.lowercased()) in space \(space) appears twice"
+                    )
                 } else {
                     seen[key] = line
                 }
             }
             guard reasons.isEmpty, let uuid else { return .failure(Reasons(reasons: reasons)) }
-            return .success(InventoryRow(
-                line: line, space: space, project: uuid, token: token,
-                label: label.map { fields[$0].trimmingCharacters(in: .whitespaces) },
-                tags: tags.map { position in
-                    fields[position].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                },
-                enabled: enabledValue,
-                variableValues: variablePositions.map { fields[$0].isEmpty ? nil : fields[$0] }))
+            return .success(
+                InventoryRow(
+                    line: line, space: space, project: uuid, token: token,
+                    label: label.map { fields[$0].trimmingCharacters(in: .whitespaces) },
+                    tags: tags.map { position in
+                        fields[position].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                            !$0.isEmpty
+                        }
+                    },
+                    enabled: enabledValue,
+                    variableValues: variablePositions.map { fields[$0].isEmpty ? nil : fields[$0] }))
         }
     }
 
@@ -206,7 +222,8 @@ package enum SpaceName {
         if bytes.count > 63 { return "\(shown) is \(bytes.count) characters; a space name is at most 63" }
         let allowed = bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
         if !allowed || bytes.first == 0x2D || bytes.last == 0x2D {
-            return "\(shown) is not a space name: use letters, digits and inner hyphens only (the part before .signalwire.com)"
+            return
+                "\(shown) is not a space name: use letters, digits and inner hyphens only (the part before .signalwire.com)"
         }
         return nil
     }

@@ -21,8 +21,10 @@ struct CommandContext: Sendable {
 
     static func live() -> CommandContext {
         let environment = ProcessInfo.processInfo.environment
-        return CommandContext(console: .live(environment: environment), environment: environment, clock: SystemClock(), stop: StopSignal(),
-                              transports: HTTPTransportProvider(), random: { Double.random(in: 0..<1) }, handlesSignals: true)
+        return CommandContext(
+            console: .live(environment: environment), environment: environment, clock: SystemClock(),
+            stop: StopSignal(),
+            transports: HTTPTransportProvider(), random: { Double.random(in: 0..<1) }, handlesSignals: true)
     }
 
     /// A variable of the environment, empty counting as unset.
@@ -66,7 +68,8 @@ enum CommandRunner {
             context.console.err("fleet: cancelled.")
             return .failure
         } catch {
-            context.console.err("fleet: internal error: \(String(describing: error).escapingControlCharacters). Please report it.")
+            context.console.err(
+                "fleet: internal error: \(String(describing: error).escapingControlCharacters). Please report it.")
             return .internalError
         }
     }

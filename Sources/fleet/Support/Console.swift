@@ -26,8 +26,10 @@ final class Console: Sendable {
     /// Reads the operator's answer to a question (a line of stdin).
     let answer: @Sendable () -> String?
 
-    init(streams: Streams, stderrIsTerminal: Bool = false, interactive: Bool = false, color: Bool = false,
-         columns: @escaping @Sendable () -> Int? = { nil }, answer: @escaping @Sendable () -> String? = { nil }) {
+    init(
+        streams: Streams, stderrIsTerminal: Bool = false, interactive: Bool = false, color: Bool = false,
+        columns: @escaping @Sendable () -> Int? = { nil }, answer: @escaping @Sendable () -> String? = { nil }
+    ) {
         self.streams = streams
         self.stderrIsTerminal = stderrIsTerminal
         self.interactive = interactive
@@ -45,13 +47,15 @@ final class Console: Sendable {
 
     static func live(environment: [String: String]) -> Console {
         signal(SIGPIPE, SIG_IGN)
-        let out = Descriptor(STDOUT_FILENO), err = Descriptor(STDERR_FILENO)
+        let out = Descriptor(STDOUT_FILENO)
+        let err = Descriptor(STDERR_FILENO)
         // A terminal that cannot move the cursor (TERM=dumb) gets plain lines, never escapes.
         let terminal = isatty(STDERR_FILENO) == 1
         let capable = terminal && environment["TERM"] != "dumb"
         return Console(
             streams: Streams(out: out.write, err: err.write), stderrIsTerminal: capable,
-            interactive: terminal && isatty(STDIN_FILENO) == 1, color: capable && (environment["NO_COLOR"] ?? "").isEmpty,
+            interactive: terminal && isatty(STDIN_FILENO) == 1,
+            color: capable && (environment["NO_COLOR"] ?? "").isEmpty,
             columns: { Descriptor.columns(environment: environment) }, answer: { readLine() })
     }
 
@@ -93,8 +97,10 @@ final class CapturedOutput: Sendable {
     var stderr: String { state.withLock { $0.err } }
 
     func console(interactive: Bool = false, answer: @escaping @Sendable () -> String? = { nil }) -> Console {
-        Console(streams: Console.Streams(out: { text in self.state.withLock { $0.out += text } },
-                                         err: { text in self.state.withLock { $0.err += text } }),
-                interactive: interactive, answer: answer)
+        Console(
+            streams: Console.Streams(
+                out: { text in self.state.withLock { $0.out += text } },
+                err: { text in self.state.withLock { $0.err += text } }),
+            interactive: interactive, answer: answer)
     }
 }

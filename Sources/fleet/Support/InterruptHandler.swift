@@ -16,7 +16,9 @@ final class InterruptHandler: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 if count.increment() == 1 {
-                    console.err("\nfleet: stopping: no new tasks start; requests in flight finish. Press Ctrl-C again to cancel them too.")
+                    console.err(
+                        "\nfleet: stopping: no new tasks start; requests in flight finish. Press Ctrl-C again to cancel them too."
+                    )
                     stop.request()
                 } else {
                     console.err("\nfleet: cancelling requests in flight. Finish later with `\(resumeHint)`.")
@@ -35,6 +37,11 @@ final class InterruptHandler: @unchecked Sendable {
     private final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var value = 0
-        func increment() -> Int { lock.withLock { value += 1; return value } }
+        func increment() -> Int {
+            lock.withLock {
+                value += 1
+                return value
+            }
+        }
     }
 }
