@@ -44,7 +44,7 @@ struct Retry: FleetCommand {
         let database = try database.open(.write, context)
         let session = try api.session(database, context)
         let recorded = try database.requireRun(run)
-        let options = execution.anyGiven ? execution.options(over: try recorded.executionOptions()) : nil
+        let options = execution.anyGiven ? execution.options(over: recorded.options) : nil
         guard let prepared = try session.prepareRetry(recorded.id, options: options, pendingOnly: pending) else {
             let counts = try database.counts(of: recorded, state: database.effectiveState(of: recorded))
             let left = counts.failed + counts.pending + counts.running

@@ -278,7 +278,7 @@ import Testing
         #expect(status.status == 64)
         #expect(
             status.stderr
-                == "fleet: \(path) was written by a newer fleet (its schema has 0099_from_the_future, which this fleet does not know); fleet left it as it is. Use that fleet or a newer one.\n"
+                == "fleet: \(path) was written by a newer fleet (its schema has migrations this fleet does not know); fleet left it as it is. Use that fleet or a newer one.\n"
         )
         #expect(rollout.status == 64)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)

@@ -15,7 +15,7 @@ package struct RunJSON: Encodable, Sendable {
     var started_at: String
     @NullEncoded var finished_at: String?
     @NullEncoded var api_base: String?
-    @NullEncoded var options: OptionsJSON?
+    var options: OptionsJSON
     var executions: Int
     var duration_s: Double
     @NullEncoded var halt_reason: String?
@@ -33,7 +33,7 @@ package struct RunJSON: Encodable, Sendable {
         started_at = run.startedAt
         finished_at = run.finishedAt
         api_base = run.apiBase
-        options = (try? run.executionOptions()).map(OptionsJSON.init)
+        options = OptionsJSON(run.options)
         executions = summary.executions
         duration_s = (summary.duration * 1000).rounded() / 1000
         halt_reason = summary.state == .halted ? run.haltReason : nil

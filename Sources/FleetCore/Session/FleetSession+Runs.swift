@@ -44,7 +44,7 @@ extension FleetSession {
             )
         }
         let apiBase = try apiBase(of: run)
-        let options = try override ?? run.executionOptions()
+        let options = override ?? run.options
         let all = try database.unfinishedTasks(of: run.id, pendingOnly: pendingOnly)
         let later = try laterWrites(undoneBy: run, force: options.force)
         let tasks = all.filter { $0.project.enabled && later[$0.task.projectRef] == nil }

@@ -89,16 +89,14 @@ package final class FleetDatabase: Sendable {
     /// Looks at an existing file through a read-only connection, which changes nothing in it.
     private static func inspect(_ path: String) throws -> FileState {
         let tables: [String]
-        let applied: [String]
+        let migrations: (superseded: Bool, complete: Bool)
         do {
             let queue = try openReadOnly(path)
-            (tables, applied) = try queue.read { db in
+            (tables, migrations) = try queue.read { db in
                 let tables = try String.fetchAll(
                     db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                let applied =
-                    tables.contains("grdb_migrations")
-                    ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
-                return (tables, applied)
+                guard tables.contains("grdb_migrations") else { return (tables, (false, false)) }
+                return (tables, (try migrator.hasBeenSuperseded(db), try migrator.hasCompletedMigrations(db)))
             }
             try queue.close()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
@@ -114,13 +112,12 @@ package final class FleetDatabase: Sendable {
                 "\(path) is not a fleet database (it has tables fleet does not make: \(tables.sorted().prefix(5).joined(separator: ", "))); fleet left it as it is. Check --db or FLEET_DB."
             )
         }
-        let known = Set(FleetMigrations.all.map(\.0))
-        if let unknown = applied.first(where: { !known.contains($0) }) {
+        if migrations.superseded {
             throw FleetError.usage(
-                "\(path) was written by a newer fleet (its schema has \(unknown), which this fleet does not know); fleet left it as it is. Use that fleet or a newer one."
+                "\(path) was written by a newer fleet (its schema has migrations this fleet does not know); fleet left it as it is. Use that fleet or a newer one."
             )
         }
-        return applied.count < known.count ? .needsMigration : .current
+        return migrations.complete ? .current : .needsMigration
     }
 
     private static func missing(_ path: String) -> FleetError {
