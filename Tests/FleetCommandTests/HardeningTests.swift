@@ -15,30 +15,19 @@ import Testing
     let template = secureTemplate
 
     /// A database with `projects`, a template file, and the command line to reach `apiBase`.
-    struct Setup {
-        let fixture: Fixture
-        let templatePath: String
-        var db: String { fixture.database.path }
-
-        init(_ projects: [TestProject]) throws {
-            fixture = try Fixture(projects: projects)
-            templatePath = try fixture.directory.write("profile.json", secureTemplate)
-        }
-    }
-
     @Test(.timeLimit(.minutes(1)))
     func aServerThatStallsTheBodyCostsATimeoutPerAttemptAndTheRunEnds() async throws {
         try await HostileServer().run { apiBase in
             // Given projects whose space's server stalls every body
-            let setup = try Setup(
+            let setup = try Workspace(
                 TestProject.make(2, spaces: 1).map {
                     var project = $0
                     project.space = "stall"
                     return project
                 })
 
-            let result = await CommandLine().run([
-                "rollout", "--yes", setup.templatePath, "--db", setup.db, "--api-base", apiBase,
+            let result = await InProcessFleet().run([
+                "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase,
                 "--timeout", "0.3", "--max-attempts", "2", "--quiet", "--json",
             ])
 
@@ -60,7 +49,7 @@ import Testing
 
     @Test func aHostileRetryAfterNeverCrashesARunOrItsRetry() async throws {
         try await HostileServer().run { apiBase in
-            let setup = try Setup(
+            let setup = try Workspace(
                 TestProject.make(1, spaces: 1).map {
                     var project = $0
                     project.space = "retryinf"
@@ -68,8 +57,8 @@ import Testing
                 })
             let arguments = ["--db", setup.db, "--api-base", apiBase, "--max-attempts", "2", "--quiet"]
 
-            let rollout = await CommandLine().run(["rollout", "--yes", setup.templatePath] + arguments)
-            let retry = await CommandLine().run(["retry", "--yes"] + arguments)
+            let rollout = await InProcessFleet().run(["rollout", "--yes", setup.template] + arguments)
+            let retry = await InProcessFleet().run(["retry", "--yes"] + arguments)
 
             #expect(rollout.status == 1)
             #expect(retry.status == 1)
@@ -81,15 +70,15 @@ import Testing
 
     @Test func aPutAnswered200IsRecordedAs200() async throws {
         try await HostileServer().run { apiBase in
-            let setup = try Setup(
+            let setup = try Workspace(
                 TestProject.make(1, spaces: 1).map {
                     var project = $0
                     project.space = "put200"
                     return project
                 })
 
-            let result = await CommandLine().run([
-                "rollout", "--yes", setup.templatePath, "--db", setup.db, "--api-base", apiBase, "--quiet",
+            let result = await InProcessFleet().run([
+                "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--quiet",
             ])
 
             #expect(result.status == 0, "\(result.output)")
@@ -106,18 +95,18 @@ import Testing
                 project.space = "echo"
                 return project
             }
-            let setup = try Setup(projects)
+            let setup = try Workspace(projects)
 
             var results = [
-                await CommandLine().run([
-                    "rollout", "--yes", setup.templatePath, "--db", setup.db, "--api-base", apiBase, "--quiet",
+                await InProcessFleet().run([
+                    "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--quiet",
                     "--force",
                 ])
             ]
             for arguments in [
                 ["status"], ["status", "--json"], ["status", "--csv"], ["status", "--failed"], ["runs", "--json"],
             ] {
-                results.append(await CommandLine().run(arguments + ["--db", setup.db]))
+                results.append(await InProcessFleet().run(arguments + ["--db", setup.db]))
             }
 
             let token = projects[0].token
@@ -137,18 +126,18 @@ import Testing
                 (project.space, project.token) = ("echo", token)
                 return project
             }
-            let setup = try Setup(projects)
+            let setup = try Workspace(projects)
 
             var results = [
-                await CommandLine().run([
-                    "rollout", setup.templatePath, "--db", setup.db, "--api-base", apiBase, "--quiet", "--force",
+                await InProcessFleet().run([
+                    "rollout", setup.template, "--db", setup.db, "--api-base", apiBase, "--quiet", "--force",
                     "--yes",
                 ])
             ]
             for arguments in [
                 ["status"], ["status", "--json"], ["status", "--csv"], ["history", projects[0].projectID],
             ] {
-                results.append(await CommandLine().run(arguments + ["--db", setup.db]))
+                results.append(await InProcessFleet().run(arguments + ["--db", setup.db]))
             }
 
             let stored: [String] = try setup.fixture.database.column(
@@ -166,15 +155,15 @@ import Testing
     @Test(arguments: ["emptyobject", "nocodecs"])
     func aProfileThatCouldNotBeRestoredIsNeverWrittenOver(space: String) async throws {
         try await HostileServer().run { apiBase in
-            let setup = try Setup(
+            let setup = try Workspace(
                 TestProject.make(1, spaces: 1).map {
                     var project = $0
                     project.space = space
                     return project
                 })
 
-            let result = await CommandLine().run([
-                "rollout", "--yes", setup.templatePath, "--db", setup.db, "--api-base", apiBase, "--quiet",
+            let result = await InProcessFleet().run([
+                "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--quiet",
             ])
 
             #expect(result.status == 1)
@@ -212,10 +201,10 @@ import Testing
         ),
     ])
     func anOptionOutOfRangeIsAUsageErrorAndRecordsNothing(arguments: [String], message: String) async throws {
-        let setup = try Setup(TestProject.make(2))
+        let setup = try Workspace(TestProject.make(2))
 
-        let result = await CommandLine().run(
-            ["rollout", "--yes", setup.templatePath, "--db", setup.db, "--quiet"] + arguments)
+        let result = await InProcessFleet().run(
+            ["rollout", "--yes", setup.template, "--db", setup.db, "--quiet"] + arguments)
 
         #expect(result.status == 64)
         #expect(result.stderr.contains(message), "\(result.stderr)")
@@ -242,7 +231,7 @@ import Testing
         var results: [CommandResult] = []
         for path in [other, text] {
             for arguments in [["status"], ["runs"], ["projects"], ["import", csv], ["retry", "--yes"]] {
-                results.append(await CommandLine().run(arguments + ["--db", path]))
+                results.append(await InProcessFleet().run(arguments + ["--db", path]))
             }
         }
 
@@ -260,8 +249,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: other + "-wal"))
     }
 
-    @Test func aDatabaseFromANewerFleetIsRefusedAndLeftUntouched() async throws {
-        let setup = try Setup(TestProject.make(2))
+    @Test(.workspace(TestProject.make(2))) func aDatabaseFromANewerFleetIsRefusedAndLeftUntouched() async throws {
+        let setup = Workspace.current
         try await setup.fixture.database.writer.write { db in
             try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('0099_from_the_future')")
         }
@@ -272,8 +261,8 @@ import Testing
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
-        let status = await CommandLine().run(["status", "--db", path])
-        let rollout = await CommandLine().run(["rollout", "--yes", setup.templatePath, "--db", path, "--quiet"])
+        let status = await InProcessFleet().run(["status", "--db", path])
+        let rollout = await InProcessFleet().run(["rollout", "--yes", setup.template, "--db", path, "--quiet"])
 
         #expect(status.status == 64)
         #expect(
@@ -286,7 +275,7 @@ import Testing
 
     @Test func aCommandThatOnlyReadsNeverCreatesADatabase() async throws {
         let directory = try TemporaryDirectory()
-        var command = CommandLine()
+        var command = InProcessFleet()
         command.environment = ["FLEET_DB": directory.file("fleet.db")]
 
         for arguments in [["status"], ["runs"], ["projects"], ["rollout", "--yes", "t.json"], ["retry", "--yes"]] {
@@ -302,12 +291,12 @@ import Testing
         )
     }
 
-    @Test func aDatabaseOthersCanReadIsNamedWithTheFix() async throws {
+    @Test(.workspace(TestProject.make(2))) func aDatabaseOthersCanReadIsNamedWithTheFix() async throws {
         // Given an inventory whose file was made readable by every user
-        let setup = try Setup(TestProject.make(2))
+        let setup = Workspace.current
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: setup.db)
 
-        let result = await CommandLine().run(["projects", "--db", setup.db])
+        let result = await InProcessFleet().run(["projects", "--db", setup.db])
 
         #expect(result.status == 0)
         #expect(
@@ -315,14 +304,14 @@ import Testing
                 == "fleet: warning: \(setup.db) holds API tokens and can be read by other users; `chmod 600 \(setup.db)` keeps them private.\n"
         )
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: setup.db)
-        #expect(await CommandLine().run(["projects", "--db", setup.db]).stderr == "")
+        #expect(await InProcessFleet().run(["projects", "--db", setup.db]).stderr == "")
     }
 
     @Test func aFullDiskIsAnIOErrorInOneSentence() async throws {
         let directory = try TemporaryDirectory()
         let csv = try directory.write("p.csv", TestProject.csv(TestProject.make(2)))
 
-        let result = await CommandLine().run(["import", csv, "--db", "/dev/full"])
+        let result = await InProcessFleet().run(["import", csv, "--db", "/dev/full"])
 
         #expect(result.status == 74)
         #expect(
@@ -351,10 +340,10 @@ import Testing
         #expect(try fixture.database.scalar("SELECT count(*) FROM runs") == 1)
     }
 
-    @Test func controlCharactersInLabelsAndMessagesArePrintedEscaped() async throws {
+    @Test(.workspace(TestProject.make(2))) func controlCharactersInLabelsAndMessagesArePrintedEscaped() async throws {
         // Given a label that would clear the screen, written past the importer (an older inventory)
-        let projects = TestProject.make(2)
-        let setup = try Setup(projects)
+        let setup = Workspace.current
+        let projects = setup.projects
         try await setup.fixture.database.writer.write { db in
             try db.execute(
                 sql: "UPDATE projects SET label = ? WHERE project_id = ?",
@@ -364,10 +353,10 @@ import Testing
         faults.revoked = [projects[0].projectID]
         let simulator = try setup.fixture.simulator(faults)
 
-        let rollout = await CommandLine(simulator: simulator).run([
-            "rollout", "--yes", setup.templatePath, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet",
+        let rollout = await InProcessFleet(simulator: simulator).run([
+            "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet",
         ])
-        let listing = await CommandLine().run(["projects", "--db", setup.db])
+        let listing = await InProcessFleet().run(["projects", "--db", setup.db])
 
         for result in [rollout, listing] {
             #expect(!result.output.contains("\u{1B}"))
@@ -375,15 +364,15 @@ import Testing
         }
     }
 
-    @Test func aRetryLeavesAProjectDisabledSinceTheRunAloneAndSaysSo() async throws {
-        let projects = TestProject.make(3)
-        let setup = try Setup(projects)
+    @Test(.workspace(TestProject.make(3))) func aRetryLeavesAProjectDisabledSinceTheRunAloneAndSaysSo() async throws {
+        let setup = Workspace.current
+        let projects = setup.projects
         var faults = SimulatorConfiguration()
         faults.revoked = Set(projects.map(\.projectID))
         let simulator = try setup.fixture.simulator(faults)
-        let command = CommandLine(simulator: simulator)
+        let command = InProcessFleet(simulator: simulator)
         let base = ["--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"]
-        #expect(await command.run(["rollout", "--yes", setup.templatePath] + base).status == 1)
+        #expect(await command.run(["rollout", "--yes", setup.template] + base).status == 1)
 
         // When one project is disabled, the tokens fixed, and the run retried
         let csv = try setup.fixture.directory.write(
@@ -411,7 +400,7 @@ import Testing
             "nul.csv",
             "space,project_id,token,label\nacme,\(uuid0),\(token)\u{0}tail,A\nacme,\(uuid1),\(token),B\u{1B}[2J\n")
 
-        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await InProcessFleet().run(["import", csv, "--db", directory.file("fleet.db")])
 
         #expect(result.status == 65)
         #expect(

@@ -17,7 +17,7 @@ import Testing
     func seeded() async throws -> (TemporaryDirectory, Data) {
         let directory = try TemporaryDirectory()
         let csv = try directory.write("good.csv", TestProject.csv(Self.good))
-        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await InProcessFleet().run(["import", csv, "--db", directory.file("fleet.db")])
         #expect(result.status == 0, "\(result.stderr)")
         return (directory, try Data(contentsOf: URL(fileURLWithPath: directory.file("fleet.db"))))
     }
@@ -74,7 +74,7 @@ import Testing
         let csv = try directory.write("bad.csv", bad.csv)
 
         // When it is imported
-        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await InProcessFleet().run(["import", csv, "--db", directory.file("fleet.db")])
 
         // Then: exit 65, the line and the reason, a closing sentence, and the database untouched
         #expect(result.status == 65, "\(bad.name)")
@@ -96,7 +96,7 @@ import Testing
             "bad.csv",
             "\(Self.header)\nacme,\(uuid0),\(Self.token),A,\nbad space,\(uuid1),\(Self.token),B,\nacme,nope,,C,\n")
 
-        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await InProcessFleet().run(["import", csv, "--db", directory.file("fleet.db")])
 
         #expect(result.status == 65)
         #expect(
@@ -118,7 +118,7 @@ import Testing
         let csv = try directory.write("bom.csv", Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8))
 
         // When it is imported
-        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await InProcessFleet().run(["import", csv, "--db", directory.file("fleet.db")])
 
         // Then it is all there, as written, and the file is mode 0600
         #expect(result.status == 0, "\(result.stderr)")
@@ -146,7 +146,7 @@ import Testing
         // When one project is imported again with a new token and no label column
         let csv = try directory.write(
             "rotated.csv", "space,project_id,token\n\(rotated.space),\(rotated.projectID),\(rotated.token)\n")
-        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await InProcessFleet().run(["import", csv, "--db", directory.file("fleet.db")])
 
         // Then that token changed, its label and variables stayed, and nothing else moved
         #expect(result.stdout == "imported 1 project in 1 space: 0 new, 1 updated\n")
@@ -187,13 +187,13 @@ import Testing
             ["projects", "--db", db, "--api-base", "http://evil.example/{space}"],
             ["import", directory.file("missing.csv"), "--db", db],
         ] {
-            results.append(await CommandLine().run(arguments))
+            results.append(await InProcessFleet().run(arguments))
         }
-        var sealing = CommandLine()
+        var sealing = InProcessFleet()
         sealing.environment = ["FLEET_KEY": key]
         results.append(await sealing.run(["import", csv, "--db", sealedDB]))
         results.append(await sealing.run(["projects", "--json", "--db", sealedDB]))
-        results.append(await CommandLine().run(["projects", "--db", sealedDB]))
+        results.append(await InProcessFleet().run(["projects", "--db", sealedDB]))
 
         // Then no token appears anywhere, masks do, and the failures failed
         for result in results {
@@ -212,15 +212,15 @@ import Testing
         let csv = try directory.write("p.csv", TestProject.csv(TestProject.make(3)))
         let other = try directory.write("q.csv", TestProject.csv(TestProject.make(2, salt: "q")))
         let (sealed, plain) = (directory.file("sealed.db"), directory.file("plain.db"))
-        var keyA = CommandLine()
-        var keyB = CommandLine()
+        var keyA = InProcessFleet()
+        var keyB = InProcessFleet()
         keyA.environment = ["FLEET_KEY": Data(repeating: 1, count: 32).base64EncodedString()]
         keyB.environment = ["FLEET_KEY": Data(repeating: 2, count: 32).base64EncodedString()]
         #expect(await keyA.run(["import", csv, "--db", sealed]).status == 0)
-        #expect(await CommandLine().run(["import", csv, "--db", plain]).status == 0)
+        #expect(await InProcessFleet().run(["import", csv, "--db", plain]).status == 0)
 
         let wrongKey = await keyB.run(["import", other, "--db", sealed])
-        let plainIntoSealed = await CommandLine().run(["import", other, "--db", sealed])
+        let plainIntoSealed = await InProcessFleet().run(["import", other, "--db", sealed])
         let sealedIntoPlain = await keyA.run(["import", other, "--db", plain])
         let sameKey = await keyA.run(["import", other, "--db", sealed])
 
@@ -252,7 +252,7 @@ import Testing
     @Test func projectsListsAsJSONWithFilters() async throws {
         let (directory, _) = try await seeded()
 
-        let result = await CommandLine().run([
+        let result = await InProcessFleet().run([
             "projects", "--json", "--space", "space1", "--db", directory.file("fleet.db"),
         ])
 

@@ -13,17 +13,6 @@ import Testing
 /// A run does exactly what the operator meant: where it goes, what it selects, what it says to
 /// do next, and how it fails when the API is not there.
 @Suite struct IntentTests {
-    struct Setup {
-        let fixture: Fixture
-        let template: String
-        var db: String { fixture.database.path }
-
-        init(_ projects: [TestProject], csv: String? = nil, template: String = secureTemplate) throws {
-            fixture = try Fixture(projects: projects, csv: csv)
-            self.template = try fixture.directory.write("profile.json", template)
-        }
-    }
-
     /// Every `fleet …` command line in `text`: inside backticks, or after "rerun what did not succeed:" / "details:".
     static func hints(in text: String) -> [String] {
         var hints: [String] = []
@@ -69,14 +58,14 @@ import Testing
         return (try? Fleet.parseAsRoot(Array(words.dropFirst()))) != nil
     }
 
-    @Test func everyNextStepFleetPrintsWorksWhenPasted() async throws {
+    @Test(.workspace(TestProject.make(12))) func everyNextStepFleetPrintsWorksWhenPasted() async throws {
         // Given runs that fail, halt, and are interrupted, on a database that is not the default
-        let projects = TestProject.make(12)
-        let setup = try Setup(projects)
+        let setup = Workspace.current
+        let projects = setup.projects
         var faults = SimulatorConfiguration()
         faults.revoked = [projects[0].projectID, projects[5].projectID]
         let simulator = try setup.fixture.simulator(faults)
-        let fleet = CommandLine(simulator: simulator)
+        let fleet = InProcessFleet(simulator: simulator)
         let base = ["--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"]
         var outputs: [String] = []
         outputs.append((await fleet.run(["rollout", "--yes", setup.template] + base)).output)
@@ -84,7 +73,7 @@ import Testing
             (await fleet.run(["rollout", "--yes", setup.template, "--canary", "1", "--force"] + base)).output)
         outputs.append((await fleet.run(["status", "--db", setup.db])).output)
         outputs.append((await fleet.run(["runs", "--db", setup.db])).output)
-        var stopped = CommandLine(simulator: simulator)
+        var stopped = InProcessFleet(simulator: simulator)
         stopped.stop.request()
         outputs.append((await stopped.run(["rollout", "--yes", setup.template, "--force"] + base)).output)
         outputs.append((await fleet.run(["status", "9", "--db", setup.db])).output)
@@ -119,15 +108,15 @@ import Testing
         #expect(examples >= 20)
     }
 
-    @Test func aRetryUsesTheRunsAPIBaseAndRefusesAnother() async throws {
+    @Test(.workspace(TestProject.make(4))) func aRetryUsesTheRunsAPIBaseAndRefusesAnother() async throws {
         // Given a run made against API A, and an environment that points at API B
-        let projects = TestProject.make(4)
-        let setup = try Setup(projects)
+        let setup = Workspace.current
+        let projects = setup.projects
         var faults = SimulatorConfiguration()
         faults.revoked = [projects[0].projectID]
         let a = try setup.fixture.simulator(faults)
         let b = try setup.fixture.simulator()
-        var fleet = CommandLine()
+        var fleet = InProcessFleet()
         fleet.transports = RoutingTransportProvider(["127.0.0.1:8001": a, "127.0.0.1:8002": b])
         let apiA = "http://127.0.0.1:8001/{space}/api/relay/rest"
         let apiB = "http://127.0.0.1:8002/{space}/api/relay/rest"
@@ -161,11 +150,11 @@ import Testing
             "space,project_id,token,label,tags,send_as\n"
             + zip(projects, tags).map { "\($0.space),\($0.projectID),\($0.token),\($0.label),\($1),+15550001111" }
             .joined(separator: "\n") + "\n"
-        let setup = try Setup(projects, csv: csv)
+        let setup = try Workspace(projects, csv: csv)
 
-        let prod = await CommandLine().run(["projects", "--tag", "prod", "--db", setup.db])
-        let prodEU = await CommandLine().run(["projects", "--tag", "prod", "--tag", "eu", "--db", setup.db])
-        let dryRun = await CommandLine().run([
+        let prod = await InProcessFleet().run(["projects", "--tag", "prod", "--db", setup.db])
+        let prodEU = await InProcessFleet().run(["projects", "--tag", "prod", "--tag", "eu", "--db", setup.db])
+        let dryRun = await InProcessFleet().run([
             "rollout", "--yes", setup.template, "--tag", "eu", "--tag", "prod", "--dry-run", "--db", setup.db,
         ])
 
@@ -174,11 +163,13 @@ import Testing
         #expect(dryRun.stdout.contains("renders to a valid body for all 2 selected projects"))
     }
 
-    @Test func theRunSaysWhatWhereAndHowBeforeItsFirstRequestAndAsksOnATerminal() async throws {
-        let projects = TestProject.make(6)
-        let setup = try Setup(projects)
+    @Test(.workspace(TestProject.make(6))) func theRunSaysWhatWhereAndHowBeforeItsFirstRequestAndAsksOnATerminal()
+        async throws
+    {
+        let setup = Workspace.current
+        let projects = setup.projects
         let simulator = try setup.fixture.simulator()
-        var fleet = CommandLine(simulator: simulator)
+        var fleet = InProcessFleet(simulator: simulator)
         fleet.answer = "n"
         let arguments = ["rollout", setup.template, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet"]
 
@@ -225,12 +216,12 @@ import Testing
     func anUnreachableAPIHaltsTheRunInSecondsAndARetryFinishesItWhenItIsBack() async throws {
         // Given 300 projects and an API base at a loopback port nothing listens on
         let projects = TestProject.make(300)
-        let setup = try Setup(projects)
+        let setup = try Workspace(projects)
         let holder = try ClosedPort()
         let port = holder.port
         let apiBase = "http://127.0.0.1:\(port)/{space}/api/relay/rest"
 
-        let result = await CommandLine().run([
+        let result = await InProcessFleet().run([
             "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--concurrency", "8",
             "--quiet",
         ])
@@ -250,22 +241,24 @@ import Testing
         // When the API is back on that port (in this process), the retry finishes the run
         let simulator = try setup.fixture.simulator()
         holder.release()
-        var back = CommandLine()
+        var back = InProcessFleet()
         back.transports = RoutingTransportProvider(["127.0.0.1:\(port)": simulator])
         let retry = await back.run(["retry", "--yes", "--db", setup.db, "--rate", "10000", "--quiet"])
         #expect(retry.status == 0, "\(retry.output)")
         #expect(try setup.fixture.database.taskStates(run: 1) == ["succeeded": 300])
     }
 
-    @Test func aSpaceWhoseEveryTokenIsRefusedIsStoppedAndTheOthersGoOn() async throws {
+    @Test(.workspace(TestProject.make(40, spaces: 2))) func aSpaceWhoseEveryTokenIsRefusedIsStoppedAndTheOthersGoOn()
+        async throws
+    {
         // Given 40 projects in 2 spaces; every token of space0 is refused
-        let projects = TestProject.make(40, spaces: 2)
-        let setup = try Setup(projects)
+        let setup = Workspace.current
+        let projects = setup.projects
         var faults = SimulatorConfiguration()
         faults.revoked = Set(projects.filter { $0.space == "space0" }.map(\.projectID))
         let simulator = try setup.fixture.simulator(faults)
 
-        let result = await CommandLine(simulator: simulator).run([
+        let result = await InProcessFleet(simulator: simulator).run([
             "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", Fixture.apiBase,
             "--concurrency", "2", "--quiet",
         ])
@@ -280,14 +273,14 @@ import Testing
                 "  stopped space0: all 10 projects tried in space0 were refused (401/403); check the tokens"))
     }
 
-    @Test func retryPendingFinishesAHaltedRunWithoutTheFailedOnes() async throws {
+    @Test(.workspace(TestProject.make(40))) func retryPendingFinishesAHaltedRunWithoutTheFailedOnes() async throws {
         // Given a run halted by --max-failures 10% with some projects failed and the rest pending
-        let projects = TestProject.make(40)
-        let setup = try Setup(projects)
+        let setup = Workspace.current
+        let projects = setup.projects
         var faults = SimulatorConfiguration()
         faults.revoked = Set(projects.prefix(5).map(\.projectID))
         let simulator = try setup.fixture.simulator(faults)
-        let fleet = CommandLine(simulator: simulator)
+        let fleet = InProcessFleet(simulator: simulator)
         let base = ["--db", setup.db, "--api-base", Fixture.apiBase, "--quiet", "--concurrency", "1"]
         let first = await fleet.run(["rollout", "--yes", setup.template, "--max-failures", "10%"] + base)
         #expect(first.status == 1)
@@ -306,14 +299,14 @@ import Testing
         #expect(try setup.fixture.database.scalar("SELECT state FROM runs") == "finished")
     }
 
-    @Test func aRunsDurationIsTheSumOfItsExecutions() async throws {
-        let projects = TestProject.make(10)
-        let setup = try Setup(projects)
+    @Test(.workspace(TestProject.make(10))) func aRunsDurationIsTheSumOfItsExecutions() async throws {
+        let setup = Workspace.current
+        let projects = setup.projects
         var faults = SimulatorConfiguration()
         (faults.latency, faults.revoked) = (.milliseconds(100), [projects[0].projectID])
         let time = VirtualTime()
         let simulator = try setup.fixture.simulator(faults, clock: time.clock)
-        let fleet = CommandLine(simulator: simulator)
+        let fleet = InProcessFleet(simulator: simulator)
         let base = ["--db", setup.db, "--api-base", Fixture.apiBase, "--quiet", "--concurrency", "1"]
 
         // Given a rollout, an hour of nothing, and a retry
@@ -355,7 +348,7 @@ import Testing
         ].joined(separator: ",")
         let csv = try directory.write("typo.csv", header + "\nacme,\(uuid0),PTabc0123456789,false\n")
 
-        let result = await CommandLine().run(["import", csv, "--db", directory.file("fleet.db")])
+        let result = await InProcessFleet().run(["import", csv, "--db", directory.file("fleet.db")])
 
         #expect(result.status == 65)
         #expect(
@@ -365,9 +358,9 @@ import Testing
     }
 
     @Test func aPlaceholderMistakeIsOneLineWithItsCountAndTheClosestColumn() async throws {
-        let setup = try Setup(TestProject.make(40), template: #"{"default_send_as": "{{sendas}}"}"#)
+        let setup = try Workspace(TestProject.make(40), template: #"{"default_send_as": "{{sendas}}"}"#)
 
-        let result = await CommandLine().run(["rollout", "--yes", setup.template, "--db", setup.db, "--quiet"])
+        let result = await InProcessFleet().run(["rollout", "--yes", setup.template, "--db", setup.db, "--quiet"])
 
         #expect(result.status == 65)
         let lines = result.stderr.split(separator: "\n")

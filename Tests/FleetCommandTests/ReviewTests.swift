@@ -11,28 +11,10 @@ import Testing
 
 /// Before and after: readable plans, saved plans, drift, a project's history, CSV export.
 @Suite struct ReviewTests {
-    struct Setup {
-        let fixture: Fixture
-        let template: String
-        let simulator: SignalWireSimulator
-        var db: String { fixture.database.path }
-        var fleet: CommandLine { CommandLine(simulator: simulator) }
-        var api: [String] { ["--db", db, "--api-base", Fixture.apiBase, "--quiet"] }
-
-        init(
-            _ projects: [TestProject], csv: String? = nil, template: String = secureTemplate,
-            simulator configuration: SimulatorConfiguration = SimulatorConfiguration()
-        ) throws {
-            fixture = try Fixture(projects: projects, csv: csv)
-            self.template = try fixture.directory.write("profile.json", template)
-            simulator = try fixture.simulator(configuration)
-        }
-    }
-
     @Test func aPlanOf3000ProjectsIsASummaryOfAtMost40Lines() async throws {
         // Given 3,000 projects in 30 spaces, a template with a value per project, and some already right
         let projects = TestProject.make(3000, spaces: 30)
-        let setup = try Setup(
+        let setup = try Workspace(
             projects, csv: TestProject.csv(projects) { ",+1555\(String(format: "%07d", Int($0.label.dropFirst(8))!))" })
         for project in projects.prefix(50) {
             setup.simulator.setProfile(project.secureProfile, space: project.space, projectID: project.projectID)
@@ -55,8 +37,8 @@ import Testing
             ))
     }
 
-    @Test func planJSONCarriesTheValuesAsJSON() async throws {
-        let setup = try Setup(TestProject.make(2))
+    @Test(.workspace(TestProject.make(2))) func planJSONCarriesTheValuesAsJSON() async throws {
+        let setup = Workspace.current
 
         let result = await setup.fleet.run(["plan", setup.template, "--json"] + setup.api)
 
@@ -69,10 +51,12 @@ import Testing
         #expect(body["api_base"] as? String == Fixture.apiBase)
     }
 
-    @Test func aSavedPlanWritesExactlyItsBodiesAndLeavesWhatChangedSinceAsConflict() async throws {
+    @Test(.workspace(TestProject.make(12))) func aSavedPlanWritesExactlyItsBodiesAndLeavesWhatChangedSinceAsConflict()
+        async throws
+    {
         // Given a saved plan of 12 projects
-        let projects = TestProject.make(12)
-        let setup = try Setup(projects)
+        let setup = Workspace.current
+        let projects = setup.projects
         let planPath = setup.fixture.directory.file("plan.json")
         let plan = await setup.fleet.run(["plan", setup.template, "--out", planPath] + setup.api)
         #expect(plan.stdout.contains("saved to \(planPath) (sha256 "))
@@ -124,8 +108,8 @@ import Testing
         }
     }
 
-    @Test func anEditedAnOldOrAnotherAPIsPlanIsRefused() async throws {
-        let setup = try Setup(TestProject.make(3))
+    @Test(.workspace(TestProject.make(3))) func anEditedAnOldOrAnotherAPIsPlanIsRefused() async throws {
+        let setup = Workspace.current
         let planPath = setup.fixture.directory.file("plan.json")
         _ = await setup.fleet.run(["plan", setup.template, "--out", planPath] + setup.api)
         let text = try String(contentsOfFile: planPath, encoding: .utf8)
@@ -163,9 +147,9 @@ import Testing
         return try PlanFile(body: body).text
     }
 
-    @Test func verifyReportsExactlyTheProjectsEditedSinceTheRun() async throws {
-        let projects = TestProject.make(16)
-        let setup = try Setup(projects)
+    @Test(.workspace(TestProject.make(16))) func verifyReportsExactlyTheProjectsEditedSinceTheRun() async throws {
+        let setup = Workspace.current
+        let projects = setup.projects
         #expect(await setup.fleet.run(["rollout", "--yes", setup.template] + setup.api).status == 0)
         let drifted = [projects[0], projects[3], projects[8], projects[15]]
         for project in drifted {
@@ -192,9 +176,9 @@ import Testing
         #expect(setup.simulator.statistics.total == 32 + 32)
     }
 
-    @Test func historyShowsTheRolloutTheRetryAndTheRollback() async throws {
-        let projects = TestProject.make(4)
-        let setup = try Setup(projects)
+    @Test(.workspace(TestProject.make(4))) func historyShowsTheRolloutTheRetryAndTheRollback() async throws {
+        let setup = Workspace.current
+        let projects = setup.projects
         setup.simulator.setRevoked([projects[2].projectID])
         #expect(await setup.fleet.run(["rollout", "--yes", setup.template] + setup.api).status == 1)
         setup.simulator.setRevoked([])
@@ -235,7 +219,7 @@ import Testing
             + projects.map {
                 "\($0.space),\($0.projectID),\($0.token),\"\($0.label.replacingOccurrences(of: "\"", with: "\"\""))\",+15550001111"
             }.joined(separator: "\n") + "\n"
-        let setup = try Setup(projects, csv: csv)
+        let setup = try Workspace(projects, csv: csv)
         setup.simulator.setRevoked([projects[3].projectID])
         _ = await setup.fleet.run(["rollout", "--yes", setup.template] + setup.api)
 
@@ -259,7 +243,7 @@ import Testing
     }
 
     @Test func versionIsPrinted() async {
-        let result = await CommandLine().run(["--version"])
+        let result = await InProcessFleet().run(["--version"])
 
         #expect(result.status == 0)
         #expect(result.stdout == "\(Fleet.version)\n")

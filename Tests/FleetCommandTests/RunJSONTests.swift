@@ -8,10 +8,10 @@ import Testing
 
 /// A run has one JSON shape, whichever command prints it.
 @Suite struct RunJSONTests {
-    @Test func statusRunsAndHistoryPrintARunAsTheSameObject() async throws {
+    @Test(.workspace(TestProject.make(3))) func statusRunsAndHistoryPrintARunAsTheSameObject() async throws {
         // Given a run that failed a project, retried, then rolled back
-        let projects = TestProject.make(3)
-        let setup = try ReviewTests.Setup(projects)
+        let setup = Workspace.current
+        let projects = setup.projects
         setup.simulator.setRevoked([projects[1].projectID])
         #expect(await setup.fleet.run(["rollout", "--yes", setup.template] + setup.api).status == 1)
         setup.simulator.setRevoked([])

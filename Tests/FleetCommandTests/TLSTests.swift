@@ -12,37 +12,13 @@ import Testing
 /// The production path, rehearsed: HTTPS with certificate checks, HTTP/2 by ALPN, and what a
 /// certificate fleet cannot trust does to a run.
 @Suite struct TLSTests {
-    struct Setup {
-        let fixture: Fixture
-        let template: String
-        let simulator: SignalWireSimulator
-        var db: String { fixture.database.path }
-
-        init(_ count: Int, spaces: Int = 4) throws {
-            fixture = try Fixture(projects: TestProject.make(count, spaces: spaces))
-            template = try fixture.directory.write("profile.json", secureTemplate)
-            simulator = try fixture.simulator()
-        }
-
-        /// Serves the simulator over TLS (`hosts` in the certificate) for the length of `body`.
-        func serving<T: Sendable>(
-            hosts: [String] = ["127.0.0.1", "::1", "localhost"], http1Only: Bool = false,
-            _ body: @Sendable (_ apiBase: String, _ authority: String) async throws -> T
-        ) async throws -> T {
-            let authority = fixture.directory.file("authority.pem")
-            let tls = try SimulatorTLS.generated(hosts: hosts, authorityFile: authority, http1Only: http1Only)
-            return try await SimulatorServer(simulator: simulator, tls: tls).withRunning { apiBase in
-                try await body(apiBase, authority)
-            }
-        }
-    }
-
-    @Test func aRolloutOverTLSWithTheAuthorityTrustedSucceedsOnOneHTTP2Connection() async throws {
-        let setup = try Setup(40)
+    @Test(.workspace(TestProject.make(40, spaces: 4)))
+    func aRolloutOverTLSWithTheAuthorityTrustedSucceedsOnOneHTTP2Connection() async throws {
+        let setup = Workspace.current
         try await setup.serving { apiBase, authority in
             #expect(apiBase.hasPrefix("https://127.0.0.1:"))
 
-            let result = await CommandLine().run([
+            let result = await InProcessFleet().run([
                 "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
                 "--concurrency", "16", "--rate", "10000", "--quiet",
             ])
@@ -57,10 +33,11 @@ import Testing
         }
     }
 
-    @Test func overHTTP1OnlyTheConnectionsStayWithinThePool() async throws {
-        let setup = try Setup(40)
+    @Test(.workspace(TestProject.make(40, spaces: 4))) func overHTTP1OnlyTheConnectionsStayWithinThePool() async throws
+    {
+        let setup = Workspace.current
         try await setup.serving(http1Only: true) { apiBase, authority in
-            let result = await CommandLine().run([
+            let result = await InProcessFleet().run([
                 "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
                 "--concurrency", "6", "--rate", "10000", "--quiet",
             ])
@@ -71,10 +48,11 @@ import Testing
         }
     }
 
-    @Test func withoutTheAuthorityEveryProjectTriedFailsAsTLSOnceAndTheRunHalts() async throws {
-        let setup = try Setup(8)
+    @Test(.workspace(TestProject.make(8, spaces: 4)))
+    func withoutTheAuthorityEveryProjectTriedFailsAsTLSOnceAndTheRunHalts() async throws {
+        let setup = Workspace.current
         try await setup.serving { apiBase, _ in
-            let result = await CommandLine().run([
+            let result = await InProcessFleet().run([
                 "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--concurrency", "16",
                 "--quiet",
             ])
@@ -97,10 +75,10 @@ import Testing
         }
     }
 
-    @Test func aCertificateForAnotherHostNameIsRefused() async throws {
-        let setup = try Setup(2)
+    @Test(.workspace(TestProject.make(2, spaces: 4))) func aCertificateForAnotherHostNameIsRefused() async throws {
+        let setup = Workspace.current
         try await setup.serving(hosts: ["signalwire.example"]) { apiBase, authority in
-            let result = await CommandLine().run([
+            let result = await InProcessFleet().run([
                 "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
                 "--quiet",
             ])
@@ -111,15 +89,29 @@ import Testing
         }
     }
 
-    @Test func aCAFileThatIsNotACertificateIsAUsageError() async throws {
-        let setup = try Setup(2)
+    @Test(.workspace(TestProject.make(2, spaces: 4))) func aCAFileThatIsNotACertificateIsAUsageError() async throws {
+        let setup = Workspace.current
         let bogus = try setup.fixture.directory.write("bogus.pem", "not a certificate")
 
-        let result = await CommandLine().run([
+        let result = await InProcessFleet().run([
             "rollout", "--yes", setup.template, "--db", setup.db, "--ca-file", bogus, "--quiet",
         ])
 
         #expect(result.status == 64)
         #expect(result.stderr.contains("--ca-file \(bogus) holds no PEM certificate"))
+    }
+}
+
+extension Workspace {
+    /// Serves the simulator over TLS (`hosts` in the certificate) for the length of `body`.
+    func serving<T: Sendable>(
+        hosts: [String] = ["127.0.0.1", "::1", "localhost"], http1Only: Bool = false,
+        _ body: @Sendable (_ apiBase: String, _ authority: String) async throws -> T
+    ) async throws -> T {
+        let authority = fixture.directory.file("authority.pem")
+        let tls = try SimulatorTLS.generated(hosts: hosts, authorityFile: authority, http1Only: http1Only)
+        return try await SimulatorServer(simulator: simulator, tls: tls).withRunning { apiBase in
+            try await body(apiBase, authority)
+        }
     }
 }

@@ -14,11 +14,12 @@ import Testing
 /// runs, retry after a rollback, verify's coverage, writes confirmed by a read, saved plans,
 /// damaged rows, empty executions, the run lock under another name.
 @Suite struct UndoTests {
-    typealias Setup = ReviewTests.Setup
+    typealias Setup = Workspace
 
-    @Test func rollbackLeavesAProfileEditedSinceTheRunAsAConflictNamingTheFieldsAndPutsBackTheRest() async throws {
-        let projects = TestProject.make(20)
-        let setup = try Setup(projects)
+    @Test(.workspace(TestProject.make(20)))
+    func rollbackLeavesAProfileEditedSinceTheRunAsAConflictNamingTheFieldsAndPutsBackTheRest() async throws {
+        let setup = Workspace.current
+        let projects = setup.projects
         #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
         let edited = projects[7]
         setup.edit(edited)
@@ -65,9 +66,10 @@ import Testing
                 as: SignalWireSimulator.initialProfile(space: edited.space, projectID: edited.projectID)))
     }
 
-    @Test func rollbackOfAProjectALaterRunWroteIsAConflictNamingThatRunWithoutARequest() async throws {
-        let projects = TestProject.make(6)
-        let setup = try Setup(projects)
+    @Test(.workspace(TestProject.make(6)))
+    func rollbackOfAProjectALaterRunWroteIsAConflictNamingThatRunWithoutARequest() async throws {
+        let setup = Workspace.current
+        let projects = setup.projects
         #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
         let later = try setup.fixture.directory.write("later.json", #"{"default_encryption": "optional"}"#)
         #expect(
@@ -95,9 +97,9 @@ import Testing
         #expect(setup.simulator.statistics.total == requests + 10)
     }
 
-    @Test func aRolledBackRunSaysSoEverywhereAndItsRetryIsRefused() async throws {
-        let projects = TestProject.make(8)
-        let setup = try Setup(projects)
+    @Test(.workspace(TestProject.make(8))) func aRolledBackRunSaysSoEverywhereAndItsRetryIsRefused() async throws {
+        let setup = Workspace.current
+        let projects = setup.projects
         setup.simulator.setRevoked([projects[1].projectID])
         #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 1)
         #expect(await setup.fleet.run(["rollback", "1"] + setup.apply).status == 0)
@@ -129,9 +131,9 @@ import Testing
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM executions WHERE run_id = 1") == 1)
     }
 
-    @Test func aHaltRolledBackOnHaltPointsAtTheRollbackNotAtARetry() async throws {
-        let projects = TestProject.make(10)
-        let setup = try Setup(projects)
+    @Test(.workspace(TestProject.make(10))) func aHaltRolledBackOnHaltPointsAtTheRollbackNotAtARetry() async throws {
+        let setup = Workspace.current
+        let projects = setup.projects
         setup.simulator.setRevoked([projects[0].projectID])
 
         let result = await setup.fleet.run(
@@ -149,7 +151,7 @@ import Testing
         var configuration = SimulatorConfiguration()
         configuration.dropWriteRate = 1
         let projects = TestProject.make(12)
-        let setup = try Setup(projects, simulator: configuration)
+        let setup = try Workspace(projects, simulator: configuration)
 
         let result = await setup.fleet.run(["rollout", setup.template] + setup.apply)
 
@@ -168,11 +170,11 @@ import Testing
         #expect(verify.stdout.hasSuffix("verify run 1: 12 projects it wrote, 0 drifted, 0 could not be read\n"))
     }
 
-    @Test func verifyCoversAWriteTheRunNeverConfirmed() async throws {
+    @Test(.workspace(TestProject.make(9))) func verifyCoversAWriteTheRunNeverConfirmed() async throws {
         // Given a run whose writes of 3 projects landed but were never recorded as done (a kill,
         // a full disk): their tasks have a "before" and stay pending
-        let projects = TestProject.make(9)
-        let setup = try Setup(projects)
+        let setup = Workspace.current
+        let projects = setup.projects
         #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
         try await setup.fixture.database.writer.write { db in
             try db.execute(sql: "UPDATE tasks SET state = 'pending' WHERE position < 3")
@@ -210,7 +212,7 @@ import Testing
         var configuration = SimulatorConfiguration()
         (configuration.dropRate, configuration.seed) = (0.3, 2)
         let projects = TestProject.make(40)
-        let setup = try Setup(projects, simulator: configuration)
+        let setup = try Workspace(projects, simulator: configuration)
         _ = await setup.fleet.run(["rollout", setup.template, "--max-attempts", "1"] + setup.apply)
         _ = await setup.fleet.run(["retry", "1", "--max-attempts", "20"] + setup.apply)
 
@@ -224,8 +226,8 @@ import Testing
         #expect(verify.stdout.contains("verify run 1: 40 projects it wrote, 0 drifted"), "\(verify.output)")
     }
 
-    @Test func aSavedPlanAppliedTwiceIsUnchangedTheSecondTime() async throws {
-        let setup = try Setup(TestProject.make(6))
+    @Test(.workspace(TestProject.make(6))) func aSavedPlanAppliedTwiceIsUnchangedTheSecondTime() async throws {
+        let setup = Workspace.current
         let plan = setup.fixture.directory.file("plan.json")
         _ = await setup.fleet.run([
             "plan", setup.template, "--out", plan, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet",
@@ -238,8 +240,9 @@ import Testing
         #expect(try setup.fixture.database.taskStates(run: 2) == ["unchanged": 6])
     }
 
-    @Test func aPlanMadeOnAnotherDatabaseOrNamingAProjectTwiceIsRefused() async throws {
-        let setup = try Setup(TestProject.make(4))
+    @Test(.workspace(TestProject.make(4))) func aPlanMadeOnAnotherDatabaseOrNamingAProjectTwiceIsRefused() async throws
+    {
+        let setup = Workspace.current
         let plan = setup.fixture.directory.file("plan.json")
         _ = await setup.fleet.run([
             "plan", setup.template, "--out", plan, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet",
@@ -266,9 +269,11 @@ import Testing
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 0)
     }
 
-    @Test func aDamagedStoredBodyOrBeforeIsAnErrorNamingTheRunAndProjectNeverADefault() async throws {
-        let projects = TestProject.make(4)
-        let setup = try Setup(projects)
+    @Test(.workspace(TestProject.make(4))) func aDamagedStoredBodyOrBeforeIsAnErrorNamingTheRunAndProjectNeverADefault()
+        async throws
+    {
+        let setup = Workspace.current
+        let projects = setup.projects
         let plan = setup.fixture.directory.file("plan.json")
         _ = await setup.fleet.run([
             "plan", setup.template, "--out", plan, "--db", setup.db, "--api-base", Fixture.apiBase, "--quiet",
@@ -313,8 +318,8 @@ import Testing
         #expect(throws: FleetError.self) { try ReportJSON.encode(["rate": Double.infinity]) }
     }
 
-    @Test func retryingAFinishedRunSaysSoAndRecordsNoExecution() async throws {
-        let setup = try Setup(TestProject.make(4))
+    @Test(.workspace(TestProject.make(4))) func retryingAFinishedRunSaysSoAndRecordsNoExecution() async throws {
+        let setup = Workspace.current
         #expect(await setup.fleet.run(["rollout", setup.template] + setup.apply).status == 0)
 
         let retry = await setup.fleet.run(["retry", "1"] + setup.apply)
@@ -333,7 +338,7 @@ import Testing
         let simulator = try fixture.simulator(TestProject.hanging)
         let template = try fixture.directory.write("profile.json", secureTemplate)
         let stop = StopSignal()
-        var fleet = CommandLine(simulator: simulator)
+        var fleet = InProcessFleet(simulator: simulator)
         fleet.stop = stop
         async let running = fleet.run([
             "rollout", template, "--db", fixture.database.path, "--api-base", Fixture.apiBase, "--quiet", "--yes",
@@ -341,8 +346,8 @@ import Testing
         await simulator.waitForRequests(2)
 
         // Then through the link it reads as running, a retry is refused, and no warning is given
-        let status = await CommandLine(simulator: simulator).run(["status", "1", "--db", link])
-        let retry = await CommandLine(simulator: simulator).run([
+        let status = await InProcessFleet(simulator: simulator).run(["status", "1", "--db", link])
+        let retry = await InProcessFleet(simulator: simulator).run([
             "retry", "1", "--db", link, "--api-base", Fixture.apiBase, "--yes",
         ])
         stop.cancelInFlight()
@@ -356,21 +361,5 @@ import Testing
         #expect(
             try FleetDatabase(path: link, access: .read).filePath
                 == FleetDatabase(path: fixture.database.path, access: .read).filePath)
-    }
-}
-
-extension ReviewTests.Setup {
-    /// The options of the commands that write: `--yes`, as a script gives it.
-    var apply: [String] { api + ["--yes"] }
-
-    func profile(_ project: TestProject) -> SipProfile {
-        simulator.profile(space: project.space, projectID: project.projectID)
-    }
-
-    /// A dashboard edit: someone else's change after the run.
-    func edit(_ project: TestProject) {
-        var profile = profile(project)
-        (profile.defaultCodecs, profile.domainIdentifier) = (["PCMU"], "someone-else")
-        simulator.setProfile(profile, space: project.space, projectID: project.projectID)
     }
 }

@@ -206,7 +206,7 @@ import Testing
         let before = try Data(contentsOf: URL(fileURLWithPath: fixture.database.path))
 
         // When status, runs and projects run as `nobody`
-        var results: [ProcessResult] = []
+        var results: [CommandResult] = []
         for arguments in [["status"], ["status", "--json"], ["runs"], ["projects"]] {
             results.append(try await FleetBinary.run(arguments + ["--db", fixture.database.path], asUser: 65534))
         }

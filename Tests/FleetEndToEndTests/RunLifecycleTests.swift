@@ -12,13 +12,14 @@ import Testing
 /// rollout, status, retry and rollback through the built binary against the in-process simulator,
 /// including kill -9 and Ctrl-C.
 @Suite struct RunLifecycleTests {
-    struct Setup {
+    /// The fleet binary on a fixture, against a simulator served at `apiBase`.
+    struct BinaryFleet {
         let fixture: Fixture
         let template: String
         let apiBase: String
         var db: String { fixture.database.path }
 
-        func fleet(_ arguments: [String]) async throws -> ProcessResult {
+        func fleet(_ arguments: [String]) async throws -> CommandResult {
             try await FleetBinary.run(arguments + options(for: arguments[0]))
         }
 
@@ -42,8 +43,9 @@ import Testing
         }
     }
 
-    static func setup(_ fixture: Fixture, _ apiBase: String) throws -> Setup {
-        Setup(fixture: fixture, template: try fixture.directory.write("profile.json", secureTemplate), apiBase: apiBase)
+    static func setup(_ fixture: Fixture, _ apiBase: String) throws -> BinaryFleet {
+        BinaryFleet(
+            fixture: fixture, template: try fixture.directory.write("profile.json", secureTemplate), apiBase: apiBase)
     }
 
     @Test(arguments: [(3, 11)])

@@ -99,12 +99,18 @@ package struct TestProject: Sendable, Hashable {
     }
 }
 
-/// The result of running the `fleet` binary.
-package struct ProcessResult: Sendable {
+/// What a fleet command printed and the status it exited with, run in this process or as the binary.
+package struct CommandResult: Sendable {
     package var status: Int32
     package var stdout: String
     package var stderr: String
     package var output: String { stdout + stderr }
+
+    package init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
 }
 
 /// Runs the built `fleet` binary as a subprocess.
@@ -155,7 +161,7 @@ package enum FleetBinary {
     package static func run(
         _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
         asUser: uid_t? = nil
-    ) async throws -> ProcessResult {
+    ) async throws -> CommandResult {
         let (process, out, err) = try start(arguments, environment: environment, directory: directory, asUser: asUser)
         return await collect(process, out, err)
     }
@@ -205,12 +211,12 @@ package enum FleetBinary {
 
     /// Reads both pipes to their end and waits for the exit. The blocking reads run on GCD's
     /// threads, never on Swift's cooperative pool, where they would starve the in-process simulator.
-    package static func collect(_ process: Process, _ out: Pipe, _ err: Pipe) async -> ProcessResult {
+    package static func collect(_ process: Process, _ out: Pipe, _ err: Pipe) async -> CommandResult {
         async let stdout = offPool { out.fileHandleForReading.readDataToEndOfFile() }
         async let stderr = offPool { err.fileHandleForReading.readDataToEndOfFile() }
         let (o, e) = await (stdout, stderr)
         await waitForExit(process)
-        return ProcessResult(
+        return CommandResult(
             status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
             stderr: String(decoding: e, as: UTF8.self))
     }

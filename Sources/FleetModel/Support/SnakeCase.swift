@@ -9,6 +9,8 @@ package enum SnakeCase {
         let words = snake.split(separator: "_")
         guard let first = words.first else { return snake }
         return String(first)
-            + words.dropFirst().map { acronyms.contains($0) ? $0.uppercased() : $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+            + words.dropFirst().map {
+                acronyms.contains($0) ? $0.uppercased() : $0.prefix(1).uppercased() + $0.dropFirst()
+            }.joined()
     }
 }

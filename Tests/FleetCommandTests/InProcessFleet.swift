@@ -8,17 +8,9 @@ import Foundation
 
 @testable import fleet
 
-/// What a command run in-process printed and returned.
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var output: String { stdout + stderr }
-}
-
 /// Runs fleet's commands in this process, as typed, with their output captured: a console that
 /// is not a terminal, an environment of its own, and the transport, clock and stop signal given.
-struct CommandLine: Sendable {
+struct InProcessFleet: Sendable {
     var environment: [String: String] = [:]
     var transports: any TransportProvider = HTTPTransportProvider()
     var clock: any FleetClock = SystemClock()
@@ -43,4 +35,9 @@ struct CommandLine: Sendable {
         let status = await CommandRunner.run(arguments, in: context)
         return CommandResult(status: status, stdout: output.stdout, stderr: output.stderr)
     }
+}
+
+extension Workspace {
+    /// fleet's commands in this process, straight into the workspace's simulator.
+    var fleet: InProcessFleet { InProcessFleet(simulator: simulator) }
 }
