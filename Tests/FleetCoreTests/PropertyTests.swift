@@ -169,7 +169,7 @@ import Testing
         }
     }
 
-    @Test func aProfileIsWrittenAndReadAsFoundationsJSONCodersWouldButFaster() throws {
+    @Test func aProfileIsWrittenAndReadExactlyAsFoundationsJSONCodersWould() throws {
         var random = SeededRandom(seed: 7)
         let pieces = [
             "a", "OPUS", "/", "\"", "\\", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "\u{7F}", "é", "€",

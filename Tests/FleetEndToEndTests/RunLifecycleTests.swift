@@ -48,8 +48,8 @@ import Testing
             fixture: fixture, template: try fixture.directory.write("profile.json", secureTemplate), apiBase: apiBase)
     }
 
-    @Test(arguments: [(3, 11)])
-    func killedAtAnyMomentARunIsReportedInterruptedAndFinishedByRetry(killAt: Int, seed: UInt64) async throws {
+    @Test(arguments: [(3, 11), (25, 5), (70, 7)])
+    func aRunKilledAfter3Or25Or70RequestsIsReportedInterruptedAndFinishedByRetry(killAt: Int, seed: UInt64) async throws {
         let projects = TestProject.make(80)
         let fixture = try Fixture(projects: projects)
         var faults = SimulatorConfiguration()

@@ -12,7 +12,7 @@ import Testing
 /// The executor against the in-process simulator on virtual time: concurrency, rate, backoff,
 /// ordering and outcomes are the executor's own, asserted on the simulator's stored profiles and
 /// counters and on the database, instantly.
-@Suite struct ExecutorTests {
+@Suite struct DispatcherTests {
     let template = try! Template(name: "secure.json", text: secureTemplate)
 
     @Test func aRolloutPutsEachProfileOnceAndASecondOneChangesNothing() async throws {
