@@ -49,7 +49,8 @@ import Testing
     }
 
     @Test(arguments: [(3, 11), (25, 5), (70, 7)])
-    func aRunKilledAfter3Or25Or70RequestsIsReportedInterruptedAndFinishedByRetry(killAt: Int, seed: UInt64) async throws {
+    func aRunKilledAfter3Or25Or70RequestsIsReportedInterruptedAndFinishedByRetry(killAt: Int, seed: UInt64) async throws
+    {
         let projects = TestProject.make(80)
         let fixture = try Fixture(projects: projects)
         var faults = SimulatorConfiguration()
