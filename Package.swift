@@ -34,6 +34,8 @@ let package = Package(
         .target(
             name: "FleetSamples",
             path: "samples",
+            // Files the README's walkthrough imports to show how a bad file is refused.
+            exclude: ["typo.csv", "broken.csv"],
             resources: [
                 .embedInCode("projects.csv"), .embedInCode("profile.json"), .embedInCode("corrected-tokens.csv"),
             ]
