@@ -3,9 +3,10 @@ import FleetModel
 import FleetStore
 import Foundation
 
-/// The faults of SPEC.md's simulator, each a probability or a number. Every random choice is a
-/// hash of the seed, the project and its request number, so a seed gives the same faults to the
-/// same requests whatever order concurrent clients send them in.
+/// The simulator's faults (`fleet simulate --help`, the README's "The simulator"), each a
+/// probability or a number. Every random choice is a hash of the seed, the project and its
+/// request number, so a seed gives the same faults to the same requests whatever order
+/// concurrent clients send them in.
 package struct SimulatorConfiguration: Sendable {
     /// Added to every answer.
     package var latency: Duration = .zero

@@ -46,7 +46,7 @@ struct RateController: Sendable {
     /// A probe is due after a pause without Retry-After; `probeInFlight` while it is out.
     private var probing = false
     private var probeInFlight = false
-    /// Requests sent, counted per quarter second over the last second, for the measured rate.
+    /// Requests sent, counted per quarter second over the last half second, for the measured rate.
     private var sent = SendMeter()
 
     init(ceiling: Double, now: Duration) {
