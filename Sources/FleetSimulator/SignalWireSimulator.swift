@@ -244,23 +244,26 @@ package final class SignalWireSimulator: Sendable {
         if chance(configuration.failRate, projectID, number, salt: 1) {
             return Reply(status: 500, body: Self.json(["error": "Internal Server Error"]))
         }
-        var reply: Reply
-        if method == "GET" {
-            reply = Reply(status: 200, body: profile(space: space, projectID: projectID).jsonData())
-        } else if let limited = overWriteLimit(space: space) {
-            return limited
-        } else {
-            reply = put(body, space: space, projectID: projectID)
-            if reply.status == 201, configuration.writeLimit != nil {
-                state.withLock { $0.writes[space, default: []].append(clock.now()) }
-            }
-        }
+        var reply = serve(method: method, space: space, projectID: projectID, body: body)
+        if reply.status == 429 { return reply }
         if chance(configuration.dropRate, projectID, number, salt: 2)
             || (reply.status == 201 && chance(configuration.dropWriteRate, projectID, number, salt: 4))
         {
             reply.drop = true
         } else if chance(configuration.slowRate, projectID, number, salt: 3) {
             reply.delay = configuration.slowDelay
+        }
+        return reply
+    }
+
+    /// The answer of an authorised request that no fault replaced: the stored profile, a write,
+    /// or the write limit's 429.
+    private func serve(method: String, space: String, projectID: String, body: Data) -> Reply {
+        if method == "GET" { return Reply(status: 200, body: profile(space: space, projectID: projectID).jsonData()) }
+        if let limited = overWriteLimit(space: space) { return limited }
+        let reply = put(body, space: space, projectID: projectID)
+        if reply.status == 201, configuration.writeLimit != nil {
+            state.withLock { $0.writes[space, default: []].append(clock.now()) }
         }
         return reply
     }

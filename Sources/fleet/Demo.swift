@@ -37,11 +37,7 @@ struct Demo: FleetCommand {
             throw FleetError.usage(
                 "the demo needs a new database, and \(path) exists; give --db a path that does not exist yet.")
         }
-        let samples = folder + "/samples/"
-        try FileManager.default.createDirectory(atPath: samples, withIntermediateDirectories: true)
-        for (name, text) in FleetSamples.files {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: samples + name))
-        }
+        let samples = try Self.writeSamples(in: folder)
         let accounts = try SimulatorAccounts.fromCSV(paths: [
             samples + "projects.csv", samples + "corrected-tokens.csv",
         ])
@@ -50,16 +46,7 @@ struct Demo: FleetCommand {
         let authority = folder + "/simulator-ca.pem"
         let tls = try SimulatorTLS.generated(authorityFile: authority)
         let ok = try await SimulatorServer(simulator: simulator, tls: tls).withRunning { apiBase in
-            context.console.out(
-                """
-                fleet demo: \(projectCount) projects in \(spaceCount) spaces, rolled out over HTTPS (HTTP/2) to a simulated SignalWire at \
-                \(apiBase.replacingOccurrences(of: "/{space}/api/relay/rest", with: "")), whose certificate fleet trusts through \
-                --ca-file (verification is never off).
-                It answers like the real API, plus faults: 8% of requests fail with 500, 3% lose their \
-                connection, more than 40 requests a second in a space get 429, each project's first request \
-                gets 503, and two projects' tokens in the inventory are out of date.
-                Each step shows the command you would type against real SignalWire.
-                """)
+            context.console.out(Self.introduction(projects: projectCount, spaces: spaceCount, apiBase: apiBase))
             var last: Int32 = 0
             for step in Self.steps(samples: samples) {
                 context.console.out("\n$ fleet \(step.shown)")
@@ -81,6 +68,28 @@ struct Demo: FleetCommand {
         context.console.out(
             "demo finished: every project succeeded. Its database is \(path); look around with `\(runs)`.")
         return .success
+    }
+
+    /// The sample files, written to `folder/samples/`; that folder's path, with its slash.
+    private static func writeSamples(in folder: String) throws -> String {
+        let samples = folder + "/samples/"
+        try FileManager.default.createDirectory(atPath: samples, withIntermediateDirectories: true)
+        for (name, text) in FleetSamples.files {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: samples + name))
+        }
+        return samples
+    }
+
+    private static func introduction(projects: Int, spaces: Int, apiBase: String) -> String {
+        """
+        fleet demo: \(projects) projects in \(spaces) spaces, rolled out over HTTPS (HTTP/2) to a simulated SignalWire at \
+        \(apiBase.replacingOccurrences(of: "/{space}/api/relay/rest", with: "")), whose certificate fleet trusts through \
+        --ca-file (verification is never off).
+        It answers like the real API, plus faults: 8% of requests fail with 500, 3% lose their \
+        connection, more than 40 requests a second in a space get 429, each project's first request \
+        gets 503, and two projects' tokens in the inventory are out of date.
+        Each step shows the command you would type against real SignalWire.
+        """
     }
 
     static var faults: SimulatorConfiguration {

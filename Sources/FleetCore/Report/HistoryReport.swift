@@ -45,37 +45,6 @@ package enum HistoryReport {
     /// `entries[i]`'s run) as `fleet runs --json` shows it, with the project's part in it.
     package static func json(_ project: Project, _ entries: [ProjectHistoryEntry], runs: [RunSummary]) throws -> String
     {
-        // Its properties are the JSON keys of the schema, snake_case as written.
-        // swift-format-ignore: AlwaysUseLowerCamelCase
-        struct Attempt: Encodable {
-            var number: Int
-            var method: String
-            var started_at: String
-            var duration_ms: Double
-            @NullEncoded var http_status: Int?
-            @NullEncoded var error_kind: String?
-            @NullEncoded var message: String?
-        }
-        // Its properties are the JSON keys of the schema, snake_case as written.
-        // swift-format-ignore: AlwaysUseLowerCamelCase
-        struct Entry: Encodable {
-            var run: RunJSON
-            var status: String
-            var wave: Int
-            @NullEncoded var error_kind: String?
-            @NullEncoded var error: String?
-            var attempts: [Attempt]
-            @NullEncoded var before: JSONValue?
-            @NullEncoded var after: JSONValue?
-        }
-        // Its properties are the JSON keys of the schema, snake_case as written.
-        // swift-format-ignore: AlwaysUseLowerCamelCase
-        struct Body: Encodable {
-            var space: String
-            var project_id: String
-            var label: String
-            var runs: [Entry]
-        }
         let runs = zip(entries, runs).map { entry, summary in
             Entry(
                 run: RunJSON(summary), status: entry.task.state.rawValue, wave: entry.task.wave,
@@ -90,5 +59,37 @@ package enum HistoryReport {
         }
         return try ReportJSON.encode(
             Body(space: project.space, project_id: project.projectID, label: project.label, runs: runs))
+    }
+
+    // Its properties are the JSON keys of the schema, snake_case as written.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private struct Attempt: Encodable {
+        var number: Int
+        var method: String
+        var started_at: String
+        var duration_ms: Double
+        @NullEncoded var http_status: Int?
+        @NullEncoded var error_kind: String?
+        @NullEncoded var message: String?
+    }
+    // Its properties are the JSON keys of the schema, snake_case as written.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private struct Entry: Encodable {
+        var run: RunJSON
+        var status: String
+        var wave: Int
+        @NullEncoded var error_kind: String?
+        @NullEncoded var error: String?
+        var attempts: [Attempt]
+        @NullEncoded var before: JSONValue?
+        @NullEncoded var after: JSONValue?
+    }
+    // Its properties are the JSON keys of the schema, snake_case as written.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private struct Body: Encodable {
+        var space: String
+        var project_id: String
+        var label: String
+        var runs: [Entry]
     }
 }

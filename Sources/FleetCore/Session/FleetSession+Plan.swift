@@ -14,13 +14,7 @@ extension FleetSession {
     /// Reads every selected profile (GET only) and says what a rollout would change. Records nothing.
     package func plan(_ template: Template, selection: Selection, options: ExecutionOptions) async throws -> [PlanEntry]
     {
-        let projects = try selectedProjects(selection)
-        let patches = try template.renderAll(projects)
-        let work = try projects.indices.map { index in
-            TaskWork(
-                taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]),
-                patch: patches[index])
-        }
+        let (_, work) = try renderedWork(template, selection: selection)
         return try await read(work, apiBase: apiBase, options: options)
     }
 
@@ -64,25 +58,7 @@ extension FleetSession {
     /// if its live profile still equals the one the plan read (otherwise `conflict`).
     package func prepareRollout(plan: PlanFile, options: ExecutionOptions) throws -> PreparedRun {
         try plan.check(database: database)
-        let inventory = Dictionary(
-            uniqueKeysWithValues: try database.projects(Selection(includeDisabled: true)).map {
-                ("\($0.space)/\($0.projectID)", $0)
-            })
-        var projects: [Project] = []
-        var entries: [PlanFile.Entry] = []
-        var skipped: [Project] = []
-        for entry in plan.body.projects {
-            guard let project = inventory["\(entry.space)/\(entry.project_id)"] else {
-                throw FleetError(
-                    "the plan's project \(entry.project_id) (space \(entry.space)) is not in \(database.path); import it, or make a new plan."
-                )
-            }
-            if project.enabled {
-                (projects, entries) = (projects + [project], entries + [entry])
-            } else {
-                skipped.append(project)
-            }
-        }
+        let (projects, entries, skipped) = try planProjects(plan)
         if projects.isEmpty {
             throw FleetError(
                 "the plan has no project to write (none would change, or all are disabled); nothing to do.",
@@ -106,6 +82,34 @@ extension FleetSession {
             projects: projects.count, spaces: Self.spaces(projects), apiBase: apiBase, options: options,
             skipped: skipped)
         return PreparedRun(preflight: preflight, start: .new(spec), work: work, options: options, apiBase: apiBase)
+    }
+
+    /// The plan's projects in the inventory, enabled ones with their entries, and those
+    /// disabled since the plan.
+    private func planProjects(_ plan: PlanFile) throws -> (
+        projects: [Project], entries: [PlanFile.Entry], skipped: [Project]
+    ) {
+        let inventory = Dictionary(
+            uniqueKeysWithValues: try database.projects(Selection(includeDisabled: true)).map {
+                ("\($0.space)/\($0.projectID)", $0)
+            })
+        var projects: [Project] = []
+        var entries: [PlanFile.Entry] = []
+        var skipped: [Project] = []
+        for entry in plan.body.projects {
+            guard let project = inventory["\(entry.space)/\(entry.project_id)"] else {
+                throw FleetError(
+                    "the plan's project \(entry.project_id) (space \(entry.space)) is not in \(database.path); import it, or make a new plan."
+                )
+            }
+            if project.enabled {
+                projects.append(project)
+                entries.append(entry)
+            } else {
+                skipped.append(project)
+            }
+        }
+        return (projects, entries, skipped)
     }
 
     /// What `fleet verify` found: per project the run wrote, its live profile against what the run

@@ -10,13 +10,7 @@ extension FleetSession {
     package func prepareRollout(_ template: Template, selection: Selection, options: ExecutionOptions) throws
         -> PreparedRun
     {
-        let projects = try selectedProjects(selection)
-        let patches = try template.renderAll(projects)
-        let work = try projects.indices.map { index in
-            TaskWork(
-                taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]),
-                patch: patches[index])
-        }
+        let (projects, work) = try renderedWork(template, selection: selection)
         let spec = RunSpec(
             kind: .rollout, templateName: template.name, template: template.text, templateSHA256: template.sha256,
             selection: selection, options: options, apiBase: apiBase,

@@ -72,6 +72,19 @@ package struct FleetSession: Sendable {
             \.element.project)
     }
 
+    /// The selected projects and their work: the template rendered for every one (any problem
+    /// stops it before a request) and every token opened.
+    func renderedWork(_ template: Template, selection: Selection) throws -> (projects: [Project], work: [TaskWork]) {
+        let projects = try selectedProjects(selection)
+        let patches = try template.renderAll(projects)
+        let work = try projects.indices.map { index in
+            TaskWork(
+                taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]),
+                patch: patches[index])
+        }
+        return (projects, work)
+    }
+
     func credentials(_ project: Project) throws -> Credentials {
         Credentials(
             projectID: project.projectID, token: try vault.open(project.storedToken, project: project.projectID))

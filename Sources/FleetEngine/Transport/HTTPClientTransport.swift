@@ -22,15 +22,7 @@ package struct HTTPClientTransport: Transport {
 
     package func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure>
     {
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = request.method == .get ? .GET : .PUT
-        outgoing.headers.add(name: "Authorization", value: request.authorization)
-        outgoing.headers.add(name: "Accept", value: "application/json")
-        outgoing.headers.add(name: "User-Agent", value: "fleet")
-        if let body = request.body {
-            outgoing.headers.add(name: "Content-Type", value: "application/json")
-            outgoing.body = .bytes(ByteBuffer(bytes: body))
-        }
+        let outgoing = Self.outgoing(request)
         let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.seconds * 1e9))
         // The exchange, body included, is a task of its own that a timer on the loop cancels at
         // the deadline (a server that stalls mid-body, or sends a byte a second). A cancelled
@@ -66,6 +58,19 @@ package struct HTTPClientTransport: Transport {
         case .failure(let error):
             return .failure(TransportErrors.classify(error, host: request.host, timeout: timeout))
         }
+    }
+
+    private static func outgoing(_ request: TransportRequest) -> HTTPClientRequest {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = request.method == .get ? .GET : .PUT
+        outgoing.headers.add(name: "Authorization", value: request.authorization)
+        outgoing.headers.add(name: "Accept", value: "application/json")
+        outgoing.headers.add(name: "User-Agent", value: "fleet")
+        if let body = request.body {
+            outgoing.headers.add(name: "Content-Type", value: "application/json")
+            outgoing.body = .bytes(ByteBuffer(bytes: body))
+        }
+        return outgoing
     }
 }
 

@@ -39,36 +39,48 @@ package struct APIBase: Sendable, Equatable, CustomStringConvertible {
         if components.query != nil || components.fragment != nil { throw refuse("has a query or a fragment") }
         if let port = components.port, !(1...65535).contains(port) { throw refuse("has port \(port), outside 1…65535") }
         let loopback = Self.isLoopback(host)
-        if host.contains(Self.marker) {
-            guard host.split(separator: ".", omittingEmptySubsequences: false).contains(Substring(Self.marker)) else {
-                throw refuse("has {space} inside a host label; it must be a whole label, as in {space}.example.com")
-            }
-        } else {
-            guard loopback else {
-                throw refuse(
-                    "has {space} outside the host name; on a host other than loopback it must be a label of the host name"
-                )
-            }
-            guard components.path.split(separator: "/").contains(Substring(Self.marker)) else {
-                throw refuse("has {space} inside a path segment; it must be a whole segment, as in /{space}/api")
-            }
+        if let problem = Self.placementProblem(host: host, path: components.path, loopback: loopback) {
+            throw refuse(problem)
         }
-        switch scheme {
-        case "https": isHTTPS = true
-        case "http":
-            guard loopback else {
-                throw FleetError.usage(
-                    "--api-base \(template) uses plain http for \(host.replacingOccurrences(of: Self.marker, with: "{space}")); plain http is allowed only for 127.0.0.1, ::1 and localhost. Use https."
-                )
-            }
-            isHTTPS = false
-        default:
-            throw refuse("must be an https URL (or http on loopback)")
-        }
+        isHTTPS = try Self.isHTTPS(scheme: scheme, host: host, loopback: loopback, template: template, refuse: refuse)
         self.template = trimmed
         urlParts = [parts[0], parts[1] + "/sip_profile"]
         let hostName = components.host ?? host
         hostParts = (components.port.map { "\(hostName):\($0)" } ?? hostName).components(separatedBy: Self.marker)
+    }
+
+    /// https anywhere, plain http only on loopback.
+    private static func isHTTPS(
+        scheme: String, host: String, loopback: Bool, template: String, refuse: (String) -> FleetError
+    ) throws -> Bool {
+        switch scheme {
+        case "https":
+            return true
+        case "http":
+            guard loopback else {
+                throw FleetError.usage(
+                    "--api-base \(template) uses plain http for \(host.replacingOccurrences(of: marker, with: "{space}")); plain http is allowed only for 127.0.0.1, ::1 and localhost. Use https."
+                )
+            }
+            return false
+        default:
+            throw refuse("must be an https URL (or http on loopback)")
+        }
+    }
+
+    /// Why `{space}` (the marker) is not where it may be, or nil: a whole label of the host name,
+    /// or on a loopback host a whole path segment.
+    private static func placementProblem(host: String, path: String, loopback: Bool) -> String? {
+        if host.contains(marker) {
+            return host.split(separator: ".", omittingEmptySubsequences: false).contains(Substring(marker))
+                ? nil : "has {space} inside a host label; it must be a whole label, as in {space}.example.com"
+        }
+        guard loopback else {
+            return
+                "has {space} outside the host name; on a host other than loopback it must be a label of the host name"
+        }
+        return path.split(separator: "/").contains(Substring(marker))
+            ? nil : "has {space} inside a path segment; it must be a whole segment, as in /{space}/api"
     }
 
     package static func isLoopback(_ host: String) -> Bool {

@@ -5,7 +5,7 @@
 #endif
 
 /// The system calls whose names or numbers differ between Linux and macOS, in one place. fleet is
-/// built and tested on Linux; the macOS branch compiles the same calls but is not tested (see the
+/// built and tested on Linux; the macOS branch is written but neither built nor tested (see the
 /// README). Everything else fleet asks of the system (posix_spawn, signals, realpath) is POSIX.
 package enum Platform {
     /// write(2): the bytes written, or -1 with `errno` set.

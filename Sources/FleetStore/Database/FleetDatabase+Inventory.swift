@@ -62,7 +62,9 @@ extension Selection {
 }
 
 extension FleetDatabase {
-    /// Upserts every row of `file` in one transaction: all or nothing.
+    /// Upserts every row of `file` in one transaction: all or nothing. Raw SQL, one prepared
+    /// statement: an import of 100,000 rows is a hot path, and `json_patch` keeps the variables
+    /// a file leaves out, which GRDB's upsert cannot say.
     package func importInventory(_ file: InventoryFile, vault: TokenVault, now: Date) throws -> ImportSummary {
         let now = Self.timestamp(now)
         return try writer.write { db in
@@ -70,14 +72,7 @@ extension FleetDatabase {
                 into: path,
                 sealed: try String.fetchOne(db, sql: "SELECT token FROM projects WHERE token LIKE 'aesgcm:%' LIMIT 1"),
                 plain: try Int.fetchOne(db, sql: "SELECT count(*) FROM projects WHERE token NOT LIKE 'aesgcm:%'") ?? 0)
-            var spaceIDs: [String: Int64] = [:]
-            for space in Set(file.rows.map(\.space)) {
-                try db.execute(
-                    sql: "INSERT INTO spaces (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                    arguments: [space, now])
-                spaceIDs[space] = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM spaces WHERE name = ?", arguments: [space])
-            }
+            let spaceIDs = try Self.upsertSpaces(Set(file.rows.map(\.space)), now: now, db)
             let exists = try db.cachedStatement(sql: "SELECT 1 FROM projects WHERE space_id = ? AND project_id = ?")
             let upsert = try db.cachedStatement(
                 sql: """
@@ -103,6 +98,18 @@ extension FleetDatabase {
             return ImportSummary(
                 projects: file.rows.count, spaces: spaceIDs.count, new: new, updated: file.rows.count - new)
         }
+    }
+
+    /// The row id of each space, inserted if new.
+    private static func upsertSpaces(_ names: Set<String>, now: String, _ db: Database) throws -> [String: Int64] {
+        var spaceIDs: [String: Int64] = [:]
+        for space in names {
+            try db.execute(
+                sql: "INSERT INTO spaces (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                arguments: [space, now])
+            spaceIDs[space] = try Int64.fetchOne(db, sql: "SELECT id FROM spaces WHERE name = ?", arguments: [space])
+        }
+        return spaceIDs
     }
 
     package func projects(_ selection: Selection) throws -> [Project] {

@@ -70,7 +70,8 @@ package struct RunSummary: Sendable {
 }
 
 /// The reports' queries, all read-only, so they work on a read-only file and while another
-/// process executes the run.
+/// process executes the run. The joins and aggregates over every task of a run stay SQL read as
+/// positional rows: `fleet status` of 100,000 projects reads each one.
 extension FleetDatabase {
     package func counts(of run: Run, state: RunState) throws -> TaskCounts {
         try writer.read { db in
@@ -123,8 +124,8 @@ extension FleetDatabase {
 
     package func requests(of runID: Int64) throws -> Int {
         try writer.read { db in
-            try Int.fetchOne(
-                db, sql: "SELECT coalesce(sum(attempts), 0) FROM tasks WHERE run_id = ?", arguments: [runID]) ?? 0
+            try RunTask.filter(RunTask.Columns.runID == runID).select(sum(RunTask.Columns.attempts), as: Int.self)
+                .fetchOne(db) ?? 0
         }
     }
 
@@ -175,7 +176,8 @@ extension FleetDatabase {
 
     private func lastUpdate(of runID: Int64) throws -> Date? {
         try writer.read { db in
-            try String.fetchOne(db, sql: "SELECT max(updated_at) FROM tasks WHERE run_id = ?", arguments: [runID])
+            try RunTask.filter(RunTask.Columns.runID == runID).select(max(RunTask.Columns.updatedAt), as: String.self)
+                .fetchOne(db)
         }
         .flatMap(Self.date(from:))
     }

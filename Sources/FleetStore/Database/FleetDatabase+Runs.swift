@@ -95,34 +95,43 @@ extension FleetDatabase {
                 ])
             let runID = db.lastInsertedRowID
             let lock = try RunLock.acquire(runID: runID, database: filePath)
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO tasks (run_id, project_ref, position, wave, desired, expected, state, error_kind, error, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            var taskIDs: [Int64] = []
-            taskIDs.reserveCapacity(spec.tasks.count)
-            var wave = 0
-            for (position, task) in spec.tasks.enumerated() {
-                while position >= waveEnds[wave] { wave += 1 }
-                try insert.execute(arguments: [
-                    runID, task.projectRef, position, wave + 1, task.desired?.jsonString(), task.expected?.jsonString(),
-                    task.conflict == nil ? TaskState.pending : .failed, task.conflict.map { _ in ErrorKind.conflict },
-                    task.conflict, now,
-                ])
-                taskIDs.append(db.lastInsertedRowID)
-            }
-            for (number, end) in waveEnds.enumerated() {
-                try db.execute(
-                    sql: "INSERT INTO waves (run_id, number, end_position) VALUES (?, ?, ?)",
-                    arguments: [runID, number + 1, end])
-            }
+            let taskIDs = try Self.insertTasks(spec.tasks, runID: runID, waveEnds: waveEnds, now: now, db)
             try Self.refuseOverlap(runID: runID, db, path: filePath)
             let execution = try Self.insertExecution(
                 runID: runID, number: 1, options: options, tasks: spec.tasks.count { $0.conflict == nil },
                 pendingOnly: false, now: now, db)
             return (RunHandle(run: try Run.fetchOne(db, key: runID)!, lock: lock, execution: execution), taskIDs)
         }
+    }
+
+    /// A new run's tasks, each in its wave, and its waves; the tasks' row ids in run order. One
+    /// prepared statement for every task: a run may have 100,000 of them.
+    private static func insertTasks(
+        _ tasks: [RunSpec.Task], runID: Int64, waveEnds: [Int], now: String, _ db: Database
+    ) throws -> [Int64] {
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO tasks (run_id, project_ref, position, wave, desired, expected, state, error_kind, error, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        var taskIDs: [Int64] = []
+        taskIDs.reserveCapacity(tasks.count)
+        var wave = 0
+        for (position, task) in tasks.enumerated() {
+            while position >= waveEnds[wave] { wave += 1 }
+            try insert.execute(arguments: [
+                runID, task.projectRef, position, wave + 1, task.desired?.jsonString(), task.expected?.jsonString(),
+                task.conflict == nil ? TaskState.pending : .failed, task.conflict.map { _ in ErrorKind.conflict },
+                task.conflict, now,
+            ])
+            taskIDs.append(db.lastInsertedRowID)
+        }
+        for (number, end) in waveEnds.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO waves (run_id, number, end_position) VALUES (?, ?, ?)",
+                arguments: [runID, number + 1, end])
+        }
+        return taskIDs
     }
 
     /// Takes over `runID` for `fleet retry`: its lock, an execution of its own (an earlier one cut
@@ -134,15 +143,15 @@ extension FleetDatabase {
         let stamp = Self.timestamp(now)
         return try writer.write { db in
             try Self.closeCutOffExecutions(runID: runID, db)
-            try db.execute(
-                sql: "UPDATE runs SET state = 'running', finished_at = NULL, halt_reason = NULL WHERE id = ?",
-                arguments: [runID])
-            try db.execute(
-                sql: "UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'running'", arguments: [runID])
+            try Run.filter(key: runID).updateAll(
+                db, Run.Columns.state.set(to: RunState.running), Run.Columns.finishedAt.set(to: nil),
+                Run.Columns.haltReason.set(to: nil))
+            try RunTask.filter(RunTask.Columns.runID == runID && RunTask.Columns.state == TaskState.running)
+                .updateAll(db, RunTask.Columns.state.set(to: TaskState.pending))
             try Self.refuseOverlap(runID: runID, db, path: filePath)
-            let number =
-                (try Int.fetchOne(db, sql: "SELECT max(number) FROM executions WHERE run_id = ?", arguments: [runID])
-                    ?? 0) + 1
+            let last = try Execution.filter(Execution.Columns.runID == runID)
+                .select(max(Execution.Columns.number), as: Int.self).fetchOne(db)
+            let number = (last ?? 0) + 1
             let execution = try Self.insertExecution(
                 runID: runID, number: number, options: try Self.json(options), tasks: count,
                 pendingOnly: pendingOnly, now: stamp, db)
@@ -203,15 +212,15 @@ extension FleetDatabase {
             }
         let stamp = Self.timestamp(now)
         try writer.write { db in
-            try db.execute(
-                sql: "UPDATE tasks SET state = 'pending', updated_at = ? WHERE run_id = ? AND state = 'running'",
-                arguments: [stamp, handle.run.id])
-            try db.execute(
-                sql: "UPDATE runs SET state = ?, halt_reason = ?, finished_at = ? WHERE id = ?",
-                arguments: [state, reason, stamp, handle.run.id])
-            try db.execute(
-                sql: "UPDATE executions SET ended = ?, halt_reason = ?, finished_at = ? WHERE id = ?",
-                arguments: [state, reason, stamp, handle.execution.id])
+            try RunTask.filter(RunTask.Columns.runID == handle.run.id && RunTask.Columns.state == TaskState.running)
+                .updateAll(
+                    db, RunTask.Columns.state.set(to: TaskState.pending), RunTask.Columns.updatedAt.set(to: stamp))
+            try Run.filter(key: handle.run.id).updateAll(
+                db, Run.Columns.state.set(to: state), Run.Columns.haltReason.set(to: reason),
+                Run.Columns.finishedAt.set(to: stamp))
+            try Execution.filter(key: handle.execution.id).updateAll(
+                db, Execution.Columns.ended.set(to: state), Execution.Columns.haltReason.set(to: reason),
+                Execution.Columns.finishedAt.set(to: stamp))
         }
     }
 
@@ -363,8 +372,8 @@ extension FleetDatabase {
     /// The rollback runs of `runID`, newest first.
     package func rollbacks(of runID: Int64) throws -> [Int64] {
         try writer.read { db in
-            try Int64.fetchAll(
-                db, sql: "SELECT id FROM runs WHERE rollback_of = ? ORDER BY id DESC", arguments: [runID])
+            try Run.filter(Run.Columns.rollbackOf == runID).order(Run.Columns.id.desc)
+                .select(Run.Columns.id, as: Int64.self).fetchAll(db)
         }
     }
 }

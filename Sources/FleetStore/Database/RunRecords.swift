@@ -37,6 +37,10 @@ package struct Run: FleetRecord, Equatable {
 
     /// The columns queries filter and sort on.
     package enum Columns {
+        static let state = Column("state")
+        static let finishedAt = Column("finished_at")
+        static let haltReason = Column("halt_reason")
+        static let rollbackOf = Column("rollback_of")
         static let id = Column("id")
     }
 }
@@ -64,6 +68,8 @@ package struct RunTask: FleetRecord, Equatable {
 
     /// The columns queries filter and sort on.
     package enum Columns {
+        static let attempts = Column("attempts")
+        static let updatedAt = Column("updated_at")
         static let runID = Column("run_id")
         static let projectRef = Column("project_ref")
         static let position = Column("position")
@@ -127,6 +133,9 @@ package struct Execution: FleetRecord, Equatable {
 
     /// The columns queries filter and sort on.
     package enum Columns {
+        static let ended = Column("ended")
+        static let haltReason = Column("halt_reason")
+        static let finishedAt = Column("finished_at")
         static let runID = Column("run_id")
         static let number = Column("number")
     }

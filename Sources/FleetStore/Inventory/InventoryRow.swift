@@ -170,15 +170,7 @@ package struct InventoryFile: Sendable {
             }
             let token = fields[token].trimmingCharacters(in: .whitespaces)
             if token.isEmpty { reasons.append("the token is empty; every project needs its API token") }
-            var enabledValue: Bool?
-            if let enabled {
-                switch fields[enabled].trimmingCharacters(in: .whitespaces).lowercased() {
-                case "": enabledValue = nil
-                case "true": enabledValue = true
-                case "false": enabledValue = false
-                case let other: reasons.append("enabled \"\(other)\" must be true or false")
-                }
-            }
+            let enabledValue = enabled.flatMap { Self.enabled(fields[$0], reasons: &reasons) }
             if let uuid, reasons.isEmpty {
                 let key = RowKey(space: space, project: uuid)
                 if let first = seen[key] {
@@ -194,13 +186,26 @@ package struct InventoryFile: Sendable {
                 InventoryRow(
                     line: line, space: space, project: uuid, token: token,
                     label: label.map { fields[$0].trimmingCharacters(in: .whitespaces) },
-                    tags: tags.map { position in
-                        fields[position].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
-                            !$0.isEmpty
-                        }
-                    },
+                    tags: tags.map { Self.tags(fields[$0]) },
                     enabled: enabledValue,
                     variableValues: variablePositions.map { fields[$0].isEmpty ? nil : fields[$0] }))
+        }
+
+        /// An `enabled` cell: empty (keep the stored value), true or false.
+        private static func enabled(_ cell: String, reasons: inout [String]) -> Bool? {
+            switch cell.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "": return nil
+            case "true": return true
+            case "false": return false
+            case let other:
+                reasons.append("enabled \"\(other)\" must be true or false")
+                return nil
+            }
+        }
+
+        /// A `tags` cell: `;`-separated, blanks dropped.
+        private static func tags(_ cell: String) -> [String] {
+            cell.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
     }
 
