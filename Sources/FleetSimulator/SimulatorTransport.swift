@@ -38,18 +38,3 @@ package struct SimulatorTransport: Transport {
         return .success(TransportResponse(status: reply.status, retryAfter: reply.headers["Retry-After"], body: body))
     }
 }
-
-/// Gives every execution a `SimulatorTransport` into the same simulator.
-package struct SimulatorTransportProvider: TransportProvider {
-    package let simulator: SignalWireSimulator
-
-    package init(simulator: SignalWireSimulator) {
-        self.simulator = simulator
-    }
-
-    package func withTransport<T: Sendable>(
-        _ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T
-    ) async throws -> T {
-        try await body(SimulatorTransport(simulator: simulator))
-    }
-}

@@ -81,69 +81,6 @@ private final class DeadlineFlag: Sendable {
     func fire() { state.store(true, ordering: .releasing) }
 }
 
-/// Builds an `HTTPClientTransport` per execution, on one event loop that the execution's tasks
-/// share (see `EventLoopTaskExecutor`).
-package struct HTTPTransportProvider: TransportProvider {
-    package init() {}
-
-    /// 5 ms: about 25 answers a commit at 2,500 requests/s instead of two, at no cost in
-    /// throughput (a request's slot is free once its answer is in; only the task's next request
-    /// waits), and a run's last commit comes at most 5 ms later.
-    package var commitWindow: Duration { .milliseconds(5) }
-
-    package func withTransport<T: Sendable>(
-        _ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T
-    ) async throws -> T {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let client = HTTPClient(eventLoopGroupProvider: .shared(loop), configuration: try Self.configuration(options))
-        do {
-            let executor = EventLoopTaskExecutor(loop)
-            let result = try await withTaskExecutorPreference(executor) {
-                try await body(HTTPClientTransport(client: client, loop: loop, executor: executor))
-            }
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-    }
-
-    static func configuration(_ options: TransportOptions) throws -> HTTPClient.Configuration {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        configuration.decompression = .disabled
-        configuration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, options.concurrency))
-        // fleet retries with its own backoff and stops an unreachable host with its circuit
-        // breaker: a refused connection must fail its request now, not at the request's deadline.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.httpVersion = options.http1Only ? .http1Only : .automatic
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateVerification = .fullVerification
-        if let caFile = options.caFile {
-            tls.additionalTrustRoots = [.certificates(try CertificateAuthorityFile.load(caFile))]
-        }
-        configuration.tlsConfiguration = tls
-        return configuration
-    }
-}
-
-/// `--ca-file`: one or more PEM certificates.
-package enum CertificateAuthorityFile {
-    package static func load(_ path: String) throws -> [NIOSSLCertificate] {
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw FleetError.usage("--ca-file \(path) cannot be read; give the path of a PEM certificate or bundle.")
-        }
-        guard let certificates = try? NIOSSLCertificate.fromPEMFile(path), !certificates.isEmpty else {
-            throw FleetError.usage(
-                "--ca-file \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----); give a certificate or bundle in PEM."
-            )
-        }
-        return certificates
-    }
-}
-
 /// Transport errors as one short sentence naming the host, without the library's internals.
 enum TransportErrors {
     static func classify(_ error: any Error, host: String, timeout: Duration) -> RequestFailure {

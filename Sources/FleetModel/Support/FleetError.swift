@@ -1,17 +1,3 @@
-/// The process exit statuses of the README's "Exit status".
-package enum ExitStatus: Int32, Sendable {
-    case success = 0
-    /// A project failed or drifted, or the run was halted or interrupted.
-    case failure = 1
-    case usage = 64
-    /// Bad input data: an inventory CSV, a template or a plan file.
-    case dataError = 65
-    /// A bug: the only status whose message says "please report it".
-    case internalError = 70
-    /// The disk or the database file failed: full, unreadable, unwritable.
-    case ioError = 74
-}
-
 /// One error a user can act on: a sentence that names the file, line, field or project and says
 /// what to do next. Commands print `message` (and `details`, one per line, first) to stderr and
 /// exit with `status`.

@@ -2,73 +2,6 @@ import FleetModel
 import Foundation
 import GRDB
 
-/// Task counts by state, as reports show them.
-package struct TaskCounts: Sendable, Codable, Equatable {
-    package var total = 0
-    package var succeeded = 0
-    package var unchanged = 0
-    package var failed = 0
-    package var pending = 0
-    package var running = 0
-
-    package init() {}
-
-    mutating func add(_ count: Int, in state: TaskState) {
-        total += count
-        switch state {
-        case .succeeded: succeeded += count
-        case .unchanged: unchanged += count
-        case .failed: failed += count
-        case .running: running += count
-        case .pending: pending += count
-        }
-    }
-
-    /// A task that a dead or finished execution left `running` is pending for the operator.
-    mutating func settle(runState: RunState) {
-        guard runState != .running else { return }
-        pending += running
-        running = 0
-    }
-
-    /// Every task ended succeeded or unchanged.
-    package var allGood: Bool { succeeded + unchanged == total }
-}
-
-/// One project's outcome in a run, as status shows it.
-package struct ProjectOutcome: Sendable, Equatable {
-    package var space: String
-    package var projectID: String
-    package var label: String
-    package var status: TaskState
-    package var wave: Int
-    package var attempts: Int
-    package var httpStatus: Int?
-    package var errorKind: ErrorKind?
-    package var error: String?
-}
-
-/// A run with its effective state and counts, for `fleet runs`.
-package struct RunSummary: Sendable {
-    package var run: Run
-    package var state: RunState
-    package var counts: TaskCounts
-    package var duration: Double
-    package var rolledBackBy: Int64?
-    /// How many times it was executed (a retry is one more).
-    package var executions: Int
-
-    package init(run: Run, state: RunState, counts: TaskCounts, duration: Double, rolledBackBy: Int64?, executions: Int)
-    {
-        self.run = run
-        self.state = state
-        self.counts = counts
-        self.duration = duration
-        self.rolledBackBy = rolledBackBy
-        self.executions = executions
-    }
-}
-
 /// The reports' queries, all read-only, so they work on a read-only file and while another
 /// process executes the run. The joins and aggregates over every task of a run stay SQL read as
 /// positional rows: `fleet status` of 100,000 projects reads each one.
@@ -221,17 +154,6 @@ extension FleetDatabase {
                 executions: executions[run.id]?.count ?? 0)
         }
     }
-}
-
-/// One run's part in a project's story, for `fleet history`.
-package struct ProjectHistoryEntry: Sendable {
-    package var run: Run
-    package var runState: RunState
-    package var task: RunTask
-    package var attempts: [AttemptRow]
-    package var before: String?
-    package var after: String?
-    package var rolledBackBy: Int64?
 }
 
 extension FleetDatabase {

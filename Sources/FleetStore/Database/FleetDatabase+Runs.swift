@@ -2,70 +2,6 @@ import FleetModel
 import Foundation
 import GRDB
 
-/// A new run's description.
-package struct RunSpec: Sendable {
-    package struct Task: Sendable {
-        package var projectRef: Int64
-        /// The exact body to write: a rollback's "before", a saved plan's planned body.
-        package var desired: SipProfile?
-        /// A saved plan's read profile; for a rollback, what the run it undoes wrote.
-        package var expected: SipProfile?
-        /// A task failed as a conflict before any request (a rollback's project that a later run
-        /// wrote since): recorded, never sent.
-        package var conflict: String?
-
-        package init(
-            projectRef: Int64, desired: SipProfile? = nil, expected: SipProfile? = nil, conflict: String? = nil
-        ) {
-            self.projectRef = projectRef
-            self.desired = desired
-            self.expected = expected
-            self.conflict = conflict
-        }
-    }
-
-    package var kind: RunKind
-    package var templateName: String
-    package var template: String
-    package var templateSHA256: String
-    package var selection: Selection
-    package var options: ExecutionOptions
-    package var apiBase: APIBase
-    package var rollbackOf: Int64?
-    package var planSHA256: String?
-    package var tasks: [Task]
-
-    package init(
-        kind: RunKind, templateName: String, template: String, templateSHA256: String, selection: Selection,
-        options: ExecutionOptions, apiBase: APIBase, rollbackOf: Int64? = nil, planSHA256: String? = nil, tasks: [Task]
-    ) {
-        self.kind = kind
-        self.templateName = templateName
-        self.template = template
-        self.templateSHA256 = templateSHA256
-        self.selection = selection
-        self.options = options
-        self.apiBase = apiBase
-        self.rollbackOf = rollbackOf
-        self.planSHA256 = planSHA256
-        self.tasks = tasks
-    }
-}
-
-/// A run being executed by this process: its row, its lock and the execution in progress.
-package struct RunHandle: Sendable {
-    package var run: Run
-    package let lock: RunLock
-    package var execution: Execution
-}
-
-/// A task still to do, with its project as the inventory has it now.
-package struct PendingTask: Sendable {
-    package var task: RunTask
-    package var project: Project
-    package var hasBefore: Bool
-}
-
 extension FleetDatabase {
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
@@ -376,17 +312,4 @@ extension FleetDatabase {
                 .select(Run.Columns.id, as: Int64.self).fetchAll(db)
         }
     }
-}
-
-/// One project a run may have changed, as a rollback of it needs it.
-package struct RollbackSource: Sendable {
-    package var projectRef: Int64
-    package var before: SipProfile
-    /// What the run wrote there, when the database knows it (nil: a rollout's write that was never
-    /// confirmed, whose body the template gives).
-    package var written: SipProfile?
-    /// Whether the run knows its write landed (the task succeeded).
-    package var confirmed: Bool
-    /// The latest run that wrote the project after this one (a rollback of this one aside).
-    package var laterRun: Int64?
 }

@@ -1,27 +1,5 @@
 import FleetModel
 
-/// One record of a CSV file and the physical line it starts on (1-based, the header is line 1).
-package struct CSVRecord: Sendable, Equatable {
-    package var fields: [String]
-    package var line: Int
-
-    package init(fields: [String], line: Int) {
-        self.fields = fields
-        self.line = line
-    }
-}
-
-/// A place where the file is not RFC 4180.
-package struct CSVSyntaxError: Sendable, Equatable {
-    package var line: Int
-    package var reason: String
-
-    package init(line: Int, reason: String) {
-        self.line = line
-        self.reason = reason
-    }
-}
-
 /// An RFC 4180 reader over the bytes of a whole file.
 ///
 /// Written for fleet rather than taken from a package because the importer needs what the CSV

@@ -1,0 +1,7 @@
+import FleetModel
+import Foundation
+
+package enum HTTPVerb: String, Sendable {
+    case get = "GET"
+    case put = "PUT"
+}

@@ -1,0 +1,199 @@
+import FleetModel
+import Foundation
+
+/// A whole inventory file, validated: every row good, or every bad row listed.
+package struct InventoryFile: Sendable {
+    package var path: String
+    package var rows: [InventoryRow]
+    package var variableColumns: [String]
+
+    package static let requiredColumns = ["space", "project_id", "token"]
+    package static let optionalColumns = ["label", "tags", "enabled"]
+
+    /// Reads and validates `path`. Throws one `FleetError` listing every bad row as `FILE:LINE: reason`.
+    package static func load(path: String) throws -> InventoryFile {
+        guard let bytes = readBytes(path) else {
+            throw FleetError("cannot read \(path): check that the file exists and is readable.")
+        }
+        return try parse(bytes: bytes, path: path)
+    }
+
+    /// The file's bytes, read straight into an array (no intermediate `Data` copy).
+    private static func readBytes(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let size = Int(info.st_size)
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = 0
+            while count < size {
+                let got = read(fd, buffer.baseAddress! + count, size - count)
+                if got <= 0 {
+                    failed = got < 0
+                    break
+                }
+                count += got
+            }
+        }
+        return failed ? nil : bytes
+    }
+
+    package static func parse(bytes: [UInt8], path: String) throws -> InventoryFile {
+        var problems: [(line: Int, reason: String)] = []
+        var header: Header?
+        var headerRead = false
+        var rows: [InventoryRow] = []
+        var seen: [RowKey: Int] = [:]
+        let syntaxErrors = CSVReader.parse(bytes) { fields, line in
+            guard let header else {
+                // After a bad header, the rows cannot be read: its problems are what to fix.
+                if headerRead { return }
+                headerRead = true
+                switch Header.read(fields) {
+                case .success(let read): header = read
+                case .failure(let error): problems += error.reasons.map { (line, $0) }
+                }
+                return
+            }
+            guard header.count == fields.count else {
+                problems.append(
+                    (
+                        line,
+                        "the row has \(fields.count) fields but the header has \(header.count); quote fields that contain commas"
+                    ))
+                return
+            }
+            switch header.row(fields, line: line, seen: &seen) {
+            case .success(let row): rows.append(row)
+            case .failure(let error): problems.append((line, error.reasons.joined(separator: "; ")))
+            }
+        }
+        problems += syntaxErrors.map { ($0.line, $0.reason) }
+        if !headerRead && problems.isEmpty {
+            problems.append((1, "the file is empty; the first row must be a header with space,project_id,token"))
+        }
+        if !problems.isEmpty { throw failure(path: path, problems: problems) }
+        return InventoryFile(path: path, rows: rows, variableColumns: header?.variableColumns ?? [])
+    }
+
+    struct Reasons: Error { var reasons: [String] }
+
+    /// (space, project_id) as compact values: a 100,000-row file keeps one per row while parsing.
+    struct RowKey: Hashable {
+        var space: String
+        var project: UUID
+    }
+
+    /// Where each column is, from the header row.
+    struct Header {
+        var count: Int
+        var space = 0, project = 0, token = 0
+        var label: Int?, tags: Int?, enabled: Int?
+        var variableColumns: [String] = []
+        var variablePositions: [Int] = []
+        var names: [String] = []
+
+        static func read(_ fields: [String]) -> Result<Header, Reasons> {
+            let columns = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            let known = requiredColumns + optionalColumns
+            var index: [String: Int] = [:]
+            var reasons: [String] = []
+            var misspelt: Set<String> = []
+            for (position, name) in columns.enumerated() {
+                if name.isEmpty {
+                    reasons.append("column \(position + 1) of the header has no name")
+                } else if index[name] != nil {
+                    reasons.append("column \"\(name.escapingControlCharacters)\" appears twice in the header")
+                } else if !known.contains(name), let close = Suggestion.closest(to: name, in: known) {
+                    reasons.append(
+                        "column \"\(name.escapingControlCharacters)\" looks like a misspelt \(close); did you mean \(close)? (a template variable cannot be named that close to one of fleet's columns)"
+                    )
+                    misspelt.insert(close)
+                } else if !known.contains(name) && !Template.isVariableName(name) {
+                    reasons.append(
+                        "column \"\(name.escapingControlCharacters)\" cannot be a template variable: use letters, digits and _ only, starting with a letter or _"
+                    )
+                }
+                index[name] = index[name] ?? position
+            }
+            for name in requiredColumns where index[name] == nil && !misspelt.contains(name) {
+                reasons.append("missing required column \"\(name)\"; the header must have space, project_id and token")
+            }
+            guard reasons.isEmpty else { return .failure(Reasons(reasons: reasons)) }
+            var header = Header(
+                count: columns.count, space: index["space"]!, project: index["project_id"]!, token: index["token"]!,
+                label: index["label"], tags: index["tags"], enabled: index["enabled"])
+            header.names = columns
+            for (position, name) in columns.enumerated() where !known.contains(name) {
+                header.variableColumns.append(name)
+                header.variablePositions.append(position)
+            }
+            return .success(header)
+        }
+
+        func row(_ fields: [String], line: Int, seen: inout [RowKey: Int]) -> Result<InventoryRow, Reasons> {
+            var reasons: [String] = []
+            if let position = fields.firstIndex(where: { $0.utf8.contains { $0 < 0x20 || $0 == 0x7F } }) {
+                reasons.append(
+                    "the \(names[position].escapingControlCharacters) field holds a control character (a NUL, a line break or an escape); remove it"
+                )
+            }
+            let space = fields[space].trimmingCharacters(in: .whitespaces).lowercased()
+            if let reason = SpaceName.problem(with: space) { reasons.append(reason) }
+            let rawProject = fields[project].trimmingCharacters(in: .whitespaces)
+            let uuid = UUID(uuidString: rawProject)
+            if uuid == nil {
+                reasons.append("project_id \"\(rawProject)\" is not a UUID (like 4f1c2a8e-9b7d-4c3e-a1f0-2d5e6b7c8a90)")
+            }
+            let token = fields[token].trimmingCharacters(in: .whitespaces)
+            if token.isEmpty { reasons.append("the token is empty; every project needs its API token") }
+            let enabledValue = enabled.flatMap { Self.enabled(fields[$0], reasons: &reasons) }
+            if let uuid, reasons.isEmpty {
+                let key = RowKey(space: space, project: uuid)
+                if let first = seen[key] {
+                    reasons.append(
+                        "duplicate of line \(first): project \(uuid.uuidString.lowercased()) in space \(space) appears twice"
+                    )
+                } else {
+                    seen[key] = line
+                }
+            }
+            guard reasons.isEmpty, let uuid else { return .failure(Reasons(reasons: reasons)) }
+            return .success(
+                InventoryRow(
+                    line: line, space: space, project: uuid, token: token,
+                    label: label.map { fields[$0].trimmingCharacters(in: .whitespaces) },
+                    tags: tags.map { Self.tags(fields[$0]) },
+                    enabled: enabledValue,
+                    variableValues: variablePositions.map { fields[$0].isEmpty ? nil : fields[$0] }))
+        }
+
+        /// An `enabled` cell: empty (keep the stored value), true or false.
+        private static func enabled(_ cell: String, reasons: inout [String]) -> Bool? {
+            switch cell.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "": return nil
+            case "true": return true
+            case "false": return false
+            case let other:
+                reasons.append("enabled \"\(other)\" must be true or false")
+                return nil
+            }
+        }
+
+        /// A `tags` cell: `;`-separated, blanks dropped.
+        private static func tags(_ cell: String) -> [String] {
+            cell.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+    }
+
+    private static func failure(path: String, problems: [(line: Int, reason: String)]) -> FleetError {
+        let sorted = problems.sorted { $0.line < $1.line }
+        let rows = Set(sorted.map(\.line)).count
+        return FleetError(
+            "\(path) has \(rows) bad \(rows == 1 ? "row" : "rows"); nothing was imported. Fix \(rows == 1 ? "it" : "them") and run `fleet import` again.",
+            details: sorted.map { "\(path):\($0.line): \($0.reason)" })
+    }
+}
