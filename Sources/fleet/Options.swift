@@ -79,6 +79,12 @@ struct APIOptions: ParsableArguments {
     }
 }
 
+/// `--quiet` (`-q`), on the commands that show a progress line.
+struct ProgressOption: ParsableArguments {
+    @Flag(name: [.long, .customShort("q")], help: "No progress line on stderr.")
+    var quiet = false
+}
+
 /// `--space`, `--tag`, `--project`, each repeatable; none means every enabled project.
 struct SelectionOptions: ParsableArguments {
     @Option(
@@ -196,8 +202,8 @@ struct ExecutionFlags: ParsableArguments {
     @Flag(help: "Print the final report as `fleet status --json` would.")
     var json = false
 
-    @Flag(help: "No progress line on stderr.")
-    var quiet = false
+    @OptionGroup var progress: ProgressOption
+    var quiet: Bool { progress.quiet }
 
     /// The ranges of the options plan shares with the executions.
     static func checkRequestOptions(concurrency: Int?, rate: Double?, timeout: Double?) throws {

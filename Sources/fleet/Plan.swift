@@ -43,8 +43,7 @@ struct Plan: FleetCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    @Flag(help: "No progress line on stderr.")
-    var quiet = false
+    @OptionGroup var progress: ProgressOption
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let template = try Template.load(path: template)
@@ -52,7 +51,7 @@ struct Plan: FleetCommand {
         let selection = selection.selection
         let planOptions = read.options
         let entries = try await RunConsole.withProgress(
-            session, context: context, quiet: quiet || json, label: "plan", resumeHint: "fleet plan"
+            session, context: context, quiet: progress.quiet || json, label: "plan", resumeHint: "fleet plan"
         ) {
             try await session.plan(template, selection: selection, options: planOptions)
         }

@@ -23,6 +23,7 @@ struct Status: FleetCommand {
             Example:
               $ fleet status
               $ fleet status 12 --failed
+              $ fleet status 12 --state pending
               $ fleet status 12 --json
               $ fleet status 12 --csv > run-12.csv
             """)
@@ -34,19 +35,30 @@ struct Status: FleetCommand {
 
     @Flag var format: OutputFormat?
 
-    @Flag(help: "List every failed project, and only those.")
+    @Flag(help: "List every failed project, and only those (the same as --state failed).")
     var failed = false
+
+    @Option(help: ArgumentHelp("List every project in this state, and only those.", valueName: "state"))
+    var state: TaskState?
+
+    func validate() throws {
+        if failed && state != nil && state != .failed {
+            throw ValidationError("--failed is --state failed; give one of them.")
+        }
+    }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let database = try database.open(.read, context)
         let run = try database.requireRun(run)
-        let report = try StatusReport.load(run, from: database, now: context.clock.date(), failedOnly: failed)
+        let only = failed ? .failed : state
+        let report = try StatusReport.load(run, from: database, now: context.clock.date(), only: only)
         if format == .json {
             context.console.out(try report.json())
         } else if format == .csv {
             context.console.outRaw(report.csv())
         } else {
-            context.console.out(report.text(hint: self.database.hint(context), projectsPerGroup: failed ? nil : 10))
+            context.console.out(
+                report.text(hint: self.database.hint(context), projectsPerGroup: only == nil ? 10 : nil))
         }
         return report.counts.allGood ? .success : .failure
     }

@@ -31,14 +31,13 @@ struct Verify: FleetCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    @Flag(help: "No progress line on stderr.")
-    var quiet = false
+    @OptionGroup var progress: ProgressOption
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let session = try api.session(try database.open(.read, context), context)
         let (target, requested) = (run, read.options)
         let verification = try await RunConsole.withProgress(
-            session, context: context, quiet: quiet || json, label: "verify", resumeHint: "fleet verify"
+            session, context: context, quiet: progress.quiet || json, label: "verify", resumeHint: "fleet verify"
         ) {
             try await session.verify(target, options: requested)
         }

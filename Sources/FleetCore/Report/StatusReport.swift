@@ -19,6 +19,8 @@ package struct StatusReport: Sendable {
     package var waves: [(wave: Wave, counts: [(String, Int)])]
     /// The latest rollback run of this one: its tasks are not to be retried.
     package var rolledBackBy: Int64?
+    /// `--state`: `projects` holds those in this state only.
+    package var only: TaskState?
 
     /// The run's summary, as `fleet runs` shows it.
     package var summary: RunSummary {
@@ -27,22 +29,22 @@ package struct StatusReport: Sendable {
             executions: executions.count)
     }
 
-    /// Reads the report of `run`; with `failedOnly`, `projects` holds the failed ones only.
-    package static func load(_ run: Run, from database: FleetDatabase, now: Date, failedOnly: Bool = false) throws
+    /// Reads the report of `run`; with `only`, `projects` holds the ones in that state only.
+    package static func load(_ run: Run, from database: FleetDatabase, now: Date, only: TaskState? = nil) throws
         -> StatusReport
     {
         let state = database.effectiveState(of: run)
         let waves = try database.waves(of: run.id)
         return StatusReport(
             run: run, state: state, counts: try database.counts(of: run, state: state),
-            projects: try database.outcomes(of: run, state: state, failedOnly: failedOnly),
+            projects: try database.outcomes(of: run, state: state, only: only),
             requests: try database.requests(of: run.id),
             failedAttempts: try database.failedAttempts(of: run.id), executions: try database.executions(of: run.id),
             duration: try database.duration(of: run, state: state, now: now),
             spaces: try database.spaceRates(of: run.id),
             waves: waves.count > 1
                 ? try waves.map { ($0, try database.waveCounts(runID: run.id, wave: $0.number)) } : [],
-            rolledBackBy: try database.rollbacks(of: run.id).first)
+            rolledBackBy: try database.rollbacks(of: run.id).first, only: only)
     }
 
     /// The text report: header, counts, throughput, spaces and waves when they matter, failures
@@ -57,6 +59,7 @@ package struct StatusReport: Sendable {
             title: "not started (the circuit breaker stopped their space):",
             of: projects.filter { $0.status == .pending && $0.errorKind == .unreachable }, limit: projectsPerGroup,
             hint: hint)
+        lines += stateLines(hint: hint)
         if let rolledBackBy {
             lines += [
                 "",
@@ -70,6 +73,24 @@ package struct StatusReport: Sendable {
         }
         lines += replanHint(hint)
         return lines.joined(separator: "\n")
+    }
+
+    /// With `--state` (other than failed): every project in that state not listed above. Without
+    /// it, where the pending ones are listed.
+    private func stateLines(hint: CommandHint) -> [String] {
+        guard let only else {
+            guard counts.pending > 0, state != .running, rolledBackBy == nil else { return [] }
+            return ["", "\(counts.pending) pending: `\(hint("status \(run.id) --state pending"))` lists them"]
+        }
+        let rest = projects.filter {
+            !($0.status == .failed || ($0.status == .pending && $0.errorKind == .unreachable))
+        }
+        guard !rest.isEmpty else { return [] }
+        return ["", only == .pending ? "pending (not started yet):" : "\(only):"] + rest.map { "  " + Self.heading($0) }
+    }
+
+    static func heading(_ project: ProjectOutcome) -> String {
+        "\(project.space) \(project.projectID)\(project.label.isEmpty ? "" : " \(project.label.escapingControlCharacters)")"
     }
 
     /// A project changed since its plan conflicts again on retry until its profile is back to
@@ -170,14 +191,11 @@ package struct StatusReport: Sendable {
                 "  \(first.errorKind?.rawValue ?? "?"): \((first.error ?? "").escapingControlCharacters) (\(group.count) \(group.count == 1 ? "project" : "projects"))"
             )
             let shown = limit.map { Array(group.prefix($0)) } ?? group
-            for member in shown {
-                lines.append(
-                    "    \(member.space) \(member.projectID)\(member.label.isEmpty ? "" : " \(member.label.escapingControlCharacters)")"
-                )
-            }
+            for member in shown { lines.append("    " + Self.heading(member)) }
             if shown.count < group.count {
+                let state = first.status
                 lines.append(
-                    "    … and \(group.count - shown.count) more (`\(hint("status \(run.id) --failed"))` lists the failed ones)"
+                    "    … and \(group.count - shown.count) more: `\(hint("status \(run.id) --state \(state)"))` lists the \(state) ones"
                 )
             }
         }

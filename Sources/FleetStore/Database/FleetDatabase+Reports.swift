@@ -19,20 +19,22 @@ extension FleetDatabase {
         }
     }
 
-    /// Every project's outcome in run order; with `failedOnly`, the failed ones only.
-    package func outcomes(of run: Run, state: RunState, failedOnly: Bool = false) throws -> [ProjectOutcome] {
+    /// Every project's outcome in run order; with `only`, those in that state (as shown: a task
+    /// left running by a dead process is pending).
+    package func outcomes(of run: Run, state: RunState, only: TaskState? = nil) throws -> [ProjectOutcome] {
         try writer.read { db in
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT s.name, p.project_id, p.label, t.state, t.wave, t.attempts, t.http_status, t.error_kind, t.error
                     FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
-                    WHERE t.run_id = ?\(failedOnly ? " AND t.state = 'failed'" : "") ORDER BY t.position
+                    WHERE t.run_id = ? ORDER BY t.position
                     """, arguments: [run.id])
             var outcomes: [ProjectOutcome] = []
             while let row = try rows.next() {
                 var status: TaskState = row[3]
                 if status == .running && state != .running { status = .pending }
+                if let only, status != only { continue }
                 outcomes.append(
                     ProjectOutcome(
                         space: row[0], projectID: row[1], label: row[2], status: status, wave: row[4], attempts: row[5],

@@ -7,6 +7,9 @@ import FleetModel
 /// `--max-failures 10` or `--max-failures 5%`.
 extension FailureLimit: ExpressibleByArgument {}
 
+/// `--state pending`: pending, running, succeeded, unchanged, failed.
+extension TaskState: ExpressibleByArgument {}
+
 /// `--waves 10,10%,50%,100%`: cumulative wave ends.
 struct WaveList: ExpressibleByArgument, Sendable, Equatable {
     var ends: [WaveEnd]

@@ -1,0 +1,62 @@
+import FleetCore
+import FleetModel
+import FleetStore
+import FleetTestSupport
+import Foundation
+import Testing
+
+@testable import fleet
+
+/// The command line meets the habits of people who live in kubectl, terraform and gh.
+@Suite struct CommandLineHabitsTests {
+    @Test(.workspace(TestProject.make(3)))
+    func shortFlagsYesAndQuietWorkOnRolloutPlanAndVerify() async throws {
+        let setup = Workspace.current
+        let options = ["--db", setup.db, "--api-base", Fixture.apiBase]
+
+        let plan = await setup.fleet.run(["plan", setup.template, "-q"] + options)
+        let rollout = await setup.fleet.run(["rollout", setup.template, "-y", "-q"] + options)
+        let verify = await setup.fleet.run(["verify", "-q"] + options)
+
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(rollout.status == 0, "\(rollout.stderr)")
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(try setup.fixture.database.scalar("SELECT count(*) FROM tasks WHERE state = 'succeeded'") == 3)
+    }
+
+    @Test(.workspace(TestProject.make(12)))
+    func statusStateListsExactlyTheProjectsInThatStateAndTheReportPointsAtIt() async throws {
+        // Given a staged run halted after its first wave, one project of which failed
+        let setup = Workspace.current
+        setup.simulator.setRevoked([setup.projects[0].projectID])
+        let run = await setup.fleet.run(["rollout", setup.template, "--waves", "2,100%"] + setup.apply)
+        #expect(run.status == 1)
+        let pendingIDs: [String] = try setup.fixture.database.column(
+            "SELECT p.project_id FROM tasks t JOIN projects p ON p.id = t.project_ref WHERE t.state = 'pending' ORDER BY t.position"
+        )
+        #expect(pendingIDs.count == 10)
+
+        let pending = await setup.fleet.run(["status", "1", "--state", "pending", "--db", setup.db])
+        let failed = await setup.fleet.run(["status", "1", "--state", "failed", "--db", setup.db])
+        let json = await setup.fleet.run(["status", "1", "--state", "pending", "--json", "--db", setup.db])
+
+        // Then each lists its projects and no other, and the halted run's report names --state pending
+        #expect(pending.status == 1)
+        for project in setup.projects {
+            #expect(
+                pending.stdout.contains(project.projectID) == pendingIDs.contains(project.projectID),
+                "\(project.projectID)")
+        }
+        #expect(pending.stdout.contains("\npending (not started yet):\n"))
+        #expect(failed.stdout.contains(setup.projects[0].projectID))
+        #expect(!failed.stdout.contains(pendingIDs[0]))
+        let projects = try #require(
+            (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["projects"]
+                as? [[String: Any]])
+        #expect(projects.map { $0["project_id"] as? String } == pendingIDs)
+        let report = await setup.fleet.run(["status", "1", "--db", setup.db])
+        #expect(
+            report.stdout.contains("10 pending: `fleet status 1 --state pending --db \(setup.db)` lists them"),
+            "\(report.stdout)")
+    }
+}
