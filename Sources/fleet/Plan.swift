@@ -14,13 +14,16 @@ struct Plan: FleetCommand {
             more than 20 projects would change, it prints a summary: each field change once, with how \
             many projects it affects and in which spaces (--detail lists every project). --out saves \
             the plan (what each project's profile was and what would be written, with its SHA-256) for \
-            `fleet rollout --plan`, which writes exactly that. Exit 0 when every profile could be read, \
-            whatever would change.
+            `fleet rollout --plan`, which writes exactly that. It ends with how many projects are in \
+            line with the template (nothing would change), per space. Exit 0 when every profile could \
+            be read, whatever would change; with --detailed-exitcode (terraform's), 0 when nothing \
+            would change, 2 when something would, 1 when a profile could not be read.
 
             Example:
               $ fleet plan profile.json --space acme
               $ fleet plan profile.json --out plan.json
               $ fleet plan profile.json --json
+              $ fleet plan profile.json --detailed-exitcode --quiet > /dev/null || echo drift
             """)
 
     @OptionGroup var database: DatabaseOption
@@ -42,6 +45,9 @@ struct Plan: FleetCommand {
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
+
+    @Flag(help: "Exit 0 when nothing would change, 2 when something would, 1 when a profile could not be read.")
+    var detailedExitcode = false
 
     @OptionGroup var progress: ProgressOption
 
@@ -69,6 +75,7 @@ struct Plan: FleetCommand {
         } else {
             printText(report, template: template, saved: saved, context: context)
         }
+        if detailedExitcode { return report.detailedStatus }
         return report.counts.failed == 0 ? .success : .failure
     }
 
@@ -86,6 +93,7 @@ struct Plan: FleetCommand {
         context.console.out(
             "plan for \(template.name): \(counts.selected) projects selected, \(counts.changing) would change, \(counts.unchanged) unchanged, \(counts.failed) could not be read"
         )
+        context.console.out(report.complianceLine)
         if let out, let saved {
             let hint = database.hint(context)("rollout --plan \(ShellWord.quote(out))")
             context.console.out(

@@ -32,9 +32,9 @@ import Testing
             ))
         #expect(result.stdout.contains("  default_send_as: 3000 different changes, e.g. "))
         #expect(
-            result.stdout.hasSuffix(
-                "plan for \(setup.template): 3000 projects selected, 3000 would change, 0 unchanged, 0 could not be read\n"
-            ))
+            result.stdout.contains(
+                "\nplan for \(setup.template): 3000 projects selected, 3000 would change, 0 unchanged, 0 could not be read\n"
+                    + "in line with the template: 0 of 3000 projects (space0 0 of 100, space1 0 of 100, "))
     }
 
     @Test(.workspace(TestProject.make(2))) func planJSONCarriesTheValuesAsJSON() async throws {

@@ -66,16 +66,21 @@ enum Walkthrough {
         let section = rest.range(of: "\n## ").map { rest[..<$0.lowerBound] } ?? rest
         var steps: [Step] = []
         var inBlock = false
+        // The step whose output the lines are; none at a block's start (a block without a `$ `
+        // line, such as a crontab line, is not a command).
+        var current: Int?
         for line in section.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("```") {
                 inBlock.toggle()
+                current = nil
                 continue
             }
             guard inBlock else { continue }
             if line.hasPrefix("$ ") {
                 steps.append(Step(command: String(line.dropFirst(2)), output: ""))
-            } else if !steps.isEmpty {
-                steps[steps.count - 1].output += line + "\n"
+                current = steps.count - 1
+            } else if let current {
+                steps[current].output += line + "\n"
             }
         }
         return steps.map { Step(command: $0.command, output: $0.output.trimmingCharacters(in: .newlines)) }

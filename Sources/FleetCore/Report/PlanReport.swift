@@ -21,26 +21,48 @@ package struct PlanReport: Sendable {
     package var changes: [Change] = []
     package var failures: [(project: Project, failure: RequestFailure?)] = []
     package var counts = Counts()
+    /// Per space, in name order: its selected projects, how many are in line with the template
+    /// (nothing would change), would change, and could not be read.
+    package var spaces: [(space: String, counts: Counts)] = []
 
     package init(_ entries: [FleetSession.PlanEntry]) {
-        counts.selected = entries.count
+        var bySpace: [String: Counts] = [:]
         for entry in entries {
+            bySpace[entry.project.space, default: Counts()].selected += 1
             switch entry.outcome {
             case .planned(let current, let desired):
                 let changes = current.changes(to: desired)
                 if changes.isEmpty {
-                    counts.unchanged += 1
+                    bySpace[entry.project.space]!.unchanged += 1
                 } else {
+                    bySpace[entry.project.space]!.changing += 1
                     self.changes.append(Change(project: entry.project, changes: changes))
                 }
             case .failed(let failure):
+                bySpace[entry.project.space]!.failed += 1
                 failures.append((entry.project, failure))
             default:
+                bySpace[entry.project.space]!.failed += 1
                 failures.append((entry.project, nil))
             }
         }
-        counts.changing = changes.count
-        counts.failed = failures.count
+        spaces = bySpace.keys.sorted().map { ($0, bySpace[$0]!) }
+        counts = Counts(
+            selected: entries.count, changing: changes.count, unchanged: entries.count - changes.count - failures.count,
+            failed: failures.count)
+    }
+
+    /// `in line with the template: 3 of 6 projects (space0 2 of 3, space1 1 of 3)`.
+    package var complianceLine: String {
+        let perSpace = spaces.map { "\($0.space) \($0.counts.unchanged) of \($0.counts.selected)" }.joined(
+            separator: ", ")
+        return "in line with the template: \(counts.unchanged) of \(counts.selected) projects (\(perSpace))"
+    }
+
+    /// `plan --detailed-exitcode`, as terraform's: 0 nothing would change, 2 something would,
+    /// 1 a profile could not be read.
+    package var detailedStatus: ExitStatus {
+        counts.failed > 0 ? .failure : counts.changing > 0 ? .changes : .success
     }
 
     /// Each field change once, with how many projects it affects and in which spaces; a field
@@ -115,6 +137,16 @@ package struct PlanReport: Sendable {
             var unchanged: Int
             var failed: Int
             var projects: [Entry]
+            var spaces: [Space]
+        }
+        // Its properties are the JSON keys of the schema, snake_case as written.
+        // swift-format-ignore: AlwaysUseLowerCamelCase
+        struct Space: Encodable {
+            var space: String
+            var selected: Int
+            var in_line: Int
+            var would_change: Int
+            var failed: Int
         }
         let entries =
             changes.map {
@@ -132,6 +164,11 @@ package struct PlanReport: Sendable {
             Body(
                 template_sha256: templateSHA256, api_base: apiBase.template, selected: counts.selected,
                 would_change: counts.changing,
-                unchanged: counts.unchanged, failed: counts.failed, projects: entries))
+                unchanged: counts.unchanged, failed: counts.failed, projects: entries,
+                spaces: spaces.map {
+                    Space(
+                        space: $0.space, selected: $0.counts.selected, in_line: $0.counts.unchanged,
+                        would_change: $0.counts.changing, failed: $0.counts.failed)
+                }))
     }
 }

@@ -3,6 +3,8 @@ package enum ExitStatus: Int32, Sendable {
     case success = 0
     /// A project failed or drifted, or the run was halted or interrupted.
     case failure = 1
+    /// `fleet plan --detailed-exitcode`: every profile was read and some would change.
+    case changes = 2
     case usage = 64
     /// Bad input data: an inventory CSV, a template or a plan file.
     case dataError = 65
