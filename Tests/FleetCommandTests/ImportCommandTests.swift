@@ -122,7 +122,8 @@ import Testing
 
         // Then it is all there, as written, and the file is mode 0600
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "imported 2 projects in 1 space: 2 new, 0 updated\n")
+        #expect(
+            result.stdout == "imported 2 projects in 1 space: 2 new, 0 token changed, 0 other changed, 0 identical\n")
         let projects = try FleetDatabase(path: directory.file("fleet.db")).projects(Selection(includeDisabled: true))
         #expect(projects.map(\.projectID) == [uuid1, uuid0].sorted())
         let hq = try #require(projects.first { $0.projectID == uuid0 })
@@ -149,7 +150,8 @@ import Testing
         let result = await InProcessFleet().run(["import", csv, "--db", directory.file("fleet.db")])
 
         // Then that token changed, its label and variables stayed, and nothing else moved
-        #expect(result.stdout == "imported 1 project in 1 space: 0 new, 1 updated\n")
+        #expect(
+            result.stdout == "imported 1 project in 1 space: 0 new, 1 token changed, 0 other changed, 0 identical\n")
         let projects = try FleetDatabase(path: directory.file("fleet.db")).projects(Selection(includeDisabled: true))
         #expect(projects.count == 3)
         let updated = try #require(projects.first { $0.projectID == rotated.projectID })

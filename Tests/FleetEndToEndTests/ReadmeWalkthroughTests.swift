@@ -17,20 +17,20 @@ import Testing
         var shell = Walkthrough.Shell(folder: folder.path)
         defer { shell.stop() }
 
-        var record = ""
-        defer {
-            // FLEET_README_OUT=FILE keeps what the walkthrough printed, to re-record the README from.
-            if let out = ProcessInfo.processInfo.environment["FLEET_README_OUT"] {
-                try? record.write(toFile: out, atomically: true, encoding: .utf8)
-            }
-        }
+        var rerecorded: [(step: Walkthrough.Step, output: String)] = []
         for step in steps {
             let actual = try await shell.run(step)
-            record +=
-                "$ \(step.command)\n\(actual.replacingOccurrences(of: "127.0.0.1:\(shell.port)", with: "127.0.0.1:8443"))\n"
-            #expect(
-                Walkthrough.normalised(actual, port: shell.port) == Walkthrough.normalised(step.output, port: nil),
-                "README: \(step.command)")
+            let same =
+                Walkthrough.normalised(actual, port: shell.port) == Walkthrough.normalised(step.output, port: nil)
+            if !same {
+                rerecorded.append(
+                    (step, actual.replacingOccurrences(of: "127.0.0.1:\(shell.port)", with: "127.0.0.1:8443")))
+            }
+            #expect(same, "README: \(step.command)")
+        }
+        // FLEET_README_RECORD=1 writes what the walkthrough printed into the README where it differs.
+        if ProcessInfo.processInfo.environment["FLEET_README_RECORD"] == "1" {
+            try Walkthrough.record(rerecorded, in: repositoryRoot + "/README.md")
         }
     }
 
@@ -40,7 +40,7 @@ import Testing
             try Walkthrough.steps(readme: readme).first { $0.command == "fleet import samples/projects.csv" })
         let edited = try #require(
             try Walkthrough.steps(
-                readme: readme.replacingOccurrences(of: "40 new, 0 updated", with: "41 new, 0 updated")
+                readme: readme.replacingOccurrences(of: "40 new, 0 token changed", with: "41 new, 0 token changed")
             )
             .first { $0.command == step.command })
 
@@ -56,34 +56,53 @@ enum Walkthrough {
     struct Step {
         var command: String
         var output: String
+        /// Where its output is in the README (line indices, trailing blank lines left out).
+        var lines: Range<Int>
     }
 
     /// Every `$ command` of the code blocks between "## Walkthrough" and the next section, with
     /// the lines shown under it.
     static func steps(readme: String) throws -> [Step] {
-        guard let start = readme.range(of: "\n## Walkthrough\n") else { throw Failure("no walkthrough in the README") }
-        let rest = readme[start.upperBound...]
-        let section = rest.range(of: "\n## ").map { rest[..<$0.lowerBound] } ?? rest
+        let lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(of: "## Walkthrough") else { throw Failure("no walkthrough in the README") }
+        let end = lines[(start + 1)...].firstIndex { $0.hasPrefix("## ") } ?? lines.count
         var steps: [Step] = []
         var inBlock = false
         // The step whose output the lines are; none at a block's start (a block without a `$ `
         // line, such as a crontab line, is not a command).
         var current: Int?
-        for line in section.split(separator: "\n", omittingEmptySubsequences: false) {
+        for index in start..<end {
+            let line = lines[index]
             if line.hasPrefix("```") {
                 inBlock.toggle()
                 current = nil
-                continue
-            }
-            guard inBlock else { continue }
-            if line.hasPrefix("$ ") {
-                steps.append(Step(command: String(line.dropFirst(2)), output: ""))
+            } else if inBlock && line.hasPrefix("$ ") {
+                steps.append(Step(command: String(line.dropFirst(2)), output: "", lines: (index + 1)..<(index + 1)))
                 current = steps.count - 1
-            } else if let current {
+            } else if inBlock, let current {
                 steps[current].output += line + "\n"
+                if !line.isEmpty { steps[current].lines = steps[current].lines.lowerBound..<(index + 1) }
             }
         }
-        return steps.map { Step(command: $0.command, output: $0.output.trimmingCharacters(in: .newlines)) }
+        return steps.map {
+            Step(command: $0.command, output: $0.output.trimmingCharacters(in: .newlines), lines: $0.lines)
+        }
+    }
+
+    /// Replaces each step's output in the README file at `path` with the one given.
+    static func record(_ outputs: [(step: Step, output: String)], in path: String) throws {
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false
+        )
+        .map(String.init)
+        for (step, output) in outputs.sorted(by: { $0.step.lines.lowerBound > $1.step.lines.lowerBound }) {
+            let text = output.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .newlines)
+            lines.replaceSubrange(
+                step.lines,
+                with: text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            )
+        }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     /// The output as compared: times, durations, rates and hashes replaced by placeholders, the

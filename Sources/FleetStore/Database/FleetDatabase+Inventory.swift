@@ -68,12 +68,8 @@ extension FleetDatabase {
     package func importInventory(_ file: InventoryFile, vault: TokenVault, now: Date) throws -> ImportSummary {
         let now = Self.timestamp(now)
         return try writer.write { db in
-            try vault.checkImport(
-                into: path,
-                sealed: try String.fetchOne(db, sql: "SELECT token FROM projects WHERE token LIKE 'aesgcm:%' LIMIT 1"),
-                plain: try Int.fetchOne(db, sql: "SELECT count(*) FROM projects WHERE token NOT LIKE 'aesgcm:%'") ?? 0)
+            let summary = try preview(file, vault: vault, db)
             let spaceIDs = try Self.upsertSpaces(Set(file.rows.map(\.space)), now: now, db)
-            let exists = try db.cachedStatement(sql: "SELECT 1 FROM projects WHERE space_id = ? AND project_id = ?")
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO projects (space_id, project_id, token, label, tags, variables, enabled, created_at, updated_at)
@@ -86,18 +82,34 @@ extension FleetDatabase {
                         enabled = coalesce(?7, projects.enabled),
                         updated_at = ?8
                     """)
-            var new = 0
             for row in file.rows {
-                let spaceID = spaceIDs[row.space]!
-                if try Bool.fetchOne(exists, arguments: [spaceID, row.projectID]) == nil { new += 1 }
                 try upsert.execute(arguments: [
-                    spaceID, row.projectID, try vault.seal(row.token), row.label, row.tags.map(JSONText.array),
-                    JSONText.object(keys: file.variableColumns, values: row.variableValues), row.enabled, now,
+                    spaceIDs[row.space]!, row.projectID, try vault.seal(row.token), row.label,
+                    row.tags.map(JSONText.array),
+                    JSONText.object(keys: file.variableColumns, values: row.variableValues),
+                    row.enabled, now,
                 ])
             }
-            return ImportSummary(
-                projects: file.rows.count, spaces: spaceIDs.count, new: new, updated: file.rows.count - new)
+            return summary
         }
+    }
+
+    /// `fleet import --dry-run`: what importing `file` would do, read without writing.
+    package func previewImport(_ file: InventoryFile, vault: TokenVault) throws -> ImportSummary {
+        try writer.read { db in try preview(file, vault: vault, db) }
+    }
+
+    /// Refuses a vault that does not fit the stored tokens, then counts the file against them.
+    private func preview(_ file: InventoryFile, vault: TokenVault, _ db: Database) throws -> ImportSummary {
+        try vault.checkImport(
+            into: path,
+            sealed: try String.fetchOne(db, sql: "SELECT token FROM projects WHERE token LIKE 'aesgcm:%' LIMIT 1"),
+            plain: try Int.fetchOne(db, sql: "SELECT count(*) FROM projects WHERE token NOT LIKE 'aesgcm:%'") ?? 0)
+        let (sql, arguments) = Selection(includeDisabled: true).sql()
+        let stored = try Project.fetchAll(db, sql: sql, arguments: arguments)
+        return try ImportSummary(
+            file, existing: Dictionary(uniqueKeysWithValues: stored.map { ("\($0.space)/\($0.projectID)", $0) }),
+            vault: vault)
     }
 
     /// The row id of each space, inserted if new.

@@ -1,15 +1,55 @@
 import FleetModel
 import Foundation
-import GRDB
 
-/// What `fleet import` did.
+/// What `fleet import` did (or, for a dry run, would do), per project of the file: new to the
+/// inventory, its token changed (whatever else did), another field changed, or identical.
 package struct ImportSummary: Sendable, Equatable {
-    package var projects: Int
-    package var spaces: Int
-    package var new: Int
-    package var updated: Int
+    package var projects = 0
+    package var spaces = 0
+    package var new = 0
+    package var tokenChanged = 0
+    package var otherChanged = 0
+    package var identical = 0
+
+    /// Counts `file`'s rows against the projects already stored (`existing`, keyed by
+    /// `space/project_id`), as the import would leave them: a cell the file leaves out keeps the
+    /// stored value, an empty variable cell removes the variable.
+    package init(_ file: InventoryFile, existing: [String: Project], vault: TokenVault) throws {
+        projects = file.rows.count
+        spaces = Set(file.rows.map(\.space)).count
+        for row in file.rows {
+            guard let stored = existing["\(row.space)/\(row.projectID)"] else {
+                new += 1
+                continue
+            }
+            if try vault.open(stored.storedToken, project: stored.projectID) != row.token {
+                tokenChanged += 1
+            } else if Self.changes(row, of: stored, variableColumns: file.variableColumns) {
+                otherChanged += 1
+            } else {
+                identical += 1
+            }
+        }
+    }
+
+    private static func changes(_ row: InventoryRow, of stored: Project, variableColumns: [String]) -> Bool {
+        var variables = stored.variables
+        for (name, value) in zip(variableColumns, row.variableValues) { variables[name] = value }
+        return (row.label ?? stored.label) != stored.label || (row.tags ?? stored.tags) != stored.tags
+            || (row.enabled ?? stored.enabled) != stored.enabled || variables != stored.variables
+    }
 
     package var sentence: String {
-        "imported \(projects) \(projects == 1 ? "project" : "projects") in \(spaces) \(spaces == 1 ? "space" : "spaces"): \(new) new, \(updated) updated"
+        "imported " + counts
+    }
+
+    /// The sentence of `fleet import --dry-run`.
+    package var preview: String {
+        "dry run (nothing was written): would import " + counts
+    }
+
+    private var counts: String {
+        "\(projects) \(projects == 1 ? "project" : "projects") in \(spaces) \(spaces == 1 ? "space" : "spaces"): "
+            + "\(new) new, \(tokenChanged) token changed, \(otherChanged) other changed, \(identical) identical"
     }
 }
