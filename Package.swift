@@ -134,6 +134,7 @@ let package = Package(
             dependencies: [
                 "fleet", "FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator", "FleetTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(

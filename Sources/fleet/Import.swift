@@ -27,7 +27,7 @@ struct Import: FleetCommand {
 
             Example:
               $ fleet import projects.csv
-              imported 40 projects in 4 spaces: 40 new, 0 token changed, 0 other changed, 0 identical
+              imported 40 projects in 4 spaces: 40 new, 0 token changed, …
               $ fleet import corrected-tokens.csv --dry-run
               $ fleet import projects.csv --db ops.db
             """)

@@ -23,7 +23,7 @@ struct Plan: FleetCommand {
               $ fleet plan profile.json --space acme
               $ fleet plan profile.json --out plan.json
               $ fleet plan profile.json --json
-              $ fleet plan profile.json --detailed-exitcode --quiet > /dev/null || echo drift
+              $ fleet plan profile.json --detailed-exitcode -q > /dev/null || echo drift
             """)
 
     @OptionGroup var database: DatabaseOption

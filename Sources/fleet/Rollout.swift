@@ -29,8 +29,9 @@ struct Rollout: FleetCommand {
             kill -9, `fleet retry` finishes the run.
 
             Example:
-              $ fleet rollout profile.json --tag prod --concurrency 32 --canary 10 --max-failures 5%
-              $ fleet rollout profile.json --waves 10,10%,50%,100% --bake 10m --gate ./check-calls.sh --rollback-on-halt --yes
+              $ fleet rollout profile.json --tag prod --canary 10 --max-failures 5%
+              $ fleet rollout profile.json --waves 10,10%,50%,100% --bake 10m \\
+                  --gate ./check-calls.sh --rollback-on-halt --yes
               $ fleet rollout --plan plan.json
             """)
 

@@ -33,9 +33,10 @@ struct Simulate: FleetCommand {
             listed project ids. --seed makes the faults reproducible.
 
             Example:
-              $ fleet simulate --port 8080 --accounts projects.csv --latency 20 --fail-rate 0.05
-              $ fleet simulate --port 8443 --accounts projects.csv --tls --ca-out simulator-ca.pem
-              $ fleet rollout profile.json --api-base 'http://127.0.0.1:8080/{space}/api/relay/rest'
+              $ fleet simulate --port 8080 --accounts projects.csv --fail-rate 0.05
+              $ fleet simulate --port 8443 --accounts projects.csv --tls --ca-out ca.pem
+              $ fleet rollout profile.json \\
+                  --api-base 'http://127.0.0.1:8080/{space}/api/relay/rest'
             """)
 
     @OptionGroup var database: DatabaseOption

@@ -30,7 +30,7 @@ struct TemplateCommand: AsyncParsableCommand {
                 fleet would merge over that project's profile. Sends nothing.
 
                 Example:
-                  $ fleet template check profile.json --project 4f1c2a8e-9b7d-4c3e-a1f0-2d5e6b7c8a90
+                  $ fleet template check profile.json --project 4f1c2a8e-9b7d-4c3e-…
                 """)
 
         @OptionGroup var database: DatabaseOption

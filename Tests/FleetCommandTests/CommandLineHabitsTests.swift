@@ -1,3 +1,4 @@
+import ArgumentParser
 import FleetCore
 import FleetModel
 import FleetStore
@@ -58,5 +59,63 @@ import Testing
         #expect(
             report.stdout.contains("10 pending: `fleet status 1 --state pending --db \(setup.db)` lists them"),
             "\(report.stdout)")
+    }
+
+    @Test(.workspace(TestProject.make(8)))
+    func aWaveListThatStopsShortSaysInThePreflightThatItAddsTheLastWave() async throws {
+        let setup = Workspace.current
+
+        let result = await setup.fleet.run(["rollout", setup.template, "--waves", "2,50%"] + setup.apply)
+
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("waves 2,50%,100% (the last, 100%, added)"), "\(result.stderr)")
+        #expect(try setup.fixture.database.scalar("SELECT count(*) FROM waves") == 3)
+    }
+
+    @Test(.workspace(TestProject.make(4)))
+    func aBakeWithoutAUnitIsAUsageErrorNotSeconds() async throws {
+        let setup = Workspace.current
+
+        let bare = await setup.fleet.run(
+            ["rollout", setup.template, "--waves", "2,100%", "--bake", "10"] + setup.apply)
+        let seconds = await setup.fleet.run(
+            ["rollout", setup.template, "--waves", "2,100%", "--bake", "1s"] + setup.apply)
+
+        #expect(bare.status == 64)
+        #expect(bare.stderr.contains("The value '10' is invalid for '--bake <duration>'"), "\(bare.stderr)")
+        #expect(seconds.status == 0, "\(seconds.stderr)")
+        #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 1)
+    }
+}
+
+/// `--help` as an operator reads it at 80 columns.
+@Suite struct HelpTests {
+    static let commands: [[String]] = [
+        ["import"], ["projects"], ["template", "check"], ["plan"], ["rollout"], ["retry"], ["rollback"], ["status"],
+        ["runs"], ["history"], ["verify"], ["simulate"], ["demo"],
+    ]
+
+    @Test(arguments: commands)
+    func everyHelpExampleIsWholeOnItsLineAtEightyColumns(command: [String]) throws {
+        let help = Fleet.helpMessage(for: try #require(Self.type(command)), columns: 80)
+        let lines = help.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex(of: "Example:"), "\(command) has examples")
+        let examples = lines[(start + 1)...].prefix { !$0.isEmpty }
+
+        #expect(!examples.isEmpty)
+        for line in examples {
+            #expect(line.hasPrefix("  "), "\(command): a wrapped example line: \(line)")
+        }
+    }
+
+    static func type(_ command: [String]) -> ParsableCommand.Type? {
+        var type: ParsableCommand.Type = Fleet.self
+        for name in command {
+            guard let next = type.configuration.subcommands.first(where: { $0._commandName == name }) else {
+                return nil
+            }
+            type = next
+        }
+        return type
     }
 }

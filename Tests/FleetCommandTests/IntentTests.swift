@@ -94,7 +94,9 @@ import Testing
         }
         var examples = 0
         for command in commands(Fleet.self) {
-            let help = Fleet.helpMessage(for: command, columns: 1000)
+            // A line ending in a backslash goes on on the next, as in a shell.
+            let help = Fleet.helpMessage(for: command, columns: 1000).replacingOccurrences(
+                of: #" \\\n *"#, with: " ", options: .regularExpression)
             for line in help.split(separator: "\n") {
                 guard let range = line.range(of: "$ fleet ") else { continue }
                 let example = "fleet " + line[range.upperBound...].trimmingCharacters(in: .whitespaces)

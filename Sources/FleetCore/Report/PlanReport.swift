@@ -117,37 +117,6 @@ package struct PlanReport: Sendable {
 
     /// The JSON of `fleet plan --json`: the changes with their values as JSON values.
     package func json(templateSHA256: String?, apiBase: APIBase) throws -> String {
-        // Its properties are the JSON keys of the schema, snake_case as written.
-        // swift-format-ignore: AlwaysUseLowerCamelCase
-        struct Entry: Encodable {
-            var space: String
-            var project_id: String
-            var label: String
-            var changes: [FieldChange]
-            @NullEncoded var error_kind: String?
-            @NullEncoded var error: String?
-        }
-        // Its properties are the JSON keys of the schema, snake_case as written.
-        // swift-format-ignore: AlwaysUseLowerCamelCase
-        struct Body: Encodable {
-            @NullEncoded var template_sha256: String?
-            var api_base: String
-            var selected: Int
-            var would_change: Int
-            var unchanged: Int
-            var failed: Int
-            var projects: [Entry]
-            var spaces: [Space]
-        }
-        // Its properties are the JSON keys of the schema, snake_case as written.
-        // swift-format-ignore: AlwaysUseLowerCamelCase
-        struct Space: Encodable {
-            var space: String
-            var selected: Int
-            var in_line: Int
-            var would_change: Int
-            var failed: Int
-        }
         let entries =
             changes.map {
                 Entry(
@@ -170,5 +139,37 @@ package struct PlanReport: Sendable {
                         space: $0.space, selected: $0.counts.selected, in_line: $0.counts.unchanged,
                         would_change: $0.counts.changing, failed: $0.counts.failed)
                 }))
+    }
+
+    // Its properties are the JSON keys of the schema, snake_case as written.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private struct Entry: Encodable {
+        var space: String
+        var project_id: String
+        var label: String
+        var changes: [FieldChange]
+        @NullEncoded var error_kind: String?
+        @NullEncoded var error: String?
+    }
+    // Its properties are the JSON keys of the schema, snake_case as written.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private struct Body: Encodable {
+        @NullEncoded var template_sha256: String?
+        var api_base: String
+        var selected: Int
+        var would_change: Int
+        var unchanged: Int
+        var failed: Int
+        var projects: [Entry]
+        var spaces: [Space]
+    }
+    // Its properties are the JSON keys of the schema, snake_case as written.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private struct Space: Encodable {
+        var space: String
+        var selected: Int
+        var in_line: Int
+        var would_change: Int
+        var failed: Int
     }
 }

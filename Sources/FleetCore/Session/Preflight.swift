@@ -16,6 +16,6 @@ package struct Preflight: Sendable {
 
     /// `rollout of profile.json: 40 projects in 4 spaces at https://{space}.signalwire.com/api/relay/rest; concurrency 16, …`
     package var line: String {
-        "\(what): \(projects) \(projects == 1 ? "project" : "projects") in \(spaces) \(spaces == 1 ? "space" : "spaces") at \(apiBase); \(options.summary)"
+        "\(what): \(projects) \(projects == 1 ? "project" : "projects") in \(spaces) \(spaces == 1 ? "space" : "spaces") at \(apiBase); \(options.summary(total: projects))"
     }
 }

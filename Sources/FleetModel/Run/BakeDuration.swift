@@ -1,15 +1,13 @@
 import Foundation
 
-/// `--bake` durations: `30s`, `10m`, `1h`, or plain seconds.
+/// `--bake` durations: `30s`, `10m`, `1h` (a unit is required), at most seven days.
 package enum BakeDuration {
     package static func parse(_ text: String) -> Double? {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
         var number = Substring(text.trimmingCharacters(in: .whitespaces))
-        var unit = 1.0
-        if let last = number.last, let factor = units[last] {
-            unit = factor
-            number = number.dropLast()
-        }
+        // A unit is required: a bare 10 could be meant as seconds or minutes.
+        guard let last = number.last, let unit = units[last] else { return nil }
+        number = number.dropLast()
         guard let value = Double(number), value.isFinite, value > 0 else { return nil }
         let seconds = value * unit
         return seconds <= 7 * 24 * 3600 ? seconds : nil

@@ -60,12 +60,22 @@ package struct ExecutionOptions: Sendable, Equatable, Codable {
     }
 
     /// `concurrency 16, rate ≤ 50/s per space, 5 attempts, timeout 30 s`, and the staging.
-    package var summary: String {
+    package var summary: String { summary(total: nil) }
+
+    /// The summary for a run of `total` tasks: a wave list that stops short of them says that
+    /// fleet adds the last wave (`waves 10,50%,100% (the last, 100%, added)`).
+    package func summary(total: Int?) -> String {
         var parts = [
             "concurrency \(concurrency)", "rate ≤ \(Self.number(rate))/s per space", "\(maxAttempts) attempts",
             "timeout \(Self.number(timeoutSeconds)) s",
         ]
-        if isStaged { parts.append("waves " + waveEnds.map(\.description).joined(separator: ",")) }
+        if isStaged {
+            var waves = "waves " + waveEnds.map(\.description).joined(separator: ",")
+            if let total, let last = waveEnds.last, WaveEnd.positions([last], total: total) != [total] {
+                waves += ",100% (the last, 100%, added)"
+            }
+            parts.append(waves)
+        }
         if let maxFailures { parts.append("max failures \(maxFailures)") }
         if let bakeSeconds { parts.append("bake \(BakeDuration.text(bakeSeconds))") }
         if gate != nil { parts.append("gate") }

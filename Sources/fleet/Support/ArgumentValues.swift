@@ -20,7 +20,7 @@ struct WaveList: ExpressibleByArgument, Sendable, Equatable {
     }
 }
 
-/// `--bake 30s`, `10m`, `1h`, or plain seconds, at most seven days.
+/// `--bake 30s`, `10m`, `1h` (a unit is required), at most seven days.
 struct BakeTime: ExpressibleByArgument, Sendable, Equatable {
     var seconds: Double
 
