@@ -72,9 +72,7 @@ package struct PlanFile: Sendable, Equatable {
     /// Reads and checks a plan file: its digest and its age, and that an API base given (by flag
     /// or environment) is the one the plan was made against; without one, the plan's is used.
     package static func load(path: String, apiBase given: APIBase?, now: Date) throws -> PlanFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw FleetError("cannot read the plan \(path): check that the file exists and is readable.")
-        }
+        let data = Data(try InputFile.bytes(path, what: "the plan \(path)"))
         struct Stored: Decodable { var sha256: String }
         guard let stored = try? JSONDecoder().decode(Stored.self, from: data),
             let body = try? JSONDecoder().decode(Body.self, from: data)

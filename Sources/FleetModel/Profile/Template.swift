@@ -45,10 +45,8 @@ package struct Template: Sendable {
     }
 
     package static func load(path: String) throws -> Template {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw FleetError("cannot read the template \(path): check that the file exists and is readable.")
-        }
-        guard let text = String(validating: Array(data), as: UTF8.self) else {
+        let bytes = try InputFile.bytes(path, what: "the template \(path)")
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw FleetError("the template \(path) is not UTF-8 text.")
         }
         return try Template(name: path, text: text)

@@ -11,34 +11,9 @@ package struct InventoryFile: Sendable {
     package static let optionalColumns = ["label", "tags", "enabled"]
 
     /// Reads and validates `path`. Throws one `FleetError` listing every bad row as `FILE:LINE: reason`.
+    /// Reads and validates the inventory at `path` (`-` is stdin).
     package static func load(path: String) throws -> InventoryFile {
-        guard let bytes = readBytes(path) else {
-            throw FleetError("cannot read \(path): check that the file exists and is readable.")
-        }
-        return try parse(bytes: bytes, path: path)
-    }
-
-    /// The file's bytes, read straight into an array (no intermediate `Data` copy).
-    private static func readBytes(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let size = Int(info.st_size)
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            count = 0
-            while count < size {
-                let got = read(fd, buffer.baseAddress! + count, size - count)
-                if got <= 0 {
-                    failed = got < 0
-                    break
-                }
-                count += got
-            }
-        }
-        return failed ? nil : bytes
+        try parse(bytes: try InputFile.bytes(path, what: path == "-" ? "the inventory on stdin" : path), path: path)
     }
 
     package static func parse(bytes: [UInt8], path: String) throws -> InventoryFile {
