@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Fleet: AsyncParsableCommand {
@@ -29,4 +30,11 @@ struct Fleet: AsyncParsableCommand {
             Import.self, Projects.self, TemplateCommand.self, Plan.self, Rollout.self, Status.self, Runs.self,
             Retry.self, Rollback.self, Verify.self, History.self, Simulate.self, Demo.self,
         ])
+
+    /// The binary reads its command line as the tests and the demo do (`CommandRunner.run`), so
+    /// a mistyped one gets the same "did you mean".
+    static func main() async {
+        let status = await CommandRunner.run(Array(CommandLine.arguments.dropFirst()), in: .live())
+        Foundation.exit(status)
+    }
 }

@@ -41,7 +41,9 @@ struct Projects: FleetCommand {
         let vault = try TokenVault.fromEnvironment(context.environment)
         var listed = selection.selection
         listed.includeDisabled = true
-        let projects = try database.open(.read, context).projects(listed)
+        let database = try database.open(.read, context)
+        try database.checkMatches(listed)
+        let projects = try database.projects(listed)
         let entries = projects.map { project in
             Entry(
                 space: project.space, project_id: project.projectID, label: project.label, tags: project.tags,

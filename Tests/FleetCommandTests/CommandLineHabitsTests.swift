@@ -86,6 +86,56 @@ import Testing
         #expect(seconds.status == 0, "\(seconds.stderr)")
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 1)
     }
+
+    @Test func aMisspeltSubcommandGetsDidYouMeanWithTheCorrectedCommandLine() async {
+        let typo = await InProcessFleet().run(["rollot", "x.json", "--yes"])
+        let help = await InProcessFleet().run(["help", "rollot"])
+        let unknown = await InProcessFleet().run(["deploy", "x.json"])
+
+        #expect(typo.status == 64)
+        #expect(typo.stderr == "fleet: there is no command rollot; did you mean `fleet rollout x.json --yes`?\n")
+        #expect(help.status == 64)
+        #expect(help.stderr == "fleet: there is no command rollot; did you mean `fleet help rollout`?\n")
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr == "fleet: there is no command deploy; `fleet --help` lists the commands.\n")
+    }
+
+    @Test func optionsBeforeTheSubcommandGetTheCommandLineWithThemAfterIt() async {
+        let result = await InProcessFleet().run(["--db", "x.db", "import", "f.csv"])
+
+        #expect(result.status == 64)
+        #expect(result.stderr == "fleet: options go after the subcommand: `fleet import f.csv --db x.db`\n")
+    }
+
+    @Test func anUnknownOptionIsNotGivenAFarFetchedSuggestion() async {
+        let result = await InProcessFleet().run(["projects", "--csv"])
+
+        #expect(result.status == 64)
+        #expect(!result.stderr.contains("Did you mean '--db'"), "\(result.stderr)")
+        #expect(result.stderr.contains("Unknown option '--csv'"))
+    }
+
+    @Test(.workspace(TestProject.make(4), csv: { TestProject.csv($0, extraHeader: ",tags", extra: { _ in ",eu" }) }))
+    func aSelectionValueThatMatchesNothingIsAUsageErrorWithDidYouMean() async throws {
+        let setup = Workspace.current
+
+        let space = await setup.fleet.run(["plan", setup.template, "--space", "spaec1"] + setup.api)
+        let tag = await setup.fleet.run(["rollout", setup.template, "--tag", "EU"] + setup.apply)
+        let mixed = await setup.fleet.run(
+            ["plan", setup.template, "--space", "space0", "--space", "nowhere"] + setup.api)
+
+        #expect(space.status == 64)
+        #expect(
+            space.stderr.contains("--space spaec1 matches no space in \(setup.db); did you mean space1?"),
+            "\(space.stderr)")
+        #expect(tag.status == 64)
+        #expect(
+            tag.stderr.contains("--tag EU matches no project's tag in \(setup.db); did you mean eu?"), "\(tag.stderr)")
+        #expect(mixed.status == 64, "a value that matches nothing is refused even beside one that matches")
+        #expect(mixed.stderr.contains("--space nowhere matches no space"), "\(mixed.stderr)")
+        #expect(setup.simulator.statistics.total == 0)
+        #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 0)
+    }
 }
 
 /// `--help` as an operator reads it at 80 columns.

@@ -50,6 +50,7 @@ package struct FleetSession: Sendable {
     /// second of each, …). `--rate` is per space, so a run ordered space by space would have every
     /// slot waiting on one space's rate; interleaved, the slots spread over all of them.
     func selectedProjects(_ selection: Selection) throws -> [Project] {
+        try database.checkMatches(selection)
         let projects = try database.projects(selection)
         if projects.isEmpty {
             let what =

@@ -124,6 +124,27 @@ extension FleetDatabase {
         return spaceIDs
     }
 
+    /// Refuses a selection value that matches nothing in the inventory (a space, a tag no
+    /// project carries, a project), with the closest existing one: a typo never silently selects
+    /// less than meant.
+    package func checkMatches(_ selection: Selection) throws {
+        guard !selection.isEmpty else { return }
+        let all = try projects(Selection(includeDisabled: true))
+        let checks: [(option: String, values: [String], known: Set<String>, what: String)] = [
+            ("--space", selection.spaces, Set(all.map(\.space)), "space"),
+            ("--tag", selection.tags, Set(all.flatMap(\.tags)), "project's tag"),
+            ("--project", selection.projectIDs, Set(all.map(\.projectID)), "project"),
+        ]
+        for check in checks {
+            for value in check.values where !check.known.contains(value) {
+                let close = Suggestion.closest(to: value, in: check.known).map { "; did you mean \($0)?" } ?? ""
+                throw FleetError.usage(
+                    "\(check.option) \(value) matches no \(check.what) in \(path)\(close)"
+                        + (close.isEmpty ? "; `\(hint("projects"))` lists the inventory." : ""))
+            }
+        }
+    }
+
     package func projects(_ selection: Selection) throws -> [Project] {
         let (sql, arguments) = selection.sql()
         return try writer.read { db in try Project.fetchAll(db, sql: sql, arguments: arguments) }

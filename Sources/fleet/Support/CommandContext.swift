@@ -77,19 +77,24 @@ enum CommandRunner {
     /// Parses `arguments` as the command line after `fleet` and runs the command in this process,
     /// as if typed; returns its exit status. Help and version requests print and return 0.
     static func run(_ arguments: [String], in context: CommandContext) async -> Int32 {
-        let command: any ParsableCommand
+        if let problem = CommandLineCorrections.problem(arguments) {
+            context.console.err("fleet: " + problem)
+            return ExitStatus.usage.rawValue
+        }
         do {
-            command = try Fleet.parseAsRoot(arguments)
+            var command = try Fleet.parseAsRoot(arguments)
+            guard let fleetCommand = command as? any FleetCommand else {
+                // `help`, `--help` on a subcommand: argument-parser's own command, which throws
+                // the help it shows.
+                try command.run()
+                return ExitStatus.success.rawValue
+            }
+            return await perform(fleetCommand, in: context).rawValue
         } catch {
-            let message = Fleet.fullMessage(for: error)
+            let message = CommandLineCorrections.message(Fleet.fullMessage(for: error))
             let code = Fleet.exitCode(for: error)
             if code == .success { context.console.out(message) } else { context.console.err(message) }
             return code.rawValue
         }
-        guard let fleetCommand = command as? any FleetCommand else {
-            context.console.out(Fleet.helpMessage(for: type(of: command)))
-            return 0
-        }
-        return await perform(fleetCommand, in: context).rawValue
     }
 }
