@@ -200,6 +200,7 @@ package final class SignalWireSimulator: Sendable {
         let reply = decide(
             method: method, space: space, projectID: projectID, token: credentials?.password, body: body, number: number
         )
+        if reply.status == 429 { state.withLock { $0.throttled += 1 } }
         return Received(
             reply: reply, wait: configuration.latency + reply.delay, method: method, space: space, projectID: projectID,
             arrived: arrived)

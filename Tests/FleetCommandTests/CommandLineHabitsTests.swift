@@ -136,6 +136,23 @@ import Testing
         #expect(setup.simulator.statistics.total == 0)
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM runs") == 0)
     }
+
+    @Test(.workspace(TestProject.make(40)))
+    func anAPIBaseWithTheWrongPathIsOneFailureGroupThatSaysToCheckThePath() async throws {
+        let setup = Workspace.current
+
+        let result = await setup.fleet.run([
+            "rollout", setup.template, "--db", setup.db, "--api-base", "http://127.0.0.1:9/{space}/api/relay", "-y",
+            "-q",
+        ])
+
+        #expect(result.status == 1)
+        #expect(
+            result.stdout.contains(
+                "  protocol: HTTP 404: no SIP profile at this URL; check that --api-base ends in /api/relay/rest (40 projects)"
+            ),
+            "\(result.stdout)")
+    }
 }
 
 /// `--help` as an operator reads it at 80 columns.

@@ -71,3 +71,36 @@ import Testing
         #expect(stored.first { $0.projectID == next[0].projectID }?.storedToken == Self.projects[0].token)
     }
 }
+
+/// The inventory files spreadsheets write.
+@Suite struct SpreadsheetCSVTests {
+    @Test func aSemicolonSeparatedFileIsOneSentenceThatSaysSemicolons() async throws {
+        let directory = try TemporaryDirectory()
+        let project = TestProject.make(1)[0]
+        let csv = try directory.write(
+            "semi.csv", "space;project_id;token\n\(project.space);\(project.projectID);\(project.token)\n")
+
+        let result = await InProcessFleet().run(["import", csv, "--db", directory.file("fleet.db")])
+
+        #expect(result.status == 65)
+        #expect(
+            result.stderr == """
+                \(csv):1: the file is separated by semicolons, not commas; save it as CSV with commas (Excel: CSV UTF-8)
+                fleet: \(csv) has 1 bad row; nothing was imported. Fix it and run `fleet import` again.
+
+                """)
+    }
+
+    @Test func whollyEmptyRowsAreSkipped() async throws {
+        let directory = try TemporaryDirectory()
+        let projects = TestProject.make(2)
+        let rows = TestProject.csv(projects).split(separator: "\n").map(String.init)
+        let csv = try directory.write(
+            "blank.csv", ([rows[0], ",,,,", rows[1], " , ,,,", rows[2], ",,,,"]).joined(separator: "\n") + "\n")
+
+        let result = await InProcessFleet().run(["import", csv, "--db", directory.file("fleet.db")])
+
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("imported 2 projects"))
+    }
+}

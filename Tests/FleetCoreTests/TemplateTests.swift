@@ -75,4 +75,27 @@ import Testing
             try Template(name: "t", text: "[]")
         }
     }
+
+    @Test func aMisspeltFieldOrValueInATemplateGetsDidYouMean() throws {
+        func problems(_ text: String) -> [String] {
+            do {
+                _ = try Template(name: "t.json", text: text)
+                return []
+            } catch let error as FleetError {
+                return error.details
+            } catch {
+                return ["\(error)"]
+            }
+        }
+
+        #expect(
+            problems(#"{"default_codec": ["OPUS"]}"#).contains {
+                $0.contains(#"unknown field "default_codec"; did you mean default_codecs?"#)
+            })
+        #expect(
+            problems(#"{"default_codecs": ["g722"], "default_encryption": "Required"}"#) == [
+                #"t.json: default_codecs[0] "g722" is not one of OPUS, G722, PCMU, PCMA, VP8, H264; did you mean G722?"#,
+                #"t.json: default_encryption "Required" is not one of required, optional; did you mean required?"#,
+            ])
+    }
 }

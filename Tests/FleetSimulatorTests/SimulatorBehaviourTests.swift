@@ -44,6 +44,31 @@ import Testing
         #expect(failures > 5 && failures < 35, "about 30% of 60 requests should fail, got \(failures)")
     }
 
+    @Test func everyAnswered429IsCountedWhetherByTheRateOrTheWriteLimit() async throws {
+        var configuration = SimulatorConfiguration()
+        configuration.writeLimit = (2, .seconds(60))
+        configuration.rateLimit = 5
+        let simulator = try SignalWireSimulator(
+            accounts: TestProject.accounts(Self.projects), configuration: configuration)
+        let project = Self.projects[0]
+        let body = Data(#"{"default_encryption": "required"}"#.utf8)
+
+        var statuses: [Int] = []
+        for _ in 0..<3 {
+            statuses.append(
+                await simulator.respond(method: "PUT", space: project.space, authorization: auth(project), body: body)
+                    .status)
+        }
+        for _ in 0..<4 {
+            statuses.append(
+                await simulator.respond(method: "GET", space: project.space, authorization: auth(project), body: Data())
+                    .status)
+        }
+
+        #expect(statuses == [201, 201, 429, 200, 200, 429, 429], "a write limit of 2, then a rate of 5 a second")
+        #expect(simulator.throttled == 3)
+    }
+
     @Test func countsRequestsPerProjectAndMethodAndPeakInFlight() async throws {
         var configuration = SimulatorConfiguration()
         configuration.latency = .milliseconds(50)

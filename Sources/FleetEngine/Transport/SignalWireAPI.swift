@@ -106,6 +106,10 @@ package struct SignalWireAPI: Sendable {
             return RequestFailure(
                 kind: .server, httpStatus: status, message: "HTTP \(status): server error",
                 retryAfter: RetryAfter.parse(response.retryAfter, now: now))
+        case 404:
+            return RequestFailure(
+                kind: .protocol, httpStatus: status,
+                message: "HTTP 404: no SIP profile at this URL; check that --api-base ends in /api/relay/rest")
         default:
             return RequestFailure(kind: .protocol, httpStatus: status, message: "unexpected HTTP \(status)")
         }

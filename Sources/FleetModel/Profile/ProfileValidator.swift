@@ -4,7 +4,20 @@ package enum ProfileValidator {
     package struct Issue: Sendable, Equatable {
         /// The field, with an index for list items: `default_codecs[1]`.
         package var field: String
+        /// As the API says it.
         package var detail: String
+        /// For a misspelt field or value, what fleet says instead: with "did you mean" (the API
+        /// does not say it, so the simulator does not either).
+        package var suggested: String?
+
+        init(field: String, detail: String, suggested: String? = nil) {
+            self.field = field
+            self.detail = detail
+            self.suggested = suggested
+        }
+
+        /// What fleet shows: the detail, with "did you mean" where one is close.
+        package var text: String { suggested ?? detail }
     }
 
     /// Every problem with a request body. With `skipping` true for a string, that string's value
@@ -16,8 +29,11 @@ package enum ProfileValidator {
         var issues: [Issue] = []
         for key in object.keys.sorted() where ProfileField(rawValue: key) == nil {
             let hint = key == "domain" ? " (domain is read-only)" : ""
+            let close = Suggestion.closest(to: key, in: ProfileField.allCases.map(\.key))
             issues.append(
-                Issue(field: key, detail: "unknown field \"\(key)\"\(hint); allowed fields are \(ProfileField.keys)"))
+                Issue(
+                    field: key, detail: "unknown field \"\(key)\"\(hint); allowed fields are \(ProfileField.keys)",
+                    suggested: close.map { "unknown field \"\(key)\"; did you mean \($0)?" }))
         }
         for field in ProfileField.allCases {
             guard let value = object[field.key] else { continue }
@@ -37,9 +53,7 @@ package enum ProfileValidator {
             return [Issue(field: name, detail: "\(name) must be \(shape), not \(value.typeName)")]
         }
         if skipping(text) { return [] }
-        if let allowed = field.allowed, !allowed.contains(text) {
-            return [Issue(field: name, detail: "\(name) \"\(text)\" is not one of \(allowed.joined(separator: ", "))")]
-        }
+        if let allowed = field.allowed, !allowed.contains(text) { return [notOneOf(name, text, allowed)] }
         if field == .defaultSendAs && !text.isEmpty && !isE164(text) {
             return [
                 Issue(
@@ -64,12 +78,17 @@ package enum ProfileValidator {
                 issues.append(Issue(field: path, detail: "\(path) must be a string, not \(item.typeName)"))
                 continue
             }
-            if !skipping(text) && !allowed.contains(text) {
-                issues.append(
-                    Issue(field: path, detail: "\(path) \"\(text)\" is not one of \(allowed.joined(separator: ", "))"))
-            }
+            if !skipping(text) && !allowed.contains(text) { issues.append(notOneOf(path, text, allowed)) }
         }
         return issues
+    }
+
+    /// A value not allowed; "did you mean" only for another case ("g722") or a typo in a long
+    /// name (a cipher): a short one close to another (G729, G722) is another codec, not a typo.
+    private static func notOneOf(_ path: String, _ text: String, _ allowed: [String]) -> Issue {
+        let detail = "\(path) \"\(text)\" is not one of \(allowed.joined(separator: ", "))"
+        let close = Suggestion.closest(to: text, in: allowed, maximum: text.count >= 10 ? 2 : 0)
+        return Issue(field: path, detail: detail, suggested: close.map { "\(detail); did you mean \($0)?" })
     }
 
     /// `+` then 2 to 15 digits, the first not 0.

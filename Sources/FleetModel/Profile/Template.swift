@@ -30,7 +30,7 @@ package struct Template: Sendable {
         guard case .object(let object) = value else {
             throw FleetError("\(name) must hold a JSON object of SIP-profile fields, not \(value.typeName).")
         }
-        var problems = ProfileValidator.issues(in: value, skipping: { $0.contains("{{") }).map(\.detail)
+        var problems = ProfileValidator.issues(in: value, skipping: { $0.contains("{{") }).map(\.text)
         for text in Self.strings(in: value) {
             if let problem = Placeholders.names(in: text).problem { problems.append(problem) }
         }

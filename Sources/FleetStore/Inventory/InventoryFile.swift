@@ -33,6 +33,8 @@ package struct InventoryFile: Sendable {
                 }
                 return
             }
+            // A wholly empty row (a spreadsheet's `,,,`) is no project.
+            if fields.allSatisfy({ $0.allSatisfy { $0 == " " || $0 == "\t" } }) { return }
             guard header.count == fields.count else {
                 problems.append(
                     (
@@ -72,25 +74,23 @@ package struct InventoryFile: Sendable {
         var names: [String] = []
 
         static func read(_ fields: [String]) -> Result<Header, Reasons> {
+            if fields.count == 1, fields[0].contains(";") {
+                return .failure(
+                    Reasons(reasons: [
+                        "the file is separated by semicolons, not commas; save it as CSV with commas (Excel: CSV UTF-8)"
+                    ]))
+            }
             let columns = fields.map { $0.trimmingCharacters(in: .whitespaces) }
             let known = requiredColumns + optionalColumns
             var index: [String: Int] = [:]
             var reasons: [String] = []
             var misspelt: Set<String> = []
             for (position, name) in columns.enumerated() {
-                if name.isEmpty {
-                    reasons.append("column \(position + 1) of the header has no name")
-                } else if index[name] != nil {
-                    reasons.append("column \"\(name.escapingControlCharacters)\" appears twice in the header")
-                } else if !known.contains(name), let close = Suggestion.closest(to: name, in: known) {
-                    reasons.append(
-                        "column \"\(name.escapingControlCharacters)\" looks like a misspelt \(close); did you mean \(close)? (a template variable cannot be named that close to one of fleet's columns)"
-                    )
-                    misspelt.insert(close)
-                } else if !known.contains(name) && !Template.isVariableName(name) {
-                    reasons.append(
-                        "column \"\(name.escapingControlCharacters)\" cannot be a template variable: use letters, digits and _ only, starting with a letter or _"
-                    )
+                if let reason = problem(name, position: position, seen: index[name] != nil, known: known) {
+                    reasons.append(reason)
+                    if !known.contains(name), let close = Suggestion.closest(to: name, in: known) {
+                        misspelt.insert(close)
+                    }
                 }
                 index[name] = index[name] ?? position
             }
@@ -107,6 +107,21 @@ package struct InventoryFile: Sendable {
                 header.variablePositions.append(position)
             }
             return .success(header)
+        }
+
+        /// What is wrong with one column name of the header, if anything.
+        private static func problem(_ name: String, position: Int, seen: Bool, known: [String]) -> String? {
+            if name.isEmpty { return "column \(position + 1) of the header has no name" }
+            if seen { return "column \"\(name.escapingControlCharacters)\" appears twice in the header" }
+            if !known.contains(name), let close = Suggestion.closest(to: name, in: known) {
+                return
+                    "column \"\(name.escapingControlCharacters)\" looks like a misspelt \(close); did you mean \(close)? (a template variable cannot be named that close to one of fleet's columns)"
+            }
+            if !known.contains(name) && !Template.isVariableName(name) {
+                return
+                    "column \"\(name.escapingControlCharacters)\" cannot be a template variable: use letters, digits and _ only, starting with a letter or _"
+            }
+            return nil
         }
 
         func row(_ fields: [String], line: Int, seen: inout [RowKey: Int]) -> Result<InventoryRow, Reasons> {
