@@ -34,7 +34,9 @@ struct Import: FleetCommand {
 
     @OptionGroup var database: DatabaseOption
 
-    @Argument(help: ArgumentHelp("The inventory CSV (- reads it from stdin).", valueName: "file.csv"))
+    @Argument(
+        help: ArgumentHelp("The inventory CSV (- reads it from stdin).", valueName: "file.csv"),
+        completion: Completions.csv)
     var file: String
 
     @Flag(name: .customLong("dry-run"), help: "Say what the import would do (new, token changed, …); write nothing.")

@@ -10,7 +10,8 @@ struct DatabaseOption: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The SQLite file (env FLEET_DB; default ./fleet.db). Only `fleet import` creates one.", valueName: "path"))
+            "The SQLite file (env FLEET_DB; default ./fleet.db). Only `fleet import` creates one.", valueName: "path"),
+        completion: Completions.database)
     var db: String?
 
     func path(_ context: CommandContext) -> String {
@@ -43,7 +44,8 @@ struct APIOptions: ParsableArguments {
         name: .customLong("ca-file"),
         help: ArgumentHelp(
             "A PEM certificate or bundle to trust besides the system's roots (env FLEET_CA_FILE). Verification is never switched off.",
-            valueName: "path"))
+            valueName: "path"),
+        completion: Completions.certificate)
     var caFile: String?
 
     func validate() throws {
@@ -89,12 +91,14 @@ struct ProgressOption: ParsableArguments {
 struct SelectionOptions: ParsableArguments {
     @Option(
         name: .customLong("space"),
-        help: ArgumentHelp("Only projects in this space (repeatable: any of them).", valueName: "name"))
+        help: ArgumentHelp("Only projects in this space (repeatable: any of them).", valueName: "name"),
+        completion: Completions.spaces)
     var spaces: [String] = []
 
     @Option(
         name: .customLong("tag"),
-        help: ArgumentHelp("Only projects with this tag (repeatable: every tag given).", valueName: "tag"))
+        help: ArgumentHelp("Only projects with this tag (repeatable: every tag given).", valueName: "tag"),
+        completion: Completions.tags)
     var tags: [String] = []
 
     @Option(

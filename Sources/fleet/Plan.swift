@@ -30,7 +30,7 @@ struct Plan: FleetCommand {
 
     @OptionGroup var api: APIOptions
 
-    @Argument(help: ArgumentHelp("The template.", valueName: "template.json"))
+    @Argument(help: ArgumentHelp("The template.", valueName: "template.json"), completion: Completions.json)
     var template: String
 
     @OptionGroup var selection: SelectionOptions
@@ -40,7 +40,9 @@ struct Plan: FleetCommand {
     @Flag(help: "List every project that would change, whatever their number.")
     var detail = false
 
-    @Option(help: ArgumentHelp("Save the plan to this file, for `fleet rollout --plan`.", valueName: "plan.json"))
+    @Option(
+        help: ArgumentHelp("Save the plan to this file, for `fleet rollout --plan`.", valueName: "plan.json"),
+        completion: Completions.json)
     var out: String?
 
     @Flag(help: "Print one JSON object instead of text.")

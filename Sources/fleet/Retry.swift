@@ -32,7 +32,8 @@ struct Retry: FleetCommand {
 
     @OptionGroup var api: APIOptions
 
-    @Argument(help: ArgumentHelp("The run id (default: the latest run).", valueName: "run"))
+    @Argument(
+        help: ArgumentHelp("The run id (default: the latest run).", valueName: "run"), completion: Completions.runs)
     var run: Int64?
 
     @Flag(help: "Only the tasks never carried to an end (pending), not the failed ones.")

@@ -27,7 +27,7 @@ struct Rollback: FleetCommand {
 
     @OptionGroup var api: APIOptions
 
-    @Argument(help: ArgumentHelp("The run to undo.", valueName: "run"))
+    @Argument(help: ArgumentHelp("The run to undo.", valueName: "run"), completion: Completions.runs)
     var run: Int64
 
     @OptionGroup var execution: ExecutionFlags

@@ -39,12 +39,13 @@ struct Rollout: FleetCommand {
 
     @OptionGroup var api: APIOptions
 
-    @Argument(help: ArgumentHelp("The template (or --plan).", valueName: "template.json"))
+    @Argument(help: ArgumentHelp("The template (or --plan).", valueName: "template.json"), completion: Completions.json)
     var template: String?
 
     @Option(
         help: ArgumentHelp(
-            "Apply exactly a plan saved by `fleet plan --out` (less than 24 hours old).", valueName: "plan.json"))
+            "Apply exactly a plan saved by `fleet plan --out` (less than 24 hours old).", valueName: "plan.json"),
+        completion: Completions.json)
     var plan: String?
 
     @OptionGroup var selection: SelectionOptions

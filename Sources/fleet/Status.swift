@@ -30,7 +30,8 @@ struct Status: FleetCommand {
 
     @OptionGroup var database: DatabaseOption
 
-    @Argument(help: ArgumentHelp("The run id (default: the latest run).", valueName: "run"))
+    @Argument(
+        help: ArgumentHelp("The run id (default: the latest run).", valueName: "run"), completion: Completions.runs)
     var run: Int64?
 
     @Flag var format: OutputFormat?

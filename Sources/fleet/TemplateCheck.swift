@@ -35,7 +35,7 @@ struct TemplateCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOption
 
-        @Argument(help: ArgumentHelp("The template.", valueName: "template.json"))
+        @Argument(help: ArgumentHelp("The template.", valueName: "template.json"), completion: Completions.json)
         var template: String
 
         @Option(help: ArgumentHelp("Render for this project only, and show its body.", valueName: "uuid"))

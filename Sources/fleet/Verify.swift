@@ -23,7 +23,8 @@ struct Verify: FleetCommand {
 
     @OptionGroup var api: APIOptions
 
-    @Argument(help: ArgumentHelp("The run id (default: the latest run).", valueName: "run"))
+    @Argument(
+        help: ArgumentHelp("The run id (default: the latest run).", valueName: "run"), completion: Completions.runs)
     var run: Int64?
 
     @OptionGroup var read: ReadOptions

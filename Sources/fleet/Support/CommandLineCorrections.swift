@@ -10,6 +10,9 @@ enum CommandLineCorrections {
     /// The sentence for a mistyped command line, or nil when argument-parser should read it.
     static func problem(_ arguments: [String]) -> String? {
         guard let first = arguments.first else { return nil }
+        // The root's own options, and argument-parser's `---completion` for the shell.
+        let rootOptions = ["-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
+        if rootOptions.contains(first) || first.hasPrefix("---") { return nil }
         if first.hasPrefix("-") {
             guard let at = arguments.firstIndex(where: commands.contains), at > 0 else { return nil }
             return "options go after the subcommand: `\(line(Array(arguments[at...]) + arguments[..<at]))`"
