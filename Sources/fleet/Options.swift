@@ -177,7 +177,7 @@ struct ExecutionFlags: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Wait this long after each wave before the next: 30s, 10m, 1h (at most 7 days).", valueName: "duration"))
-    var bake: BakeTime?
+    var bake: TimeSpan?
 
     @Option(
         help: ArgumentHelp(

@@ -24,6 +24,7 @@ struct Status: FleetCommand {
               $ fleet status
               $ fleet status 12 --failed
               $ fleet status 12 --state pending
+              $ fleet status --watch
               $ fleet status 12 --json
               $ fleet status 12 --csv > run-12.csv
             """)
@@ -42,6 +43,14 @@ struct Status: FleetCommand {
     @Option(help: ArgumentHelp("List every project in this state, and only those.", valueName: "state"))
     var state: TaskState?
 
+    @Flag(
+        name: [.long, .customShort("w")],
+        help: "Follow a run executing elsewhere: a line as it goes, the report when it ends.")
+    var watch = false
+
+    @Option(help: ArgumentHelp("With --watch, how often to look.", valueName: "duration"))
+    var interval: TimeSpan = TimeSpan(argument: "2s")!
+
     func validate() throws {
         if failed && state != nil && state != .failed {
             throw ValidationError("--failed is --state failed; give one of them.")
@@ -50,7 +59,8 @@ struct Status: FleetCommand {
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let database = try database.open(.read, context)
-        let run = try database.requireRun(run)
+        var run = try database.requireRun(run)
+        if watch { run = try await follow(run, database, context) }
         let only = failed ? .failed : state
         let report = try StatusReport.load(run, from: database, now: context.clock.date(), only: only)
         if format == .json {
@@ -62,5 +72,24 @@ struct Status: FleetCommand {
                 report.text(hint: self.database.hint(context), projectsPerGroup: only == nil ? 10 : nil))
         }
         return report.counts.allGood ? .success : .failure
+    }
+
+    /// Prints a line whenever the run's counts change, until it is no longer running (or the
+    /// operator stops watching), and returns it as it ended.
+    private func follow(_ run: Run, _ database: FleetDatabase, _ context: CommandContext) async throws -> Run {
+        var last = ""
+        var run = run
+        while true {
+            let state = database.effectiveState(of: run)
+            let counts = try database.counts(of: run, state: state)
+            let line =
+                "run \(run.id): \(counts.total - counts.pending - counts.running) of \(counts.total) done "
+                + "(\(counts.succeeded) succeeded, \(counts.unchanged) unchanged, \(counts.failed) failed), \(state)"
+            if line != last { context.console.err("fleet: " + line) }
+            last = line
+            guard state == .running, !context.stop.isRequested else { return run }
+            try await context.clock.sleep(for: .milliseconds(Int64(interval.seconds * 1000)))
+            run = try database.requireRun(run.id)
+        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetCore
 import FleetModel
+import FleetSimulator
 import FleetStore
 import FleetTestSupport
 import Foundation
@@ -184,5 +185,35 @@ import Testing
             type = next
         }
         return type
+    }
+}
+
+/// Following a run that executes elsewhere, as `kubectl rollout status -w` does.
+@Suite struct StatusWatchTests {
+    @Test func statusWatchFollowsARunUntilItEndsAndExitsAsItsReportDoes() async throws {
+        // Given a rollout of 30 projects at 2 in flight against a simulator answering in 20 ms
+        var faults = SimulatorConfiguration()
+        faults.latency = .milliseconds(20)
+        let setup = try Workspace(TestProject.make(30), simulator: faults)
+        setup.simulator.setRevoked([setup.projects[5].projectID])
+        let started = AsyncStream<Void>.makeStream()
+        setup.simulator.whenRequests(reach: 4) { started.continuation.finish() }
+        let rollout = Task {
+            await setup.fleet.run(["rollout", setup.template, "--concurrency", "2", "--rate", "1000"] + setup.apply)
+        }
+
+        // When status --watch is started while it runs
+        for await _ in started.stream {}
+        let watch = await setup.fleet.run(["status", "--watch", "--interval", "0.1s", "--db", setup.db])
+        let rolledOut = await rollout.value
+
+        // Then it printed lines as the run went, and the run's final report, with its exit status
+        let lines = watch.stderr.split(separator: "\n")
+        #expect(lines.count >= 2, "\(watch.stderr)")
+        #expect(lines.first?.hasSuffix(", running") == true, "\(watch.stderr)")
+        #expect(lines.last == "fleet: run 1: 30 of 30 done (29 succeeded, 0 unchanged, 1 failed), finished")
+        #expect(watch.stdout.hasPrefix("run 1: rollout of \(setup.template)"))
+        #expect(watch.stdout.contains("29 succeeded, 0 unchanged, 1 failed, 0 pending, 0 running"))
+        #expect(watch.status == 1 && rolledOut.status == 1)
     }
 }

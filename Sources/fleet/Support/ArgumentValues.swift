@@ -20,8 +20,8 @@ struct WaveList: ExpressibleByArgument, Sendable, Equatable {
     }
 }
 
-/// `--bake 30s`, `10m`, `1h` (a unit is required), at most seven days.
-struct BakeTime: ExpressibleByArgument, Sendable, Equatable {
+/// A duration option (`--bake`, `--interval`): `30s`, `10m`, `1h` (a unit is required), at most seven days.
+struct TimeSpan: ExpressibleByArgument, Sendable, Equatable {
     var seconds: Double
 
     init?(argument: String) {
