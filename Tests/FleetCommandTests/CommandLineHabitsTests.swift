@@ -150,7 +150,7 @@ import Testing
         #expect(result.status == 1)
         #expect(
             result.stdout.contains(
-                "  protocol: HTTP 404: no SIP profile at this URL; check that --api-base ends in /api/relay/rest (40 projects)"
+                "  protocol: HTTP 404: no SIP profile at this URL; check that --api-base ends in /api/relay/rest (40 projects: space0 10, space1 10, space2 10, space3 10)"
             ),
             "\(result.stdout)")
     }

@@ -238,7 +238,10 @@ import Testing
         #expect(try setup.fixture.database.scalar("SELECT state FROM runs") == "halted")
         #expect(try setup.fixture.database.taskStates(run: 1) == ["pending": 300])
         #expect(try setup.fixture.database.scalar("SELECT count(*) FROM tasks WHERE error_kind = 'unreachable'") == 300)
-        #expect(result.stdout.contains("not started (the circuit breaker stopped their space):"))
+        #expect(
+            result.stdout.contains(
+                "\nstopped by the circuit breaker (their pending tasks run again with `fleet retry 1"))
+        #expect(result.stdout.contains(": 0 failed, 75 pending"), "\(result.stdout)")
 
         // When the API is back on that port (in this process), the retry finishes the run
         let simulator = try setup.fixture.simulator()
@@ -272,7 +275,7 @@ import Testing
         #expect(states["pending", default: 0] > 0)
         #expect(
             result.stdout.contains(
-                "  stopped space0: all 10 projects tried in space0 were refused (401/403); check the tokens"))
+                "  space0 (127.0.0.1:9): all 10 projects tried in space0 were refused (401/403); check the tokens: "))
     }
 
     @Test(.workspace(TestProject.make(40))) func retryPendingFinishesAHaltedRunWithoutTheFailedOnes() async throws {

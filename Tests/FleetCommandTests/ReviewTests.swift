@@ -86,7 +86,7 @@ import Testing
         }
         #expect(
             result.stdout.contains(
-                "conflict: changed since the plan: default_codecs: [PCMU, PCMA] → [PCMA] (3 projects)"))
+                "conflict: changed since the plan: default_codecs: [PCMU, PCMA] → [PCMA] (3 projects: space1 3)"))
         #expect(try setup.fixture.database.requireRun(1).planSHA256?.count == 64)
 
         // And the way on it prints plans exactly those 3 anew, and that plan applies

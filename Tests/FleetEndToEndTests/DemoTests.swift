@@ -27,7 +27,7 @@ import Testing
         }
         #expect(
             result.stdout.contains(
-                "unauthorized: HTTP 401: the project's token was refused; check it and its Voice scope (2 projects)"))
+                "unauthorized: HTTP 401: the project's token was refused; check it and its Voice scope (2 projects: "))
         let database = try FleetDatabase(path: db, access: .read)
         let run = try database.requireRun(nil)
         let report = try StatusReport.load(run, from: database, now: Date())

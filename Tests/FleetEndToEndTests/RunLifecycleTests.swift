@@ -273,7 +273,7 @@ import Testing
                 text.stdout.contains(
                     """
                     failures:
-                      unauthorized: HTTP 401: the project's token was refused; check it and its Voice scope (2 projects)
+                      unauthorized: HTTP 401: the project's token was refused; check it and its Voice scope (2 projects: space3 2)
                     """))
             for project in rotated {
                 #expect(text.stdout.contains("    \(project.space) \(project.projectID) \(project.label)"))

@@ -53,12 +53,11 @@ package struct StatusReport: Sendable {
         let conflicts = projects.count { $0.status == .failed && $0.errorKind == .conflict }
         var lines = header()
         lines += spaceLines() + waveLines()
+        let stopped = Set(spaces.filter { $0.stopped != nil }.map(\.space))
         lines += groups(
-            title: "failures:", of: projects.filter { $0.status == .failed }, limit: projectsPerGroup, hint: hint)
-        lines += groups(
-            title: "not started (the circuit breaker stopped their space):",
-            of: projects.filter { $0.status == .pending && $0.errorKind == .unreachable }, limit: projectsPerGroup,
-            hint: hint)
+            title: "failures:", of: projects.filter { $0.status == .failed && !stopped.contains($0.space) },
+            limit: projectsPerGroup, hint: hint)
+        lines += stoppedLines(hint: hint)
         lines += stateLines(hint: hint)
         if let rolledBackBy {
             lines += [
@@ -73,6 +72,23 @@ package struct StatusReport: Sendable {
         }
         lines += replanHint(hint)
         return lines.joined(separator: "\n")
+    }
+
+    /// `14 projects: space1 2, space10 1, …`, the five largest spaces named (`1 project` alone).
+    static func counted(_ group: [ProjectOutcome]) -> String {
+        if group.count == 1 { return "1 project" }
+        let bySpace = Dictionary(grouping: group, by: \.space).mapValues(\.count)
+        let spaces = bySpace.keys.sorted { (bySpace[$0]!, $1) > (bySpace[$1]!, $0) }
+        let shown =
+            spaces.prefix(5).map { "\($0) \(bySpace[$0]!)" }.joined(separator: ", ") + (spaces.count > 5 ? ", …" : "")
+        return "\(group.count) \(group.count == 1 ? "project" : "projects"): \(shown)"
+    }
+
+    /// At most `limit` of a group: all of it if it fits, else the first of each space (in run order).
+    static func sample(_ group: [ProjectOutcome], limit: Int) -> [ProjectOutcome] {
+        guard group.count > limit else { return group }
+        var seen: Set<String> = []
+        return Array(group.filter { seen.insert($0.space).inserted }.prefix(limit))
     }
 
     /// With `--state` (other than failed): every project in that state not listed above. Without
@@ -153,14 +169,27 @@ package struct StatusReport: Sendable {
         let throttled = spaces.filter { $0.throttled > 0 }.map {
             "  \($0.space): \($0.throttled) answered 429, rate at the end \(Self.rate($0.rate))/s"
         }
-        let stopped = Dictionary(grouping: spaces.filter { $0.stopped != nil }, by: { $0.stopped! })
-        let stops = stopped.keys.sorted().map { reason -> String in
-            let names = stopped[reason]!.map(\.space)
-            let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", … (\(names.count) spaces)" : "")
-            return "  stopped \(shown): \(reason.escapingControlCharacters)"
+        return throttled.isEmpty ? [] : ["", "spaces throttled:"] + throttled
+    }
+
+    /// The spaces the circuit breaker stopped, apart from the failures: each with its host, the
+    /// reason, and what it left (its projects are not in the failure groups).
+    private func stoppedLines(hint: CommandHint) -> [String] {
+        let stopped = spaces.filter { $0.stopped != nil }
+        guard !stopped.isEmpty else { return [] }
+        let base = run.apiBase.flatMap { try? APIBase($0) }
+        let bySpace = Dictionary(grouping: projects, by: \.space)
+        let shown = stopped.prefix(10).map { space -> String in
+            let members = bySpace[space.space] ?? []
+            let host = base.map { " (\($0.host(space: space.space)))" } ?? ""
+            return "  \(space.space)\(host): \(space.stopped!.escapingControlCharacters): "
+                + "\(members.count { $0.status == .failed }) failed, \(members.count { $0.status == .pending }) pending"
         }
-        guard !throttled.isEmpty || !stops.isEmpty else { return [] }
-        return ["", "spaces:"] + throttled + stops
+        let more = stopped.count > 10 ? ["  … and \(stopped.count - 10) more spaces"] : []
+        let retry =
+            state == .running || rolledBackBy != nil
+            ? "" : " (their pending tasks run again with `\(hint("retry \(run.id)"))`)"
+        return ["", "stopped by the circuit breaker\(retry):"] + shown + more
     }
 
     private func waveLines() -> [String] {
@@ -188,9 +217,9 @@ package struct StatusReport: Sendable {
             let group = groups[key]!
             let first = group[0]
             lines.append(
-                "  \(first.errorKind?.rawValue ?? "?"): \((first.error ?? "").escapingControlCharacters) (\(group.count) \(group.count == 1 ? "project" : "projects"))"
+                "  \(first.errorKind?.rawValue ?? "?"): \((first.error ?? "").escapingControlCharacters) (\(Self.counted(group)))"
             )
-            let shown = limit.map { Array(group.prefix($0)) } ?? group
+            let shown = limit.map { Self.sample(group, limit: $0) } ?? group
             for member in shown { lines.append("    " + Self.heading(member)) }
             if shown.count < group.count {
                 let state = first.status

@@ -304,7 +304,9 @@ struct Scheduler {
     private func breakerHalt() -> String {
         let stopped = lanes.contains(where: \.hasWork) ? lanes.filter(\.hasWork) : lanes
         let reasons = Set(stopped.compactMap { spaces.breaker.stopped(space: $0.space, host: $0.host) })
-        return "the circuit breaker: " + reasons.sorted().joined(separator: "; ")
+        let finished = lanes.count { !$0.hasWork && spaces.breaker.stopped(space: $0.space, host: $0.host) == nil }
+        let others = finished > 0 ? "; \(finished) of \(lanes.count) spaces finished" : ""
+        return "the circuit breaker: " + reasons.sorted().joined(separator: "; ") + others
     }
 
     func batch() throws -> Dispatcher.Batch {
