@@ -83,15 +83,21 @@ struct Plan: FleetCommand {
 
     private func printText(_ report: PlanReport, template: Template, saved: PlanFile?, context: CommandContext) {
         let counts = report.counts
-        if detail || counts.changing <= 20 {
-            let lines = report.detail()
-            if !lines.isEmpty { context.console.out(lines.joined(separator: "\n") + "\n") }
-        } else {
-            context.console.out("would change (each change, with its projects per space):")
-            context.console.out(report.summary().joined(separator: "\n"))
-            if !report.failures.isEmpty { context.console.out("\n" + report.failureLines().joined(separator: "\n")) }
-            context.console.out("(`--detail` lists every project)\n")
+        let apiBase = (try? api.resolved(context).base) ?? (try? APIBase(APIBase.defaultTemplate))
+        var lines =
+            detail || counts.changing <= 20
+            ? report.changeLines() : ["would change (each change, with its projects per space):"] + report.summary()
+        let summarised = !(detail || counts.changing <= 20)
+        if summarised && !report.failures.isEmpty { lines.append("") }
+        if detail || counts.failed <= 20 {
+            lines += report.failureLines()
+        } else if let apiBase {
+            lines +=
+                ["could not be read (each failure, with its projects per space):"]
+                + report.failureSummary(apiBase: apiBase)
         }
+        if !detail && (counts.changing > 20 || counts.failed > 20) { lines.append("(`--detail` lists every project)") }
+        if !lines.isEmpty { context.console.out(lines.joined(separator: "\n") + "\n") }
         context.console.out(
             "plan for \(template.name): \(counts.selected) projects selected, \(counts.changing) would change, \(counts.unchanged) unchanged, \(counts.failed) could not be read"
         )

@@ -32,6 +32,9 @@ struct Verify: FleetCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Flag(help: "List every drifted project, whatever their number.")
+    var detail = false
+
     @OptionGroup var progress: ProgressOption
 
     func run(in context: CommandContext) async throws -> ExitStatus {
@@ -48,7 +51,19 @@ struct Verify: FleetCommand {
             context.console.out(
                 try report.json(templateSHA256: nil, apiBase: try APIBase(run.apiBase ?? session.apiBase.template)))
         } else {
-            let lines = report.detail { "\($0.field): written \($0.new.shortText), now \($0.old.shortText)" }
+            let verb: (FieldChange) -> String = { "\($0.field): written \($0.new.shortText), now \($0.old.shortText)" }
+            var lines =
+                detail || report.counts.changing <= 20
+                ? report.changeLines(verb: verb)
+                : ["drifted (each change, with its projects per space):"] + report.summary(verb: verb)
+            lines +=
+                detail || report.counts.failed <= 20
+                ? report.failureLines()
+                : ["could not be read:"]
+                    + report.failureSummary(apiBase: try APIBase(run.apiBase ?? session.apiBase.template))
+            if !detail && (report.counts.changing > 20 || report.counts.failed > 20) {
+                lines.append("(`--detail` lists every project)")
+            }
             if !lines.isEmpty { context.console.out(lines.joined(separator: "\n") + "\n") }
             var summary =
                 "verify run \(run.id): \(report.counts.selected) projects it wrote, \(report.counts.changing) drifted, \(report.counts.failed) could not be read"

@@ -54,4 +54,41 @@ import Testing
         #expect(
             !status.stdout.contains("space7 10000007"), "the stopped space's projects are not in the failure groups")
     }
+
+    @Test(.workspace(TestProject.make(3000, spaces: 30)))
+    func verifyWith46DriftedIsASummaryOfAtMost30Lines() async throws {
+        let setup = Workspace.current
+        #expect(
+            await setup.fleet.run(["rollout", setup.template, "--concurrency", "64", "--rate", "100000"] + setup.apply)
+                .status == 0)
+        for project in setup.projects.prefix(46) { setup.edit(project) }
+
+        let verify = await setup.fleet.run(["verify", "1", "--concurrency", "64", "--rate", "100000"] + setup.api)
+        let detail = await setup.fleet.run(
+            ["verify", "1", "--detail", "--concurrency", "64", "--rate", "100000"] + setup.api)
+
+        #expect(verify.status == 1)
+        let lines = verify.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count <= 30, "\(lines.count) lines:\n\(verify.stdout)")
+        #expect(
+            verify.stdout.contains(
+                "  default_codecs: written [OPUS, G722, PCMU], now [PCMU]: 46 projects (space0 2, space1 2, "),
+            "\(verify.stdout)")
+        #expect(verify.stdout.hasSuffix("verify run 1: 3000 projects it wrote, 46 drifted, 0 could not be read\n"))
+        #expect(detail.stdout.split(separator: "\n").count > 46 * 3, "--detail lists every project")
+    }
+
+    @Test func aPlanAgainstAnUntrustedCertificateIsAFewLinesAt3000Projects() async throws {
+        let setup = try Workspace(TestProject.make(3000, spaces: 30))
+        try await setup.serving { apiBase, _ in
+            let plan = await InProcessFleet().run([
+                "plan", setup.template, "--db", setup.db, "--api-base", apiBase, "--quiet",
+            ])
+
+            #expect(plan.status == 1)
+            let lines = plan.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.count <= 10, "\(lines.count) lines:\n\(plan.stdout)")
+            #expect(plan.stdout.contains("  tls: the certificate of the space's host is not trusted"), "\(plan.stdout)")
+        }
+    }
 }

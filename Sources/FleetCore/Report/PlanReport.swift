@@ -67,20 +67,20 @@ package struct PlanReport: Sendable {
 
     /// Each field change once, with how many projects it affects and in which spaces; a field
     /// whose new value differs from project to project is one line with an example.
-    package func summary(maxVariants: Int = 4) -> [String] {
+    package func summary(maxVariants: Int = 4, verb: (FieldChange) -> String = { $0.text }) -> [String] {
         var lines: [String] = []
         for field in ProfileField.allCases {
             let changes = self.changes.flatMap { change in
                 change.changes.filter { $0.field == field }.map { (change.project, $0) }
             }
             guard !changes.isEmpty else { continue }
-            let variants = Dictionary(grouping: changes) { $0.1.text }
+            let variants = Dictionary(grouping: changes) { verb($0.1) }
             if variants.count <= maxVariants {
                 for text in variants.keys.sorted(by: { (variants[$0]!.count, $1) > (variants[$1]!.count, $0) }) {
                     lines.append("  \(text.escapingControlCharacters): \(Self.projects(variants[text]!.map(\.0)))")
                 }
             } else {
-                let example = changes[0].1.text.escapingControlCharacters
+                let example = verb(changes[0].1).escapingControlCharacters
                 lines.append(
                     "  \(field.key): \(variants.count) different changes, e.g. \(example.dropFirst(field.key.count + 2)): \(Self.projects(changes.map(\.0)))"
                 )
@@ -100,10 +100,29 @@ package struct PlanReport: Sendable {
 
     /// Every changing project with its changes, then every project that could not be read.
     package func detail(verb: (FieldChange) -> String = { $0.text }) -> [String] {
+        changeLines(verb: verb) + failureLines()
+    }
+
+    /// Every changing project with its changes.
+    package func changeLines(verb: (FieldChange) -> String = { $0.text }) -> [String] {
         changes.flatMap { change in
             [change.project.heading] + change.changes.map { "    " + verb($0).escapingControlCharacters }
         }
-            + failureLines()
+    }
+
+    /// The projects that could not be read, one line per kind and message with a count per
+    /// space; a space's host in a message reads "the space's host", so a failure shared by every
+    /// host (a refused certificate) is one line however many spaces there are.
+    package func failureSummary(apiBase: APIBase) -> [String] {
+        let groups = Dictionary(grouping: failures) { project, failure -> String in
+            guard let failure else { return "not read: interrupted" }
+            let message = failure.message.replacingOccurrences(
+                of: apiBase.host(space: project.space), with: "the space's host")
+            return "\(failure.kind): \(message)"
+        }
+        return groups.keys.sorted { (groups[$0]!.count, $1) > (groups[$1]!.count, $0) }.map { key in
+            "  \(key.escapingControlCharacters): \(Self.projects(groups[key]!.map(\.project)))"
+        }
     }
 
     package func failureLines() -> [String] {
