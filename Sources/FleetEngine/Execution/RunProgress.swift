@@ -14,6 +14,13 @@ package final class RunProgress: Sendable {
         /// Spaces waiting out a throttle (429), and spaces the circuit breaker stopped.
         package var pausedSpaces = 0
         package var stoppedSpaces = 0
+        /// Their names, for a line wide enough to show them.
+        package var pausedNames: [String] = []
+        package var stoppedNames: [String] = []
+        /// Requests started; those started and not answered (`requests`) are in flight.
+        package var started = 0
+        /// The operator asked to stop (Ctrl-C once): nothing new starts.
+        package var stopping = false
         /// The wave in progress, of how many (0 when the run is not staged).
         package var wave = 0
         package var waves = 0
@@ -21,6 +28,9 @@ package final class RunProgress: Sendable {
         package var bakingUntil: Date?
         package var gating = false
         package var done: Int { succeeded + unchanged + failed }
+        package var inFlight: Int { max(0, started - requests) }
+
+        package init() {}
     }
 
     private let counts = Mutex(Counts())

@@ -179,6 +179,7 @@ struct Scheduler {
             inFlight += 1
             starts.append(Start(cursor: next.cursor, work: work[next.cursor.index], firstOfTask: first))
         }
+        if !starts.isEmpty { progress.update { [count = starts.count] in $0.started += count } }
         return starts
     }
 
@@ -242,13 +243,13 @@ struct Scheduler {
         let now = clock.now()
         spaces.rates[space]!.observe(observation, now: now)
         if observation.failure?.kind == .rateLimited || pausedSpaces > 0 {
-            pausedSpaces = lanes.filter { spaces.rates[$0.space]!.isPaused(at: now) }.count
-            progress.update { [pausedSpaces] in $0.pausedSpaces = pausedSpaces }
+            let paused = lanes.filter { spaces.rates[$0.space]!.isPaused(at: now) }.map(\.space)
+            pausedSpaces = paused.count
+            progress.update { ($0.pausedSpaces, $0.pausedNames) = (paused.count, paused) }
         }
         if spaces.breaker.observe(observation, space: space, host: spaces.hosts[space]!, now: now) != nil {
-            progress.update {
-                $0.stoppedSpaces = lanes.filter { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }.count
-            }
+            let stopped = lanes.filter { spaces.breaker.stopped(space: $0.space, host: $0.host) != nil }.map(\.space)
+            progress.update { ($0.stoppedSpaces, $0.stoppedNames) = (stopped.count, stopped) }
         }
     }
 
