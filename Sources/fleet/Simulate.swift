@@ -88,7 +88,7 @@ struct Simulate: FleetCommand {
 
     @Option(
         name: .customLong("slow-delay"),
-        help: ArgumentHelp("Seconds a slow answer takes (default 35, past fleet's default timeout).", valueName: "s"))
+        help: ArgumentHelp("Seconds a slow answer takes (past fleet's default timeout of 30).", valueName: "s"))
     var slowDelay: Double = 35
 
     @Option(

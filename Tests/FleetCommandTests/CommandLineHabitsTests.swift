@@ -176,6 +176,15 @@ import Testing
         }
     }
 
+    @Test(arguments: commands)
+    func noOptionSaysItsDefaultTwice(command: [String]) throws {
+        let help = Fleet.helpMessage(for: try #require(Self.type(command)), columns: 1000)
+
+        for line in help.split(separator: "\n") where line.contains("(default: ") {
+            #expect(!line.contains("(default "), "\(command): \(line)")
+        }
+    }
+
     static func type(_ command: [String]) -> ParsableCommand.Type? {
         var type: ParsableCommand.Type = Fleet.self
         for name in command {
