@@ -5,6 +5,7 @@ import FleetSimulator
 import FleetStore
 import FleetTestSupport
 import Foundation
+import Testing
 
 @testable import fleet
 
@@ -40,4 +41,14 @@ struct InProcessFleet: Sendable {
 extension Workspace {
     /// fleet's commands in this process, straight into the workspace's simulator.
     var fleet: InProcessFleet { InProcessFleet(simulator: simulator) }
+
+    /// Run 1 rolls out with `project`'s token refused (exit 1), a retry with it accepted finishes
+    /// it, and run 2 rolls it back.
+    func rolloutRetriedAndRolledBack(failing project: TestProject) async {
+        simulator.setRevoked([project.projectID])
+        #expect(await fleet.run(["rollout", "--yes", template] + api).status == 1)
+        simulator.setRevoked([])
+        #expect(await fleet.run(["retry", "--yes"] + api).status == 0)
+        #expect(await fleet.run(["rollback", "--yes", "1"] + api).status == 0)
+    }
 }

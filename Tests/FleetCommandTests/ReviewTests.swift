@@ -179,11 +179,7 @@ import Testing
     @Test(.workspace(TestProject.make(4))) func historyShowsTheRolloutTheRetryAndTheRollback() async throws {
         let setup = Workspace.current
         let projects = setup.projects
-        setup.simulator.setRevoked([projects[2].projectID])
-        #expect(await setup.fleet.run(["rollout", "--yes", setup.template] + setup.api).status == 1)
-        setup.simulator.setRevoked([])
-        #expect(await setup.fleet.run(["retry", "--yes"] + setup.api).status == 0)
-        #expect(await setup.fleet.run(["rollback", "--yes", "1"] + setup.api).status == 0)
+        await setup.rolloutRetriedAndRolledBack(failing: projects[2])
 
         let text = await setup.fleet.run(["history", projects[2].projectID, "--db", setup.db])
         let json = await setup.fleet.run(["history", projects[2].label, "--json", "--db", setup.db])

@@ -12,11 +12,7 @@ import Testing
         // Given a run that failed a project, retried, then rolled back
         let setup = Workspace.current
         let projects = setup.projects
-        setup.simulator.setRevoked([projects[1].projectID])
-        #expect(await setup.fleet.run(["rollout", "--yes", setup.template] + setup.api).status == 1)
-        setup.simulator.setRevoked([])
-        #expect(await setup.fleet.run(["retry", "--yes"] + setup.api).status == 0)
-        #expect(await setup.fleet.run(["rollback", "--yes", "1"] + setup.api).status == 0)
+        await setup.rolloutRetriedAndRolledBack(failing: projects[1])
 
         let status = await setup.fleet.run(["status", "1", "--json", "--db", setup.db])
         let runs = await setup.fleet.run(["runs", "--json", "--db", setup.db])
