@@ -92,6 +92,7 @@ import Testing
         let typo = await InProcessFleet().run(["rollot", "x.json", "--yes"])
         let help = await InProcessFleet().run(["help", "rollot"])
         let unknown = await InProcessFleet().run(["deploy", "x.json"])
+        let unknownHelp = await InProcessFleet().run(["help", "deploy"])
 
         #expect(typo.status == 64)
         #expect(typo.stderr == "fleet: there is no command rollot; did you mean `fleet rollout x.json --yes`?\n")
@@ -99,6 +100,7 @@ import Testing
         #expect(help.stderr == "fleet: there is no command rollot; did you mean `fleet help rollout`?\n")
         #expect(unknown.status == 64)
         #expect(unknown.stderr == "fleet: there is no command deploy; `fleet --help` lists the commands.\n")
+        #expect(unknownHelp.stderr == "fleet: there is no command deploy; `fleet --help` lists the commands.\n")
     }
 
     @Test func optionsBeforeTheSubcommandGetTheCommandLineWithThemAfterIt() async {

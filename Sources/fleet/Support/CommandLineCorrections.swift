@@ -17,18 +17,16 @@ enum CommandLineCorrections {
             guard let at = arguments.firstIndex(where: commands.contains), at > 0 else { return nil }
             return "options go after the subcommand: `\(line(Array(arguments[at...]) + arguments[..<at]))`"
         }
-        if first == "help", arguments.count > 1 {
-            return unknown(arguments[1], rest: []).map { $0.replacingOccurrences(of: "`fleet ", with: "`fleet help ") }
-        }
-        return unknown(first, rest: Array(arguments.dropFirst()))
+        if first == "help", arguments.count > 1 { return unknown(arguments[1], before: ["help"], rest: []) }
+        return unknown(first, before: [], rest: Array(arguments.dropFirst()))
     }
 
-    private static func unknown(_ name: String, rest: [String]) -> String? {
+    private static func unknown(_ name: String, before: [String], rest: [String]) -> String? {
         guard !commands.contains(name), name != "help" else { return nil }
         guard let close = Suggestion.closest(to: name, in: commands) else {
             return "there is no command \(name); `fleet --help` lists the commands."
         }
-        return "there is no command \(name); did you mean `\(line([close] + rest))`?"
+        return "there is no command \(name); did you mean `\(line(before + [close] + rest))`?"
     }
 
     private static func line(_ words: [String]) -> String {
