@@ -75,28 +75,18 @@ struct Plan: FleetCommand {
         if json {
             context.console.out(try report.json(templateSHA256: template.sha256, apiBase: session.apiBase))
         } else {
-            printText(report, template: template, saved: saved, context: context)
+            printText(report, template: template, saved: saved, apiBase: session.apiBase, context: context)
         }
         if detailedExitcode { return report.detailedStatus }
         return report.counts.failed == 0 ? .success : .failure
     }
 
-    private func printText(_ report: PlanReport, template: Template, saved: PlanFile?, context: CommandContext) {
+    private func printText(
+        _ report: PlanReport, template: Template, saved: PlanFile?, apiBase: APIBase, context: CommandContext
+    ) {
         let counts = report.counts
-        let apiBase = (try? api.resolved(context).base) ?? (try? APIBase(APIBase.defaultTemplate))
-        var lines =
-            detail || counts.changing <= 20
-            ? report.changeLines() : ["would change (each change, with its projects per space):"] + report.summary()
-        let summarised = !(detail || counts.changing <= 20)
-        if summarised && !report.failures.isEmpty { lines.append("") }
-        if detail || counts.failed <= 20 {
-            lines += report.failureLines()
-        } else if let apiBase {
-            lines +=
-                ["could not be read (each failure, with its projects per space):"]
-                + report.failureSummary(apiBase: apiBase)
-        }
-        if !detail && (counts.changing > 20 || counts.failed > 20) { lines.append("(`--detail` lists every project)") }
+        let lines = report.listing(
+            detail: detail, changesTitle: "would change (each change, with its projects per space):", apiBase: apiBase)
         if !lines.isEmpty { context.console.out(lines.joined(separator: "\n") + "\n") }
         context.console.out(
             "plan for \(template.name): \(counts.selected) projects selected, \(counts.changing) would change, \(counts.unchanged) unchanged, \(counts.failed) could not be read"

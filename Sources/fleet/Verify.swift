@@ -52,18 +52,9 @@ struct Verify: FleetCommand {
                 try report.json(templateSHA256: nil, apiBase: try APIBase(run.apiBase ?? session.apiBase.template)))
         } else {
             let verb: (FieldChange) -> String = { "\($0.field): written \($0.new.shortText), now \($0.old.shortText)" }
-            var lines =
-                detail || report.counts.changing <= 20
-                ? report.changeLines(verb: verb)
-                : ["drifted (each change, with its projects per space):"] + report.summary(verb: verb)
-            lines +=
-                detail || report.counts.failed <= 20
-                ? report.failureLines()
-                : ["could not be read:"]
-                    + report.failureSummary(apiBase: try APIBase(run.apiBase ?? session.apiBase.template))
-            if !detail && (report.counts.changing > 20 || report.counts.failed > 20) {
-                lines.append("(`--detail` lists every project)")
-            }
+            let lines = report.listing(
+                detail: detail, changesTitle: "drifted (each change, with its projects per space):",
+                apiBase: try APIBase(run.apiBase ?? session.apiBase.template), verb: verb)
             if !lines.isEmpty { context.console.out(lines.joined(separator: "\n") + "\n") }
             var summary =
                 "verify run \(run.id): \(report.counts.selected) projects it wrote, \(report.counts.changing) drifted, \(report.counts.failed) could not be read"

@@ -91,16 +91,36 @@ package struct PlanReport: Sendable {
 
     /// `12 projects (acme 7, beta 5)`, the five largest spaces named.
     static func projects(_ projects: [Project]) -> String {
-        let bySpace = Dictionary(grouping: projects, by: \.space).mapValues(\.count)
-        let spaces = bySpace.keys.sorted { (bySpace[$0]!, $1) > (bySpace[$1]!, $0) }
-        let shown =
-            spaces.prefix(5).map { "\($0) \(bySpace[$0]!)" }.joined(separator: ", ") + (spaces.count > 5 ? ", …" : "")
-        return "\(projects.count) \(projects.count == 1 ? "project" : "projects") (\(shown))"
+        "\(projects.count) \(projects.count == 1 ? "project" : "projects") (\(bySpace(projects.map(\.space))))"
+    }
+
+    /// `acme 7, beta 5, …`: how many of `spaces` are each space, the five largest named.
+    static func bySpace(_ spaces: [String]) -> String {
+        let counts = Dictionary(grouping: spaces, by: { $0 }).mapValues(\.count)
+        let names = counts.keys.sorted { (counts[$0]!, $1) > (counts[$1]!, $0) }
+        return names.prefix(5).map { "\($0) \(counts[$0]!)" }.joined(separator: ", ") + (names.count > 5 ? ", …" : "")
     }
 
     /// Every changing project with its changes, then every project that could not be read.
     package func detail(verb: (FieldChange) -> String = { $0.text }) -> [String] {
         changeLines(verb: verb) + failureLines()
+    }
+
+    /// What plan and verify print above their totals: every project up to 20 (or with
+    /// `detail`); past that, a summary per change (under `changesTitle`) and per failure, and
+    /// how to list them all.
+    package func listing(
+        detail: Bool, changesTitle: String, apiBase: APIBase, verb: (FieldChange) -> String = { $0.text }
+    ) -> [String] {
+        let summarised = !detail && counts.changing > 20
+        var lines = summarised ? [changesTitle] + summary(verb: verb) : changeLines(verb: verb)
+        if summarised && !failures.isEmpty { lines.append("") }
+        lines +=
+            detail || counts.failed <= 20
+            ? failureLines()
+            : ["could not be read (each failure, with its projects per space):"] + failureSummary(apiBase: apiBase)
+        if !detail && (counts.changing > 20 || counts.failed > 20) { lines.append("(`--detail` lists every project)") }
+        return lines
     }
 
     /// Every changing project with its changes.

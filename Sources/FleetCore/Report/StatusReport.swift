@@ -76,12 +76,7 @@ package struct StatusReport: Sendable {
 
     /// `14 projects: space1 2, space10 1, …`, the five largest spaces named (`1 project` alone).
     static func counted(_ group: [ProjectOutcome]) -> String {
-        if group.count == 1 { return "1 project" }
-        let bySpace = Dictionary(grouping: group, by: \.space).mapValues(\.count)
-        let spaces = bySpace.keys.sorted { (bySpace[$0]!, $1) > (bySpace[$1]!, $0) }
-        let shown =
-            spaces.prefix(5).map { "\($0) \(bySpace[$0]!)" }.joined(separator: ", ") + (spaces.count > 5 ? ", …" : "")
-        return "\(group.count) \(group.count == 1 ? "project" : "projects"): \(shown)"
+        group.count == 1 ? "1 project" : "\(group.count) projects: \(PlanReport.bySpace(group.map(\.space)))"
     }
 
     /// At most `limit` of a group: all of it if it fits, else the first of each space (in run order).

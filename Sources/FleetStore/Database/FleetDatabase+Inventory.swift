@@ -129,11 +129,19 @@ extension FleetDatabase {
     /// less than meant.
     package func checkMatches(_ selection: Selection) throws {
         guard !selection.isEmpty else { return }
-        let all = try projects(Selection(includeDisabled: true))
+        // The names alone, not whole projects: a selection is checked before every plan and rollout.
+        let (spaces, tags, ids) = try writer.read { db in
+            (
+                try String.fetchSet(db, sql: "SELECT name FROM spaces"),
+                selection.tags.isEmpty
+                    ? []
+                    : try String.fetchSet(db, sql: "SELECT DISTINCT j.value FROM projects, json_each(projects.tags) j"),
+                selection.projectIDs.isEmpty ? [] : try String.fetchSet(db, sql: "SELECT project_id FROM projects")
+            )
+        }
         let checks: [(option: String, values: [String], known: Set<String>, what: String)] = [
-            ("--space", selection.spaces, Set(all.map(\.space)), "space"),
-            ("--tag", selection.tags, Set(all.flatMap(\.tags)), "project's tag"),
-            ("--project", selection.projectIDs, Set(all.map(\.projectID)), "project"),
+            ("--space", selection.spaces, spaces, "space"), ("--tag", selection.tags, tags, "project's tag"),
+            ("--project", selection.projectIDs, ids, "project"),
         ]
         for check in checks {
             for value in check.values where !check.known.contains(value) {

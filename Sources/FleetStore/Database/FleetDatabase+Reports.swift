@@ -118,6 +118,11 @@ extension FleetDatabase {
     }
 
     /// Every run, newest first, with its effective state, counts and duration.
+    /// Every run's id, newest first.
+    package func runIDs() throws -> [Int64] {
+        try writer.read { db in try Run.order(Run.Columns.id.desc).select(Run.Columns.id, as: Int64.self).fetchAll(db) }
+    }
+
     /// One run's summary, as `runSummaries` gives it.
     package func runSummary(of run: Run, now: Date) throws -> RunSummary {
         let state = effectiveState(of: run)

@@ -12,7 +12,7 @@ enum Completions {
     static let certificate = CompletionKind.file(extensions: ["pem", "crt", "cer"])
 
     static let runs = CompletionKind.custom { words, _, prefix in
-        values(words, prefix) { try $0.runSummaries(now: Date()).map { String($0.run.id) } }
+        values(words, prefix) { try $0.runIDs().map(String.init) }
     }
 
     static let spaces = CompletionKind.custom { words, _, prefix in
