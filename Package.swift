@@ -28,7 +28,7 @@ let package = Package(
             path: "migrations",
             resources: [
                 .embedInCode("0001_schema.sql"), .embedInCode("0002_runs_waves_executions.sql"),
-                .embedInCode("0003_database_identity.sql"),
+                .embedInCode("0003_database_identity.sql"), .embedInCode("0004_holds.sql"),
             ]
         ),
         .target(

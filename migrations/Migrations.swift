@@ -6,5 +6,6 @@ package enum FleetMigrations {
         ("0001_schema", String(decoding: PackageResources._001_schema_sql, as: UTF8.self)),
         ("0002_runs_waves_executions", String(decoding: PackageResources._002_runs_waves_executions_sql, as: UTF8.self)),
         ("0003_database_identity", String(decoding: PackageResources._003_database_identity_sql, as: UTF8.self)),
+        ("0004_holds", String(decoding: PackageResources._004_holds_sql, as: UTF8.self)),
     ]
 }

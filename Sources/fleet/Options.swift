@@ -87,7 +87,8 @@ struct ProgressOption: ParsableArguments {
     var quiet = false
 }
 
-/// `--space`, `--tag`, `--project`, each repeatable; none means every enabled project.
+/// `--space`, `--tag`, `--project`, `--projects-from` and the exclusions, each repeatable;
+/// none means every enabled project.
 struct SelectionOptions: ParsableArguments {
     @Option(
         name: .customLong("space"),
@@ -106,13 +107,52 @@ struct SelectionOptions: ParsableArguments {
         help: ArgumentHelp("Only this project (repeatable: any of them).", valueName: "uuid"))
     var projects: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Also the projects this file names, one UUID or unique label a line (# comments; - for stdin).",
+            valueName: "file"),
+        completion: .file())
+    var projectsFrom: String?
+
+    @Option(
+        name: .customLong("exclude-space"),
+        help: ArgumentHelp("Leave out the projects of this space (repeatable).", valueName: "name"),
+        completion: Completions.spaces)
+    var excludedSpaces: [String] = []
+
+    @Option(
+        name: .customLong("exclude-tag"),
+        help: ArgumentHelp("Leave out the projects with this tag (repeatable: any of them).", valueName: "tag"),
+        completion: Completions.tags)
+    var excludedTags: [String] = []
+
+    @Option(
+        name: .customLong("exclude-project"),
+        help: ArgumentHelp("Leave out this project: UUID or unique label (repeatable).", valueName: "project"))
+    var excludedProjects: [String] = []
+
     func validate() throws {
         for project in projects where UUID(uuidString: project) == nil {
-            throw ValidationError("--project \(project) is not a UUID.")
+            throw ValidationError(
+                "--project \(project) is not a UUID; name a project by its label with --projects-from.")
         }
     }
 
-    var selection: Selection { Selection(spaces: spaces, tags: tags, projectIDs: projects) }
+    /// Whether any selection option was given.
+    var isEmpty: Bool {
+        spaces.isEmpty && tags.isEmpty && projects.isEmpty && projectsFrom == nil && excludedSpaces.isEmpty
+            && excludedTags.isEmpty && excludedProjects.isEmpty
+    }
+
+    /// The selection, its labels and file resolved in `database` (every bad line of the file
+    /// reported, nothing sent).
+    func selection(in database: FleetDatabase, includeDisabled: Bool = false) throws -> Selection {
+        let given = Selection(
+            spaces: spaces, tags: tags, projectIDs: projects, excludedSpaces: excludedSpaces,
+            excludedTags: excludedTags,
+            includeDisabled: includeDisabled)
+        return try database.selection(given, excluding: excludedProjects, from: try projectsFrom.map(TargetFile.load))
+    }
 }
 
 /// How fast a command that only reads (plan, verify) may go.

@@ -15,12 +15,14 @@ struct Plan: FleetCommand {
             many projects it affects and in which spaces (--detail lists every project). --out saves \
             the plan (what each project's profile was and what would be written, with its SHA-256) for \
             `fleet rollout --plan`, which writes exactly that. It ends with how many projects are in \
-            line with the template (nothing would change), per space. Exit 0 when every profile could \
+            line with the template (nothing would change), per space; fields held with `fleet hold` keep \
+            their live value and count as in line, and the plan says how many are held. Exit 0 when every profile could \
             be read, whatever would change; with --detailed-exitcode (terraform's), 0 when nothing \
             would change, 2 when something would, 1 when a profile could not be read.
 
             Example:
-              $ fleet plan profile.json --space acme
+              $ fleet plan profile.json --space acme --exclude-tag frozen
+              $ fleet plan profile.json --projects-from ticket.txt
               $ fleet plan profile.json --out plan.json
               $ fleet plan profile.json --json
               $ fleet plan profile.json --detailed-exitcode -q > /dev/null || echo drift
@@ -56,7 +58,7 @@ struct Plan: FleetCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let template = try Template.load(path: template)
         let session = try api.session(try database.open(.read, context), context)
-        let selection = selection.selection
+        let selection = try selection.selection(in: session.database)
         let planOptions = read.options
         let entries = try await RunConsole.withProgress(
             session, context: context, quiet: progress.quiet || json, label: "plan", resumeHint: "fleet plan"
@@ -75,21 +77,28 @@ struct Plan: FleetCommand {
         if json {
             context.console.out(try report.json(templateSHA256: template.sha256, apiBase: session.apiBase))
         } else {
-            printText(report, template: template, saved: saved, apiBase: session.apiBase, context: context)
+            let excluded = try selection.exclusionText.map {
+                "\(try session.database.count(selection.unexcluded) - report.counts.selected) left out: \($0)"
+            }
+            printText(
+                report, template: template, excluded: excluded, saved: saved, apiBase: session.apiBase, context: context
+            )
         }
         if detailedExitcode { return report.detailedStatus }
         return report.counts.failed == 0 ? .success : .failure
     }
 
     private func printText(
-        _ report: PlanReport, template: Template, saved: PlanFile?, apiBase: APIBase, context: CommandContext
+        _ report: PlanReport, template: Template, excluded: String?, saved: PlanFile?, apiBase: APIBase,
+        context: CommandContext
     ) {
         let counts = report.counts
         let lines = report.listing(
             detail: detail, changesTitle: "would change (each change, with its projects per space):", apiBase: apiBase)
         if !lines.isEmpty { context.console.out(lines.joined(separator: "\n") + "\n") }
+        if !report.heldLines.isEmpty { context.console.out(report.heldLines.joined(separator: "\n") + "\n") }
         context.console.out(
-            "plan for \(template.name): \(counts.selected) projects selected, \(counts.changing) would change, \(counts.unchanged) unchanged, \(counts.failed) could not be read"
+            "plan for \(template.name): \(counts.selected) projects selected\(excluded.map { " (\($0))" } ?? ""), \(counts.changing) would change, \(counts.unchanged) unchanged, \(counts.failed) could not be read"
         )
         context.console.out(report.complianceLine)
         if let out, let saved {

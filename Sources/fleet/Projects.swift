@@ -10,8 +10,9 @@ struct Projects: FleetCommand {
         abstract: "List the inventory, tokens masked.",
         discussion: """
             Lists every project (disabled ones too) with its space, label, tags, whether it is enabled, \
-            its masked token and its template variables. --space, --tag and --project narrow the list \
-            (--tag repeated: projects carrying every tag given). Only reads the database.
+            its masked token and its template variables. --space, --tag, --project and --projects-from narrow \
+            the list (--tag repeated: projects carrying every tag given); --exclude-space, --exclude-tag \
+            and --exclude-project leave projects out. Only reads the database.
 
             Example:
               $ fleet projects --space acme --tag eu
@@ -39,9 +40,8 @@ struct Projects: FleetCommand {
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let vault = try TokenVault.fromEnvironment(context.environment)
-        var listed = selection.selection
-        listed.includeDisabled = true
         let database = try database.open(.read, context)
+        let listed = try selection.selection(in: database, includeDisabled: true)
         try database.checkMatches(listed)
         let projects = try database.projects(listed)
         let entries = projects.map { project in

@@ -14,7 +14,9 @@ struct Rollout: FleetCommand {
             which options) and, on a terminal, asks to go on (--yes does not ask); without a terminal it \
             refuses unless --yes is given (exit 64, nothing sent or recorded). Per project: GET \
             the profile, merge the template over it, skip it if nothing changes (unless --force), PUT \
-            the whole merged profile, and check the answer. The profile before and after is stored, so \
+            the whole merged profile, and check the answer. Fields held with `fleet hold` keep their \
+            live value. --exclude-space, --exclude-tag and --exclude-project leave projects out, \
+            --projects-from takes a ticket's list. The profile before and after is stored, so \
             `fleet rollback RUN` can undo the run. Tasks take the spaces in turn, and each space has \
             its own adaptive rate, never above --rate. With --plan, it writes exactly the bodies of a \
             plan saved by `fleet plan --out` to its projects; a project whose live profile changed \
@@ -32,6 +34,7 @@ struct Rollout: FleetCommand {
               $ fleet rollout profile.json --tag prod --canary 10 --max-failures 5%
               $ fleet rollout profile.json --waves 10,10%,50%,100% --bake 10m \\
                   --gate ./check-calls.sh --rollback-on-halt --yes
+              $ fleet rollout profile.json --projects-from ticket.txt --exclude-tag frozen
               $ fleet rollout --plan plan.json
             """)
 
@@ -59,8 +62,10 @@ struct Rollout: FleetCommand {
         if (template == nil) == (plan == nil) {
             throw ValidationError("give a template, or --plan PLAN.json, but not both.")
         }
-        if plan != nil && !selection.selection.isEmpty {
-            throw ValidationError("a plan names its projects; --space, --tag and --project go with a template.")
+        if plan != nil && !selection.isEmpty {
+            throw ValidationError(
+                "a plan names its projects; --space, --tag, --project, --projects-from and --exclude-… go with a template."
+            )
         }
     }
 
@@ -77,7 +82,7 @@ struct Rollout: FleetCommand {
             let template = try Template.load(path: template!)
             session = try api.session(database, context)
             prepared = try session.prepareRollout(
-                template, selection: selection.selection, options: execution.options())
+                template, selection: try selection.selection(in: database), options: execution.options())
         }
         if dryRun {
             let what =

@@ -18,6 +18,7 @@ struct InProcessFleet: Sendable {
     var stop = StopSignal()
     /// The answer typed at a confirmation; nil for a console that is not interactive.
     var answer: String?
+    var who = Operator(user: "ops", host: "bastion")
 
     /// Commands straight into `simulator`, on its clock.
     init(simulator: SignalWireSimulator) {
@@ -32,7 +33,8 @@ struct InProcessFleet: Sendable {
         let context = CommandContext(
             console: output.console(interactive: answer != nil, answer: { [answer] in answer }),
             environment: environment,
-            clock: clock, stop: stop, transports: transports, random: { 0.5 }, handlesSignals: false)
+            clock: clock, stop: stop, transports: transports, random: { 0.5 }, who: who,
+            handlesSignals: false)
         let status = await CommandRunner.run(arguments, in: context)
         return CommandResult(status: status, stdout: output.stdout, stderr: output.stderr)
     }

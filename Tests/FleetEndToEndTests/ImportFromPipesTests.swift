@@ -52,4 +52,20 @@ import Testing
         #expect([missing, empty, null, directory, fifo].allSatisfy { $0.status == 65 })
         #expect(!FileManager.default.fileExists(atPath: folder.file("fleet.db")))
     }
+
+    @Test func aTargetListFromStdinSelectsItsProjectsAndExclusionsNarrowThem() async throws {
+        let folder = try TemporaryDirectory()
+        _ = try folder.write("projects.csv", TestProject.csv(Self.projects))
+        let script = """
+            fleet import projects.csv --db fleet.db > /dev/null
+            printf '# CHG-2291\\nProject 0\\n\\n%s\\nProject 2\\n' \(Self.projects[1].projectID) | fleet projects --projects-from - --exclude-space \(Self.projects[2].space) --db fleet.db --json
+            """
+
+        let result = try await Self.shell(script, in: folder)
+
+        #expect(result.status == 0, "\(result.stdout)")
+        let listed = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]], "\(result.stdout)")
+        #expect(listed.map { $0["label"] as? String } == ["Project 0", "Project 1"])
+    }
 }

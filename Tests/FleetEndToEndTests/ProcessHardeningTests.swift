@@ -149,9 +149,13 @@ import Testing
             #expect(result.status == 1)
             #expect(result.stderr.contains("fleet: run 1 was interrupted;"))
             #expect(try fixture.database.scalar("SELECT state FROM runs") == "interrupted")
-            #expect(
+            // (At least 3: on a loaded machine a first attempt can reach its 1 s deadline, and be
+            // retried, before the third request arrives.)
+            let timeouts: Int =
                 try fixture.database.scalar(
-                    "SELECT count(*) FROM attempts WHERE error_kind = 'timeout' AND http_status IS NULL") == 3)
+                    "SELECT count(*) FROM attempts WHERE error_kind = 'timeout' AND http_status IS NULL") ?? 0
+            let attempts: Int = try fixture.database.scalar("SELECT count(*) FROM attempts") ?? 0
+            #expect(timeouts >= 3 && timeouts == attempts, "\(timeouts) timeouts of \(attempts) attempts")
         }
     }
 

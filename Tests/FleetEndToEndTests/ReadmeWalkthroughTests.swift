@@ -1,3 +1,4 @@
+import FleetModel
 import FleetTestSupport
 import Foundation
 import Synchronization
@@ -110,8 +111,11 @@ enum Walkthrough {
     static func normalised(_ text: String, port: Int?) -> String {
         var text = text.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .newlines)
         if let port { text = text.replacingOccurrences(of: "127.0.0.1:\(port)", with: "127.0.0.1:8443") }
+        // Who ran it: the README's operator, whatever this machine is called.
+        text = text.replacingOccurrences(of: "ops@\(Operator.current(environment: [:]).host)", with: "ops@bastion")
         let rules: [(String, String)] = [
             (#"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"#, "<time>"),
+            (#"\d{4}-\d\d-\d\d \d\d:\d\d [+-]\d\d:\d\d"#, "<time>"),
             (#"\b\d\d:\d\d:\d\d\b"#, "<clock>"),
             (#"\b\d+(\.\d+)? (s|ms)\b"#, "<duration>"),
             (#"\b\d+(\.\d+)? (projects|requests)/s\b"#, "<rate>"),
@@ -209,6 +213,7 @@ enum Walkthrough {
             }
             let binaries = URL(fileURLWithPath: FleetBinary.path).deletingLastPathComponent().path
             environment["PATH"] = binaries + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+            (environment["LOGNAME"], environment["USER"]) = ("ops", "ops")
             process.environment = environment
             process.standardInput = FileHandle.nullDevice
             return process

@@ -11,11 +11,17 @@ package struct PlanReport: Sendable {
         package var changing = 0
         package var unchanged = 0
         package var failed = 0
+        /// Projects with a field held (an accepted deviation), whatever else.
+        package var held = 0
+        /// Of the unchanged, those with a field held: in line through an accepted deviation.
+        package var heldInLine = 0
     }
 
     package struct Change: Sendable {
         package var project: Project
         package var changes: [FieldChange]
+        /// Its fields held, which the changes leave out.
+        package var held: Set<ProfileField> = []
     }
 
     package var changes: [Change] = []
@@ -24,11 +30,16 @@ package struct PlanReport: Sendable {
     /// Per space, in name order: its selected projects, how many are in line with the template
     /// (nothing would change), would change, and could not be read.
     package var spaces: [(space: String, counts: Counts)] = []
+    /// Per writable field, the selected projects that hold it.
+    package var held: [(field: ProfileField, projects: [Project])] = []
 
     package init(_ entries: [FleetSession.PlanEntry]) {
         var bySpace: [String: Counts] = [:]
+        var heldBy: [ProfileField: [Project]] = [:]
         for entry in entries {
             bySpace[entry.project.space, default: Counts()].selected += 1
+            if !entry.holds.isEmpty { bySpace[entry.project.space]!.held += 1 }
+            for hold in entry.holds { heldBy[hold.field, default: []].append(entry.project) }
             switch entry.outcome {
             case .planned(let current, let desired):
                 let changes = current.changes(to: desired)
@@ -36,7 +47,8 @@ package struct PlanReport: Sendable {
                     bySpace[entry.project.space]!.unchanged += 1
                 } else {
                     bySpace[entry.project.space]!.changing += 1
-                    self.changes.append(Change(project: entry.project, changes: changes))
+                    self.changes.append(
+                        Change(project: entry.project, changes: changes, held: Set(entry.holds.map(\.field))))
                 }
             case .failed(let failure):
                 bySpace[entry.project.space]!.failed += 1
@@ -47,16 +59,32 @@ package struct PlanReport: Sendable {
             }
         }
         spaces = bySpace.keys.sorted().map { ($0, bySpace[$0]!) }
+        held = ProfileField.allCases.compactMap { field in heldBy[field].map { (field, $0) } }
         counts = Counts(
             selected: entries.count, changing: changes.count, unchanged: entries.count - changes.count - failures.count,
-            failed: failures.count)
+            failed: failures.count, held: entries.count { !$0.holds.isEmpty },
+            heldInLine: entries.count { entry in
+                guard !entry.holds.isEmpty, case .planned(let current, let desired) = entry.outcome else {
+                    return false
+                }
+                return current.hasSameSettings(as: desired)
+            })
     }
 
-    /// `in line with the template: 3 of 6 projects (space0 2 of 3, space1 1 of 3)`.
+    /// `in line with the template: 3 of 6 projects (space0 2 of 3, space1 1 of 3)`, and how many
+    /// hold fields: an accepted deviation counts as in line.
     package var complianceLine: String {
         let perSpace = spaces.map { "\($0.space) \($0.counts.unchanged) of \($0.counts.selected)" }.joined(
             separator: ", ")
-        return "in line with the template: \(counts.unchanged) of \(counts.selected) projects (\(perSpace))"
+        let held = counts.heldInLine == 0 ? "" : "; \(counts.heldInLine) of them through held fields"
+        return "in line with the template: \(counts.unchanged) of \(counts.selected) projects (\(perSpace))\(held)"
+    }
+
+    /// `held (accepted deviations, left as they are live):` and per field its projects per space.
+    package var heldLines: [String] {
+        guard !held.isEmpty else { return [] }
+        return ["held (accepted deviations, left as they are live; `fleet holds` lists them):"]
+            + held.map { "  \($0.field): \(Self.projects($0.projects))" }
     }
 
     /// `plan --detailed-exitcode`, as terraform's: 0 nothing would change, 2 something would,
@@ -125,8 +153,14 @@ package struct PlanReport: Sendable {
 
     /// Every changing project with its changes.
     package func changeLines(verb: (FieldChange) -> String = { $0.text }) -> [String] {
-        changes.flatMap { change in
-            [change.project.heading] + change.changes.map { "    " + verb($0).escapingControlCharacters }
+        changes.flatMap { change -> [String] in
+            var lines = [change.project.heading]
+            lines += change.changes.map { "    " + verb($0).escapingControlCharacters }
+            if !change.held.isEmpty {
+                let held = ProfileField.allCases.filter(change.held.contains).map(\.key)
+                lines.append("    held: " + held.joined(separator: ", "))
+            }
+            return lines
         }
     }
 
@@ -160,23 +194,28 @@ package struct PlanReport: Sendable {
             changes.map {
                 Entry(
                     space: $0.project.space, project_id: $0.project.projectID, label: $0.project.label,
-                    changes: $0.changes)
+                    changes: $0.changes, held: $0.held.map(\.key).sorted())
             }
             + failures.map {
                 Entry(
                     space: $0.project.space, project_id: $0.project.projectID, label: $0.project.label, changes: [],
-                    error_kind: ($0.failure?.kind ?? .unreachable).rawValue,
+                    held: [], error_kind: ($0.failure?.kind ?? .unreachable).rawValue,
                     error: $0.failure?.message ?? "not read: interrupted")
             }
         return try ReportJSON.encode(
             Body(
                 template_sha256: templateSHA256, api_base: apiBase.template, selected: counts.selected,
                 would_change: counts.changing,
-                unchanged: counts.unchanged, failed: counts.failed, projects: entries,
+                unchanged: counts.unchanged, failed: counts.failed, held_projects: counts.held, projects: entries,
                 spaces: spaces.map {
                     Space(
                         space: $0.space, selected: $0.counts.selected, in_line: $0.counts.unchanged,
-                        would_change: $0.counts.changing, failed: $0.counts.failed)
+                        would_change: $0.counts.changing, failed: $0.counts.failed, held: $0.counts.held)
+                },
+                held: held.map { field, projects in
+                    Held(
+                        field: field.key, projects: projects.count,
+                        spaces: Dictionary(grouping: projects, by: \.space).mapValues(\.count))
                 }))
     }
 
@@ -187,6 +226,8 @@ package struct PlanReport: Sendable {
         var project_id: String
         var label: String
         var changes: [FieldChange]
+        /// Its fields held (left as they are live).
+        var held: [String]
         @NullEncoded var error_kind: String?
         @NullEncoded var error: String?
     }
@@ -199,8 +240,17 @@ package struct PlanReport: Sendable {
         var would_change: Int
         var unchanged: Int
         var failed: Int
+        var held_projects: Int
         var projects: [Entry]
         var spaces: [Space]
+        var held: [Held]
+    }
+    // Its properties are the JSON keys of the schema, snake_case as written.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private struct Held: Encodable {
+        var field: String
+        var projects: Int
+        var spaces: [String: Int]
     }
     // Its properties are the JSON keys of the schema, snake_case as written.
     // swift-format-ignore: AlwaysUseLowerCamelCase
@@ -210,5 +260,6 @@ package struct PlanReport: Sendable {
         var in_line: Int
         var would_change: Int
         var failed: Int
+        var held: Int
     }
 }

@@ -9,13 +9,20 @@ extension FleetSession {
         /// `.planned` with the profile read and the one a rollout would write, `.failed` when the
         /// profile could not be read, nil when the plan was interrupted first.
         package var outcome: TaskOutcome?
+        /// The holds in effect on the project: its fields a rollout leaves as they are live.
+        package var holds: [Hold] = []
     }
 
     /// Reads every selected profile (GET only) and says what a rollout would change. Records nothing.
     package func plan(_ template: Template, selection: Selection, options: ExecutionOptions) async throws -> [PlanEntry]
     {
-        let (_, work) = try renderedWork(template, selection: selection)
-        return try await read(work, apiBase: apiBase, options: options)
+        let (_, work, holds) = try renderedWork(template, selection: selection)
+        let byProject = Dictionary(grouping: holds, by: \.projectRef)
+        return try await read(work, apiBase: apiBase, options: options).map { entry in
+            var entry = entry
+            entry.holds = byProject[entry.project.id] ?? []
+            return entry
+        }
     }
 
     /// GET only, for plan and verify: each task's outcome, `.planned` with what it read.
@@ -51,7 +58,7 @@ extension FleetSession {
                 created_at: FleetDatabase.timestamp(clock.date()), database_id: try database.identity(),
                 api_base: apiBase.template,
                 template_name: template.name, template: template.text, template_sha256: template.sha256,
-                projects: changing))
+                projects: changing, holds: entries.flatMap { $0.holds.map(\.held) }))
     }
 
     /// Prepares a rollout of exactly a saved plan: its bodies to its projects, each written only
@@ -59,6 +66,7 @@ extension FleetSession {
     package func prepareRollout(plan: PlanFile, options: ExecutionOptions) throws -> PreparedRun {
         try plan.check(database: database)
         let (projects, entries, skipped) = try planProjects(plan)
+        try checkHolds(plan.body.holds ?? [], of: projects, made: "the plan \(plan.body.template_name) was made")
         if projects.isEmpty {
             throw FleetError(
                 "the plan has no project to write (none would change, or all are disabled); nothing to do.",
@@ -73,7 +81,7 @@ extension FleetSession {
         let spec = RunSpec(
             kind: .rollout, templateName: plan.body.template_name, template: plan.body.template,
             templateSHA256: plan.body.template_sha256, selection: Selection(), options: options, apiBase: apiBase,
-            planSHA256: plan.sha256,
+            planSHA256: plan.sha256, holds: plan.body.holds ?? [],
             tasks: projects.indices.map {
                 RunSpec.Task(projectRef: projects[$0].id, desired: entries[$0].write, expected: entries[$0].read)
             })
@@ -82,6 +90,24 @@ extension FleetSession {
             projects: projects.count, spaces: Self.spaces(projects), apiBase: apiBase, options: options,
             skipped: skipped)
         return PreparedRun(preflight: preflight, start: .new(spec), work: work, options: options, apiBase: apiBase)
+    }
+
+    /// Refuses to write bodies made with other holds than those in effect now on `projects` and
+    /// on the projects `recorded` names (`made`: `the plan … was made`, `run 3 was planned`).
+    func checkHolds(_ recorded: [HeldField], of projects: [Project], made: String) throws {
+        let named = Set(recorded.map { "\($0.space)/\($0.project_id)" })
+        let inventory = try database.projects(Selection(includeDisabled: true)).filter {
+            named.contains("\($0.space)/\($0.projectID)")
+        }
+        let now = Set(try holdsInEffect(on: projects + inventory).map(\.held.key))
+        let then = Set(recorded.map(\.key))
+        guard now != then else { return }
+        let changes =
+            now.subtracting(then).sorted().map { "\($0) is held now" }
+            + then.subtracting(now).sorted().map { "\($0) is no longer held" }
+        throw FleetError(
+            "the holds changed since \(made): \(changes.prefix(3).joined(separator: ", "))\(changes.count > 3 ? ", …" : ""); its bodies would undo or ignore them. Make a new plan with `\(database.hint("plan TEMPLATE.json --out plan.json"))`.",
+            status: .usage)
     }
 
     /// The plan's projects in the inventory, enabled ones with their entries, and those

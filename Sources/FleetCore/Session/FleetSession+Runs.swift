@@ -10,15 +10,19 @@ extension FleetSession {
     package func prepareRollout(_ template: Template, selection: Selection, options: ExecutionOptions) throws
         -> PreparedRun
     {
-        let (projects, work) = try renderedWork(template, selection: selection)
+        let (projects, work, holds) = try renderedWork(template, selection: selection)
         let spec = RunSpec(
             kind: .rollout, templateName: template.name, template: template.text, templateSHA256: template.sha256,
-            selection: selection, options: options, apiBase: apiBase,
+            selection: selection, options: options, apiBase: apiBase, holds: holds.map(\.held),
             tasks: projects.map { RunSpec.Task(projectRef: $0.id) })
+        var preflight = Preflight(
+            what: "rollout of \(template.name)", projects: projects.count, spaces: Self.spaces(projects),
+            apiBase: apiBase, options: options)
+        if let text = selection.exclusionText {
+            preflight.excluded = (text, try database.count(selection.unexcluded) - projects.count)
+        }
         return PreparedRun(
-            preflight: Preflight(
-                what: "rollout of \(template.name)", projects: projects.count, spaces: Self.spaces(projects),
-                apiBase: apiBase, options: options),
+            preflight: preflight,
             start: .new(spec), work: work, options: options, apiBase: apiBase)
     }
 
@@ -43,6 +47,9 @@ extension FleetSession {
         let later = try laterWrites(undoneBy: run, force: options.force)
         let tasks = all.filter { $0.project.enabled && later[$0.task.projectRef] == nil }
         if tasks.isEmpty { return nil }
+        if run.planSHA256 != nil {
+            try checkHolds(run.holds ?? [], of: tasks.map(\.project), made: "run \(run.id)'s plan was made")
+        }
         let work = try retryWork(run, tasks)
         let preflight = Preflight(
             what: "retry of run \(run.id)\(pendingOnly ? " (pending tasks only)" : "")", projects: work.count,
@@ -69,6 +76,8 @@ extension FleetSession {
             run.kind == .rollout && run.planSHA256 == nil
             ? try Template(name: run.templateName, text: run.template) : nil
         let patches = try template?.renderAll(tasks.map(\.project))
+        // A retry applies the holds in effect now; a saved plan's bodies were made with its own.
+        let held = Self.fieldsByProject(try holdsInEffect(on: tasks.map(\.project)))
         let since: ExpectedProfile.Source = run.rollbackOf.map { .run($0) } ?? .plan
         return try tasks.indices.map { index in
             let task = tasks[index]
@@ -81,7 +90,7 @@ extension FleetSession {
             }
             let patch: ProfilePatch
             if let rendered = patches?[index] {
-                patch = rendered
+                patch = rendered.holding(held[task.project.id] ?? [])
             } else if let desired = try profile(task.task.desired, "body to write") {
                 patch = ProfilePatch(exactly: desired)
             } else {

@@ -74,16 +74,32 @@ package struct FleetSession: Sendable {
     }
 
     /// The selected projects and their work: the template rendered for every one (any problem
-    /// stops it before a request) and every token opened.
-    func renderedWork(_ template: Template, selection: Selection) throws -> (projects: [Project], work: [TaskWork]) {
+    /// stops it before a request), without the fields held on it, and every token opened; and
+    /// the holds in effect on them.
+    func renderedWork(_ template: Template, selection: Selection) throws -> (
+        projects: [Project], work: [TaskWork], holds: [Hold]
+    ) {
         let projects = try selectedProjects(selection)
         let patches = try template.renderAll(projects)
+        let holds = try holdsInEffect(on: projects)
+        let held = Self.fieldsByProject(holds)
         let work = try projects.indices.map { index in
             TaskWork(
                 taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]),
-                patch: patches[index])
+                patch: patches[index].holding(held[projects[index].id] ?? []))
         }
-        return (projects, work)
+        return (projects, work, holds)
+    }
+
+    /// The holds in effect now on `projects`.
+    func holdsInEffect(on projects: [Project]) throws -> [Hold] {
+        let now = clock.date()
+        let refs = Set(projects.map(\.id))
+        return try database.holds().filter { refs.contains($0.projectRef) && $0.isInEffect(at: now) }
+    }
+
+    static func fieldsByProject(_ holds: [Hold]) -> [Int64: Set<ProfileField>] {
+        Dictionary(grouping: holds, by: \.projectRef).mapValues { Set($0.map(\.field)) }
     }
 
     func credentials(_ project: Project) throws -> Credentials {

@@ -34,6 +34,9 @@ package struct PlanFile: Sendable, Equatable {
         package var template: String
         package var template_sha256: String
         package var projects: [Entry]
+        /// The holds in effect on the selected projects when the plan was made (absent in plans
+        /// of older fleets).
+        package var holds: [HeldField]?
     }
 
     package let body: Body

@@ -13,9 +13,15 @@ package struct Preflight: Sendable {
     package var options: ExecutionOptions
     /// For a retry: projects disabled since the run, which are left alone.
     package var skipped: [Project] = []
+    /// What the selection's exclusions left out: `space globex, tag frozen`, and how many projects.
+    package var excluded: (text: String, projects: Int)?
 
     /// `rollout of profile.json: 40 projects in 4 spaces at https://{space}.signalwire.com/api/relay/rest; concurrency 16, …`
     package var line: String {
-        "\(what): \(projects) \(projects == 1 ? "project" : "projects") in \(spaces) \(spaces == 1 ? "space" : "spaces") at \(apiBase); \(options.summary(total: projects))"
+        let excluded = self.excluded.map {
+            " (\($0.projects) left out: \($0.text))"
+        }
+        return
+            "\(what): \(projects) \(projects == 1 ? "project" : "projects") in \(spaces) \(spaces == 1 ? "space" : "spaces")\(excluded ?? "") at \(apiBase); \(options.summary(total: projects))"
     }
 }

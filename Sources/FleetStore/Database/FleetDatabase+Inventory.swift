@@ -52,6 +52,20 @@ extension Selection {
             clauses.append("p.project_id IN (\(databaseQuestionMarks(count: projectIDs.count)))")
             arguments += StatementArguments(projectIDs)
         }
+        if !excludedSpaces.isEmpty {
+            clauses.append("s.name NOT IN (\(databaseQuestionMarks(count: excludedSpaces.count)))")
+            arguments += StatementArguments(excludedSpaces)
+        }
+        if !excludedTags.isEmpty {
+            clauses.append(
+                "NOT EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value IN (\(databaseQuestionMarks(count: excludedTags.count))))"
+            )
+            arguments += StatementArguments(excludedTags)
+        }
+        if !excludedProjectIDs.isEmpty {
+            clauses.append("p.project_id NOT IN (\(databaseQuestionMarks(count: excludedProjectIDs.count)))")
+            arguments += StatementArguments(excludedProjectIDs)
+        }
         let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         return (
             "SELECT \(Project.columns) FROM projects p JOIN spaces s ON s.id = p.space_id" + whereClause
@@ -130,18 +144,23 @@ extension FleetDatabase {
     package func checkMatches(_ selection: Selection) throws {
         guard !selection.isEmpty else { return }
         // The names alone, not whole projects: a selection is checked before every plan and rollout.
+        let tagged = !selection.tags.isEmpty || !selection.excludedTags.isEmpty
+        let named = !selection.projectIDs.isEmpty || !selection.excludedProjectIDs.isEmpty
         let (spaces, tags, ids) = try writer.read { db in
             (
                 try String.fetchSet(db, sql: "SELECT name FROM spaces"),
-                selection.tags.isEmpty
-                    ? []
-                    : try String.fetchSet(db, sql: "SELECT DISTINCT j.value FROM projects, json_each(projects.tags) j"),
-                selection.projectIDs.isEmpty ? [] : try String.fetchSet(db, sql: "SELECT project_id FROM projects")
+                tagged
+                    ? try String.fetchSet(db, sql: "SELECT DISTINCT j.value FROM projects, json_each(projects.tags) j")
+                    : [],
+                named ? try String.fetchSet(db, sql: "SELECT project_id FROM projects") : []
             )
         }
         let checks: [(option: String, values: [String], known: Set<String>, what: String)] = [
             ("--space", selection.spaces, spaces, "space"), ("--tag", selection.tags, tags, "project's tag"),
             ("--project", selection.projectIDs, ids, "project"),
+            ("--exclude-space", selection.excludedSpaces, spaces, "space"),
+            ("--exclude-tag", selection.excludedTags, tags, "project's tag"),
+            ("--exclude-project", selection.excludedProjectIDs, ids, "project"),
         ]
         for check in checks {
             for value in check.values where !check.known.contains(value) {
@@ -153,8 +172,78 @@ extension FleetDatabase {
         }
     }
 
+    /// How many projects `selection` has.
+    package func count(_ selection: Selection) throws -> Int {
+        let (sql, arguments) = selection.sql()
+        return try writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(sql))", arguments: arguments) ?? 0
+        }
+    }
+
     package func projects(_ selection: Selection) throws -> [Project] {
         let (sql, arguments) = selection.sql()
         return try writer.read { db in try Project.fetchAll(db, sql: sql, arguments: arguments) }
+    }
+}
+
+extension FleetDatabase {
+    /// `selection` with the projects operators named by label or in a file: each of `excluded`
+    /// (a UUID, `SPACE/UUID` or unique label) added to its exclusions, each line of `file` to its
+    /// projects. Every line that names no project, several, or a disabled one is reported as
+    /// `FILE:LINE`, and nothing is selected.
+    package func selection(_ selection: Selection, excluding excluded: [String], from file: TargetFile?) throws
+        -> Selection
+    {
+        var selection = selection
+        let byUUID = excluded.filter { UUID(uuidString: $0) != nil }
+        selection.excludedProjectIDs += byUUID.map { $0.lowercased() }
+        let labelled = excluded.filter { UUID(uuidString: $0) == nil }
+        guard !labelled.isEmpty || file != nil else { return selection }
+        let directory = try directory()
+        for name in labelled {
+            switch directory.project(name) {
+            case .success(let project): selection.excludedProjectIDs.append(project.projectID)
+            case .failure(let unresolved):
+                throw FleetError.usage(
+                    "--exclude-project \(name.escapingControlCharacters) \(unresolved.text(in: path)); `\(hint("projects"))` lists the inventory."
+                )
+            }
+        }
+        if let file {
+            selection.projectIDs += try projectIDs(in: file, directory, includeDisabled: selection.includeDisabled)
+        }
+        return selection
+    }
+
+    /// The project ids of the lines of `file`; every line that names no project, several, or a
+    /// disabled one (unless `includeDisabled`) is reported.
+    private func projectIDs(in file: TargetFile, _ directory: ProjectDirectory, includeDisabled: Bool) throws
+        -> [String]
+    {
+        var ids: [String] = []
+        var problems: [String] = []
+        for line in file.lines {
+            switch directory.project(line.name) {
+            case .success(let project) where project.enabled || includeDisabled:
+                ids.append(project.projectID)
+            case .success(let project):
+                problems.append(
+                    "\(file.path):\(line.number): \(project.heading) is disabled; enable it in the inventory or take the line out."
+                )
+            case .failure(let unresolved):
+                let text = unresolved.text(in: path)
+                problems.append(
+                    "\(file.path):\(line.number): \(line.name.escapingControlCharacters) \(text)\(text.hasSuffix("?") ? "" : ".")"
+                )
+            }
+        }
+        if !problems.isEmpty {
+            throw FleetError(
+                problems.count == 1
+                    ? "1 line of \(file.path) names no project fleet can select; correct it and run again. Nothing was sent."
+                    : "\(problems.count) lines of \(file.path) name no project fleet can select; correct them and run again. Nothing was sent.",
+                details: problems)
+        }
+        return ids
     }
 }

@@ -164,27 +164,22 @@ extension FleetDatabase {
 }
 
 extension FleetDatabase {
-    /// The project a `fleet history` argument names: its UUID, `SPACE/UUID`, or a label only it has.
+    /// The project a command's argument names: its UUID, `SPACE/UUID`, or a label only it has.
     package func project(named name: String) throws -> Project {
-        let all = try projects(Selection(includeDisabled: true))
-        let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
-        let matches: [Project]
-        if parts.count == 2, UUID(uuidString: parts[1]) != nil {
-            matches = all.filter { $0.space == parts[0].lowercased() && $0.projectID == parts[1].lowercased() }
-        } else if UUID(uuidString: name) != nil {
-            matches = all.filter { $0.projectID == name.lowercased() }
-        } else {
-            matches = all.filter { $0.label == name }
+        switch try directory().project(name) {
+        case .success(let project): return project
+        case .failure(.none(let closest)) where closest == nil:
+            throw FleetError.usage(
+                "no project in \(path) has the id or label \(name.escapingControlCharacters); `\(hint("projects"))` lists them."
+            )
+        case .failure(let unresolved):
+            throw FleetError.usage("\(name.escapingControlCharacters) \(unresolved.text(in: path)).")
         }
-        guard matches.count == 1 else {
-            if matches.isEmpty {
-                throw FleetError.usage(
-                    "no project in \(path) has the id or label \(name); `\(hint("projects"))` lists them.")
-            }
-            let spaces = matches.map { "\($0.space)/\($0.projectID)" }.joined(separator: ", ")
-            throw FleetError.usage("\(name) names \(matches.count) projects (\(spaces)); give one as SPACE/UUID.")
-        }
-        return matches[0]
+    }
+
+    /// Every project of the inventory, disabled ones too, by the names operators give them.
+    package func directory() throws -> ProjectDirectory {
+        ProjectDirectory(try projects(Selection(includeDisabled: true)))
     }
 
     /// Every run that had a task for `project`, oldest first, with its attempts and snapshots.

@@ -16,18 +16,19 @@ extension FleetDatabase {
     package func startRun(_ spec: RunSpec, now: Date) throws -> (handle: RunHandle, taskIDs: [Int64]) {
         let selection = try Self.json(spec.selection)
         let options = try Self.json(spec.options)
+        let holds = try Self.json(spec.holds)
         let waveEnds = WaveEnd.positions(spec.options.waveEnds, total: spec.tasks.count)
         let now = Self.timestamp(now)
         return try writer.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO runs (kind, state, template_name, template, template_sha256, selection, options, rollback_of, started_at, api_base, plan_sha256)
-                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO runs (kind, state, template_name, template, template_sha256, selection, options, rollback_of, started_at, api_base, plan_sha256, holds)
+                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     spec.kind, spec.templateName, spec.template, spec.templateSHA256, selection, options,
                     spec.rollbackOf, now,
-                    spec.apiBase.template, spec.planSHA256,
+                    spec.apiBase.template, spec.planSHA256, holds,
                 ])
             let runID = db.lastInsertedRowID
             let lock = try RunLock.acquire(runID: runID, database: filePath)

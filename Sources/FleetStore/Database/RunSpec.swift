@@ -33,11 +33,15 @@ package struct RunSpec: Sendable {
     package var apiBase: APIBase
     package var rollbackOf: Int64?
     package var planSHA256: String?
+    /// The holds in effect on its projects when it was made (none for a rollback).
+    package var holds: [HeldField]
     package var tasks: [Task]
 
     package init(
         kind: RunKind, templateName: String, template: String, templateSHA256: String, selection: Selection,
-        options: ExecutionOptions, apiBase: APIBase, rollbackOf: Int64? = nil, planSHA256: String? = nil, tasks: [Task]
+        options: ExecutionOptions, apiBase: APIBase, rollbackOf: Int64? = nil, planSHA256: String? = nil,
+        holds: [HeldField] = [],
+        tasks: [Task]
     ) {
         self.kind = kind
         self.templateName = templateName
@@ -48,6 +52,7 @@ package struct RunSpec: Sendable {
         self.apiBase = apiBase
         self.rollbackOf = rollbackOf
         self.planSHA256 = planSHA256
+        self.holds = holds
         self.tasks = tasks
     }
 }

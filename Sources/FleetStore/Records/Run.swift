@@ -21,6 +21,8 @@ package struct Run: FleetRecord, Equatable {
     /// Where the run's requests went; nil for runs recorded before fleet kept it.
     package var apiBase: String?
     package var planSHA256: String?
+    /// The holds in effect on its projects when it was made; nil for runs recorded before holds.
+    package var holds: [HeldField]?
 
     /// The columns queries filter and sort on.
     package enum Columns {

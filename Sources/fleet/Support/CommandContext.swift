@@ -16,6 +16,8 @@ struct CommandContext: Sendable {
     var stop: StopSignal
     var transports: any TransportProvider
     var random: @Sendable () -> Double
+    /// Who runs the command (login and host), recorded on holds and executions.
+    var who: Operator
     /// Installs the Ctrl-C handlers for the length of an execution (the live process only).
     var handlesSignals: Bool
 
@@ -24,7 +26,8 @@ struct CommandContext: Sendable {
         return CommandContext(
             console: .live(environment: environment), environment: environment, clock: SystemClock(),
             stop: StopSignal(),
-            transports: HTTPTransportProvider(), random: { Double.random(in: 0..<1) }, handlesSignals: true)
+            transports: HTTPTransportProvider(), random: { Double.random(in: 0..<1) },
+            who: .current(environment: environment), handlesSignals: true)
     }
 
     /// A variable of the environment, empty counting as unset.
