@@ -29,6 +29,7 @@ let package = Package(
             resources: [
                 .embedInCode("0001_schema.sql"), .embedInCode("0002_runs_waves_executions.sql"),
                 .embedInCode("0003_database_identity.sql"), .embedInCode("0004_holds.sql"),
+                .embedInCode("0005_change_record.sql"),
             ]
         ),
         .target(

@@ -7,5 +7,6 @@ package enum FleetMigrations {
         ("0002_runs_waves_executions", String(decoding: PackageResources._002_runs_waves_executions_sql, as: UTF8.self)),
         ("0003_database_identity", String(decoding: PackageResources._003_database_identity_sql, as: UTF8.self)),
         ("0004_holds", String(decoding: PackageResources._004_holds_sql, as: UTF8.self)),
+        ("0005_change_record", String(decoding: PackageResources._005_change_record_sql, as: UTF8.self)),
     ]
 }

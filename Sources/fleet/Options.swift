@@ -246,6 +246,34 @@ struct ExecutionFlags: ParsableArguments {
     @Flag(help: "Print the final report as `fleet status --json` would.")
     var json = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The change (ticket) this is done under, recorded on the run (env FLEET_CHANGE).", valueName: "id"))
+    var change: String?
+
+    @Option(help: ArgumentHelp("Why, recorded on the run.", valueName: "text"))
+    var reason: String?
+
+    @Option(
+        name: .customLong("not-before"),
+        help: ArgumentHelp(
+            "Wait until then before the first request: ISO 8601 with an offset, or HH:MM (the next such local time).",
+            valueName: "time"))
+    var notBefore: String?
+
+    @Option(
+        name: .customLong("not-after"),
+        help: ArgumentHelp(
+            "Start no task after then (the change window's end); the run halts, `fleet retry` goes on.",
+            valueName: "time"))
+    var notAfter: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A shell command told of each event of the run (started, wave, halted, interrupted, finished) as JSON on its stdin.",
+            valueName: "command"))
+    var notify: String?
+
     @OptionGroup var progress: ProgressOption
     var quiet: Bool { progress.quiet }
 
@@ -303,6 +331,33 @@ struct ExecutionFlags: ParsableArguments {
         if rollbackOnHalt { options.rollbackOnHalt = true }
         if force { options.force = true }
         return options
+    }
+
+    /// The change record of the execution: `--change` (else `FLEET_CHANGE`), `--reason`, the
+    /// operator, the window (a window already closed is refused) and `--notify`.
+    func changeRecord(_ context: CommandContext) throws -> ChangeRecord {
+        let now = context.clock.date()
+        func time(_ text: String?, _ option: String) throws -> Date? {
+            try text.map { text in
+                guard let date = WallTime.parse(text, now: now) else {
+                    throw FleetError.usage(
+                        "\(option) \(text.escapingControlCharacters) is not a time: give ISO 8601 with an offset (2026-12-03T02:00+01:00) or HH:MM."
+                    )
+                }
+                return date
+            }
+        }
+        let change = change ?? context.variable("FLEET_CHANGE")
+        if let change { try ChangeRecord.checkChange(change) }
+        let record = ChangeRecord(
+            change: change, reason: reason, who: context.who, notBefore: try time(notBefore, "--not-before"),
+            notAfter: try time(notAfter, "--not-after"), notify: notify)
+        if let start = record.notBefore, let end = record.notAfter, start >= end {
+            throw FleetError.usage(
+                "--not-before \(WallTime.text(start)) is not before --not-after \(WallTime.text(end)); give a window that opens before it closes."
+            )
+        }
+        return record
     }
 
     var anyGiven: Bool {

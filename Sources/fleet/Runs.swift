@@ -37,7 +37,7 @@ struct Runs: FleetCommand {
             [
                 [
                     "RUN", "KIND", "TEMPLATE", "STATE", "TOTAL", "OK", "UNCHANGED", "FAILED", "PENDING", "STARTED",
-                    "DURATION",
+                    "DURATION", "CHANGE",
                 ]
             ]
             + summaries.map { summary in
@@ -50,6 +50,7 @@ struct Runs: FleetCommand {
                     String(counts.succeeded), String(counts.unchanged), String(counts.failed),
                     String(counts.pending + counts.running),
                     run.startedAt, StatusReport.duration(summary.duration),
+                    (run.changeID ?? "").escapingControlCharacters,
                 ]
             }
         context.console.out(Table.render(rows))

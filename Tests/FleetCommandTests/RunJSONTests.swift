@@ -36,7 +36,7 @@ import Testing
             Set(fromStatus.keys) == [
                 "id", "kind", "template_name", "template_sha256", "state", "started_at", "finished_at", "api_base",
                 "options", "executions",
-                "duration_s", "halt_reason", "rollback_of", "rolled_back_by", "counts",
+                "duration_s", "halt_reason", "rollback_of", "rolled_back_by", "counts", "change", "reason", "operators",
             ])
     }
 

@@ -26,7 +26,7 @@ import Testing
                 kind: .rollout, templateName: "t.json", template: "{}",
                 templateSHA256: String(repeating: "0", count: 64), selection: Selection(),
                 options: ExecutionOptions(), apiBase: try APIBase(Fixture.apiBase), tasks: []),
-            now: Date())
+            change: ChangeRecord(), now: Date())
 
         let script = try await FleetBinary.run(["--generate-completion-script", "bash"])
         let spaces = try await FleetBinary.run([

@@ -90,6 +90,10 @@ enum Walkthrough {
         }
     }
 
+    /// The walkthrough runs as `ops` on this machine; the README says `ops@bastion`.
+    static let machineOperator = "ops@\(Operator.current(environment: [:]).host)"
+    static let readmeOperator = "ops@bastion"
+
     /// Replaces each step's output in the README file at `path` with the one given.
     static func record(_ outputs: [(step: Step, output: String)], in path: String) throws {
         var lines = try String(contentsOfFile: path, encoding: .utf8).split(
@@ -98,6 +102,7 @@ enum Walkthrough {
         .map(String.init)
         for (step, output) in outputs.sorted(by: { $0.step.lines.lowerBound > $1.step.lines.lowerBound }) {
             let text = output.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .newlines)
+                .replacingOccurrences(of: Self.machineOperator, with: Self.readmeOperator)
             lines.replaceSubrange(
                 step.lines,
                 with: text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -112,7 +117,7 @@ enum Walkthrough {
         var text = text.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .newlines)
         if let port { text = text.replacingOccurrences(of: "127.0.0.1:\(port)", with: "127.0.0.1:8443") }
         // Who ran it: the README's operator, whatever this machine is called.
-        text = text.replacingOccurrences(of: "ops@\(Operator.current(environment: [:]).host)", with: "ops@bastion")
+        text = text.replacingOccurrences(of: machineOperator, with: readmeOperator)
         let rules: [(String, String)] = [
             (#"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"#, "<time>"),
             (#"\d{4}-\d\d-\d\d \d\d:\d\d [+-]\d\d:\d\d"#, "<time>"),

@@ -353,6 +353,7 @@ import Testing
                 Set(run.keys) == [
                     "id", "kind", "template_name", "template_sha256", "state", "started_at", "finished_at", "api_base",
                     "options", "executions", "duration_s", "halt_reason", "rollback_of", "rolled_back_by", "counts",
+                    "change", "reason", "operators",
                 ])
             #expect(run["api_base"] as? String == setup.apiBase)
             #expect(run["executions"] as? Int == 1)

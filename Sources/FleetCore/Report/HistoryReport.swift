@@ -20,6 +20,7 @@ package enum HistoryReport {
                 "run \(entry.run.id): \(what), \(entry.runState)\(undone); the project \(task.state.rawValue) after \(task.attempts) \(task.attempts == 1 ? "attempt" : "attempts")"
             if let kind = task.errorKind { summary += " (\(kind): \((task.error ?? "").escapingControlCharacters))" }
             lines += ["", summary]
+            if let change = StatusReport.changeLine(entry.run) { lines.append("  " + change) }
             for attempt in entry.attempts {
                 let status = attempt.httpStatus.map(String.init) ?? "—"
                 let failure =

@@ -22,6 +22,9 @@ package struct RunJSON: Encodable, Sendable {
     @NullEncoded var rollback_of: Int64?
     @NullEncoded var rolled_back_by: Int64?
     var counts: TaskCounts
+    @NullEncoded var change: String?
+    @NullEncoded var reason: String?
+    var operators: [OperatorJSON]
 
     package init(_ summary: RunSummary) {
         let run = summary.run
@@ -40,6 +43,32 @@ package struct RunJSON: Encodable, Sendable {
         rollback_of = run.rollbackOf
         rolled_back_by = summary.rolledBackBy
         counts = summary.counts
+        change = run.changeID
+        reason = run.reason
+        operators = summary.executionRecords.map(OperatorJSON.init)
+    }
+}
+
+/// Who ran one execution of a run, when, and under which change.
+// Its properties are the JSON keys of the schema, snake_case as written.
+// swift-format-ignore: AlwaysUseLowerCamelCase
+struct OperatorJSON: Encodable, Sendable {
+    var execution: Int
+    @NullEncoded var user: String?
+    @NullEncoded var host: String?
+    var started_at: String
+    @NullEncoded var finished_at: String?
+    @NullEncoded var change: String?
+    @NullEncoded var reason: String?
+
+    init(_ execution: Execution) {
+        self.execution = execution.number
+        user = execution.login
+        host = execution.host
+        started_at = execution.startedAt
+        finished_at = execution.finishedAt
+        change = execution.changeID
+        reason = execution.reason
     }
 }
 

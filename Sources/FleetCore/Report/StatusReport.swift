@@ -26,7 +26,7 @@ package struct StatusReport: Sendable {
     package var summary: RunSummary {
         RunSummary(
             run: run, state: state, counts: counts, duration: duration, rolledBackBy: rolledBackBy,
-            executions: executions.count)
+            executions: executions)
     }
 
     /// Reads the report of `run`; with `only`, `projects` holds the ones in that state only.
@@ -127,6 +127,16 @@ package struct StatusReport: Sendable {
         ]
     }
 
+    /// `change CHG-2291: move to encrypted SRTP`, when the run was made under one.
+    static func changeLine(_ run: Run) -> String? {
+        switch (run.changeID, run.reason) {
+        case (let change?, let reason?): "change \(change): \(reason)".escapingControlCharacters
+        case (let change?, nil): "change \(change)".escapingControlCharacters
+        case (nil, let reason?): "reason: \(reason)".escapingControlCharacters
+        case (nil, nil): nil
+        }
+    }
+
     private func header() -> [String] {
         let what =
             run.rollbackOf.map { "rollback of run \($0)" } ?? "rollout of \(run.templateName.escapingControlCharacters)"
@@ -135,6 +145,12 @@ package struct StatusReport: Sendable {
         lines.append(
             "started \(run.startedAt), \(state == .running ? "running for" : "took") \(Self.duration(duration))\(over)")
         if let apiBase = run.apiBase { lines.append("api base \(apiBase)") }
+        if let line = Self.changeLine(run) { lines.append(line) }
+        var seen: Set<String> = []
+        let operators = executions.compactMap { execution in
+            execution.login.map { "\($0)@\(execution.host ?? "?")" }
+        }.filter { seen.insert($0).inserted }
+        if !operators.isEmpty { lines.append("run by " + operators.joined(separator: ", ").escapingControlCharacters) }
         if let haltReason = run.haltReason, state == .halted {
             lines.append("halted by \(haltReason.escapingControlCharacters)")
         }

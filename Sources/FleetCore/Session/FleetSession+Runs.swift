@@ -193,16 +193,17 @@ extension FleetSession {
         let handle: RunHandle
         switch prepared.start {
         case .new(let spec):
-            let started = try database.startRun(spec, now: clock.date())
+            let started = try database.startRun(spec, change: prepared.change, now: clock.date())
             handle = started.handle
             for index in work.indices { work[index].taskID = started.taskIDs[work[index].position] }
         case .resume(let runID, let pendingOnly):
             handle = try database.resumeRun(
-                runID, options: prepared.options, pendingOnly: pendingOnly, tasks: work.count, now: clock.date())
+                runID, options: prepared.options, pendingOnly: pendingOnly, tasks: work.count, change: prepared.change,
+                now: clock.date())
         }
         let end = try await RunExecutor(
             database: database, dispatch: dispatch, gate: gate, note: note, handle: handle, work: work,
-            options: prepared.options, apiBase: prepared.apiBase
+            options: prepared.options, apiBase: prepared.apiBase, change: prepared.change, notifyTimeout: notifyTimeout
         ).execute()
         var outcome = RunOutcome(runID: handle.run.id, end: end)
         if case .halted = end, prepared.options.rollbackOnHalt, handle.run.kind == .rollout {
@@ -213,7 +214,9 @@ extension FleetSession {
                 options.maxFailures
             ) = (nil, nil, nil, nil, false, nil)
             options.force = false
-            if let rollback = try prepareRollback(handle.run.id, options: options) {
+            if var rollback = try prepareRollback(handle.run.id, options: options) {
+                rollback.change = prepared.change
+                (rollback.change.notBefore, rollback.change.notAfter) = (nil, nil)
                 let result = try await execute(rollback)
                 outcome.rollback = RollbackOutcome(runID: result.runID, end: result.end)
             }
@@ -221,10 +224,18 @@ extension FleetSession {
         return outcome
     }
 
-    /// What the run will run later (its gate) can run now: found before the first request, not
-    /// after the first wave.
+    /// What the run will run later (its gate, its notify command) can run now, and its window
+    /// has not closed: found before anything is recorded or sent, not after the first wave.
     package func checkCommands(_ prepared: PreparedRun) throws {
         if let command = prepared.options.gate { try gate.check(command) }
+        if let command = prepared.change.notify {
+            try ShellGate.checkProgram(of: command, option: "--notify", environment: ProcessInfo.processInfo.environment)
+        }
+        if let end = prepared.change.notAfter, end <= clock.date() {
+            throw FleetError.usage(
+                "the change window closed at \(WallTime.text(end)) (--not-after); nothing was sent. Give a later --not-after."
+            )
+        }
     }
 
     static func spaces(_ projects: [Project]) -> Int {

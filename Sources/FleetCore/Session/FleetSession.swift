@@ -23,6 +23,8 @@ package struct FleetSession: Sendable {
     /// Lines for the operator as the run goes (a wave passed, a gate's verdict).
     package let note: @Sendable (String) -> Void
     package let random: @Sendable () -> Double
+    /// How long one `--notify` call may take (30 s; tests shorten it).
+    package let notifyTimeout: Duration
 
     package init(
         database: FleetDatabase, apiBase: APIBase, apiBaseGiven: Bool = true, vault: TokenVault,
@@ -30,7 +32,8 @@ package struct FleetSession: Sendable {
         stop: StopSignal = StopSignal(), progress: RunProgress = RunProgress(),
         gate: any GateRunner = ShellGate(output: { _ in }),
         note: @escaping @Sendable (String) -> Void = { _ in },
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        notifyTimeout: Duration = .seconds(30)
     ) {
         self.database = database
         self.apiBase = apiBase
@@ -44,6 +47,7 @@ package struct FleetSession: Sendable {
         self.gate = gate
         self.note = note
         self.random = random
+        self.notifyTimeout = notifyTimeout
     }
 
     /// The selected projects, spaces taken in turn (the first project of each space, then the

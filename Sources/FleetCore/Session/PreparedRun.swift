@@ -18,4 +18,7 @@ package struct PreparedRun: Sendable {
     let work: [TaskWork]
     let options: ExecutionOptions
     let apiBase: APIBase
+    /// Who runs it and under which change, its window and its notify command: set by the
+    /// command before it executes.
+    package var change = ChangeRecord()
 }

@@ -17,6 +17,8 @@ struct RunExecutor: Sendable {
     let work: [TaskWork]
     let options: ExecutionOptions
     let apiBase: APIBase
+    let change: ChangeRecord
+    let notifyTimeout: Duration
 
     private var clock: any FleetClock { dispatch.clock }
     private var stop: StopSignal { dispatch.stop }
@@ -35,7 +37,11 @@ struct RunExecutor: Sendable {
         var end = ExecutionEnd.interrupted
         do {
             end = try await withThrowingTaskGroup(of: ExecutionEnd.self) { group in
-                group.addTask { try await staged(waves, recorder: recorder) }
+                group.addTask {
+                    guard await waitForWindow() else { return .interrupted }
+                    await notifier.send(.started, run: handle.run, state: .running)
+                    return try await staged(waves, recorder: recorder)
+                }
                 group.addTask { [stop] in
                     await stop.waitForCancel()
                     throw CancellationError()
@@ -53,9 +59,40 @@ struct RunExecutor: Sendable {
         } catch {
             throw failure ?? database.runFailure(error, runID: runID)
         }
+        if failure == nil {
+            switch end {
+            case .finished: await notifier.send(.finished, run: handle.run, state: .finished)
+            case .halted(let reason): await notifier.send(.halted, run: handle.run, state: .halted, reason: reason)
+            case .interrupted: await notifier.send(.interrupted, run: handle.run, state: .interrupted)
+            }
+        }
         withExtendedLifetime(handle.lock) {}
         if let failure { throw failure }
         return end
+    }
+
+    private var notifier: Notifier {
+        Notifier(
+            command: change.notify, runID: runID, change: change.change, database: database, timeout: notifyTimeout,
+            note: note)
+    }
+
+    /// `--not-before`: waits for the window to open; false when the operator stopped the run first.
+    private func waitForWindow() async -> Bool {
+        guard let opens = change.notBefore, opens > clock.date() else { return true }
+        note("fleet: waiting for the change window to open at \(WallTime.text(opens)).")
+        progress.update { $0.waitingUntil = opens }
+        defer { progress.update { $0.waitingUntil = nil } }
+        return await sleepUnlessStopped(.milliseconds(Int64(opens.timeIntervalSince(clock.date()) * 1000)))
+    }
+
+    /// `--not-after` on the dispatcher's clock.
+    private var windowEnd: WindowEnd? {
+        change.notAfter.map { end in
+            WindowEnd(
+                at: clock.now() + .milliseconds(Int64(end.timeIntervalSince(clock.date()) * 1000)),
+                reason: ChangeRecord.windowClosed(end))
+        }
     }
 
     private func staged(_ waves: [Wave], recorder: RunRecorder) async throws -> ExecutionEnd {
@@ -83,7 +120,8 @@ struct RunExecutor: Sendable {
         if let first = indices.first, let last = indices.last {
             try database.updateWave(runID: runID, number: wave.number, state: .running)
             let limit = options.maxFailures?.limit(total: indices.count)
-            let batch = try await dispatcher.run(work, indices: first..<(last + 1), failureLimit: limit, spaces: &book)
+            let batch = try await dispatcher.run(
+                work, indices: first..<(last + 1), failureLimit: limit, windowEnd: windowEnd, spaces: &book)
             try database.markUnreachable(
                 Dictionary(uniqueKeysWithValues: batch.unreachable.map { (work[$0.key].taskID, $0.value) }),
                 now: clock.date())
@@ -102,6 +140,7 @@ struct RunExecutor: Sendable {
         if wave.number < count, let end = try await bake(wave) { return end }
         if let end = try await gate(wave, of: count) { return end }
         try database.updateWave(runID: runID, number: wave.number, state: .passed)
+        if count > 1 { await notifier.send(.wave, run: handle.run, state: .running, wave: wave.number) }
         return stop.isRequested && wave.number < count ? .interrupted : .finished
     }
 
@@ -144,7 +183,7 @@ struct RunExecutor: Sendable {
         let counts = try database.waveCounts(runID: runID, wave: wave.number)
         var environment = [
             "FLEET_RUN": "\(runID)", "FLEET_WAVE": "\(wave.number)", "FLEET_WAVES": "\(count)",
-            "FLEET_DB": database.path,
+            "FLEET_DB": database.path, "FLEET_CHANGE": change.change ?? "",
         ]
         for (name, value) in counts { environment["FLEET_WAVE_\(name.uppercased())"] = "\(value)" }
         note("fleet: wave \(wave.number) of \(count) done; running the gate.")

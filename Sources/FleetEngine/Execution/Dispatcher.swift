@@ -40,13 +40,15 @@ package struct Dispatcher: Sendable {
         package var unreachable: [Int: String]
     }
 
-    /// Carries out the tasks `indices` of `work`. `spaces` carries each space's rate and the
+    /// Carries out the tasks `indices` of `work`, none started at or after `windowEnd`. `spaces` carries each space's rate and the
     /// circuit breaker from one wave to the next.
-    package func run(_ work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: inout SpaceBook) async throws
-        -> Batch
-    {
+    package func run(
+        _ work: [TaskWork], indices: Range<Int>, failureLimit: Int?, windowEnd: WindowEnd? = nil,
+        spaces: inout SpaceBook
+    ) async throws -> Batch {
         var scheduler = Scheduler(
-            work: work, indices: indices, failureLimit: failureLimit, spaces: spaces, options: options,
+            work: work, indices: indices, failureLimit: failureLimit, windowEnd: windowEnd, spaces: spaces,
+            options: options,
             hosts: api.apiBase, clock: clock, stop: stop, progress: progress)
         defer { spaces = scheduler.spaces }
         try await withThrowingTaskGroup(of: Scheduler.Event.self) { group in

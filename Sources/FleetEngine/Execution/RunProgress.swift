@@ -26,6 +26,8 @@ package final class RunProgress: Sendable {
         package var waves = 0
         /// While a wave bakes: until when.
         package var bakingUntil: Date?
+        /// While the run waits for its change window to open (`--not-before`): until when.
+        package var waitingUntil: Date?
         package var gating = false
         package var done: Int { succeeded + unchanged + failed }
         package var inFlight: Int { max(0, started - requests) }

@@ -81,6 +81,7 @@ struct Scheduler {
     let progress: RunProgress
     let concurrency: Int
     let failureLimit: Int?
+    let windowEnd: WindowEnd?
     var spaces: SpaceBook
     var lanes: [Lane] = []
     var laneOf: [String: Int] = [:]
@@ -100,12 +101,12 @@ struct Scheduler {
     var pausedSpaces = 0
 
     init(
-        work: [TaskWork], indices: Range<Int>, failureLimit: Int?, spaces: SpaceBook, options: ExecutionOptions,
-        hosts: APIBase,
-        clock: any FleetClock, stop: StopSignal, progress: RunProgress
+        work: [TaskWork], indices: Range<Int>, failureLimit: Int?, windowEnd: WindowEnd? = nil, spaces: SpaceBook,
+        options: ExecutionOptions, hosts: APIBase, clock: any FleetClock, stop: StopSignal, progress: RunProgress
     ) {
         self.work = work
         self.failureLimit = failureLimit
+        self.windowEnd = windowEnd
         self.spaces = spaces
         self.options = options
         self.clock = clock
@@ -160,6 +161,9 @@ struct Scheduler {
 
     /// The requests that may start now, each counted in flight.
     mutating func startable(now: Duration) -> [Start] {
+        if let windowEnd, now >= windowEnd.at, haltReason == nil, lanes.contains(where: isOpen) {
+            haltReason = windowEnd.reason
+        }
         var starts: [Start] = []
         var idle = 0
         while mayStart && hasSlot && idle < lanes.count && !lanes.isEmpty {
@@ -195,6 +199,7 @@ struct Scheduler {
             let due = max(ready, token, admitted)
             wake = min(wake ?? due, due)
         }
+        if let end = windowEnd?.at, end > now, lanes.contains(where: isOpen) { wake = min(wake ?? end, end) }
         guard let wake, timers.allSatisfy({ wake < $0 }) else { return nil }
         timers.append(wake)
         return wake

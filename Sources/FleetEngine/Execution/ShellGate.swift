@@ -20,6 +20,14 @@ package struct ShellGate: GateRunner {
     }
 
     package func run(_ command: String, environment: [String: String], timeout: Duration) async -> GateResult {
+        await run(command, environment: environment, timeout: timeout, input: [])
+    }
+
+    /// Runs `command` with `input` on its stdin (at most 64 KiB: it is written before the
+    /// command starts; stdin is /dev/null without it).
+    package func run(_ command: String, environment: [String: String], timeout: Duration, input: [UInt8]) async
+        -> GateResult
+    {
         let group = GroupHolder()
         // A thread of its own: the gate blocks while it runs, and GCD's global queues are as wide
         // as the cores and shared with Swift's concurrency.
@@ -27,7 +35,8 @@ package struct ShellGate: GateRunner {
             await withCheckedContinuation { continuation in
                 Thread {
                     continuation.resume(
-                        returning: runBlocking(command, environment: environment, timeout: timeout, group: group))
+                        returning: runBlocking(
+                            command, environment: environment, timeout: timeout, input: input, group: group))
                 }.start()
             }
         } onCancel: {
@@ -35,11 +44,12 @@ package struct ShellGate: GateRunner {
         }
     }
 
-    private func runBlocking(_ command: String, environment: [String: String], timeout: Duration, group: GroupHolder)
-        -> GateResult
-    {
+    private func runBlocking(
+        _ command: String, environment: [String: String], timeout: Duration, input: [UInt8], group: GroupHolder
+    ) -> GateResult {
         let started: (pid: pid_t, reading: Int32)
-        switch Self.start(command, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }) {
+        let environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        switch Self.start(command, environment: environment, input: input) {
         case .success(let value): started = value
         case .failure(let error):
             return GateResult(status: 127, lastLine: "the gate could not be started: \(error.message)")
@@ -79,13 +89,26 @@ package struct ShellGate: GateRunner {
     }
 
     /// `/bin/sh -c command` with its output on a pipe: the process and the pipe's reading end.
-    private static func start(_ command: String, environment: [String: String]) -> Result<
+    private static func start(_ command: String, environment: [String: String], input: [UInt8]) -> Result<
         (pid: pid_t, reading: Int32), FleetError
     > {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return .failure(FleetError(String(cString: strerror(errno)))) }
-        let spawned = spawn(["/bin/sh", "-c", command], environment: environment, output: fds[1])
+        var stdin: Int32?
+        if !input.isEmpty {
+            var inputs: [Int32] = [-1, -1]
+            guard pipe(&inputs) == 0 else {
+                (close(fds[0]), close(fds[1]))
+                return .failure(FleetError(String(cString: strerror(errno))))
+            }
+            // A pipe holds 64 KiB: the input is there before the command reads it.
+            _ = input.prefix(65536).withUnsafeBytes { write(inputs[1], $0.baseAddress, $0.count) }
+            close(inputs[1])
+            stdin = inputs[0]
+        }
+        let spawned = spawn(["/bin/sh", "-c", command], environment: environment, input: stdin, output: fds[1])
         close(fds[1])
+        if let stdin { close(stdin) }
         guard let pid = spawned.pid else {
             close(fds[0])
             return .failure(FleetError(String(cString: strerror(spawned.error))))
@@ -122,8 +145,9 @@ package struct ShellGate: GateRunner {
     }
 
     /// posix_spawn in a new process group, with an empty signal mask and every signal's
-    /// disposition at its default; stdin from /dev/null, stdout and stderr to `output`.
-    private static func spawn(_ arguments: [String], environment: [String: String], output: Int32) -> (
+    /// disposition at its default; stdin from `input` (else /dev/null), stdout and stderr to `output`.
+    private static func spawn(_ arguments: [String], environment: [String: String], input: Int32?, output: Int32)
+        -> (
         pid: pid_t?, error: Int32
     ) {
         var actions = posix_spawn_file_actions_t()
@@ -134,7 +158,11 @@ package struct ShellGate: GateRunner {
             posix_spawn_file_actions_destroy(&actions)
             posix_spawnattr_destroy(&attributes)
         }
-        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+        if let input {
+            posix_spawn_file_actions_adddup2(&actions, input, STDIN_FILENO)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, output, STDOUT_FILENO)
         posix_spawn_file_actions_adddup2(&actions, output, STDERR_FILENO)
         var none = sigset_t()

@@ -129,7 +129,7 @@ extension FleetDatabase {
         return RunSummary(
             run: run, state: state, counts: try counts(of: run, state: state),
             duration: try duration(of: run, state: state, now: now),
-            rolledBackBy: try rollbacks(of: run.id).first, executions: try executions(of: run.id).count)
+            rolledBackBy: try rollbacks(of: run.id).first, executions: try executions(of: run.id))
     }
 
     package func runSummaries(now: Date) throws -> [RunSummary] {
@@ -158,7 +158,7 @@ extension FleetDatabase {
                 executions[run.id] ?? [], lastUpdate: try lastUpdate(of: run.id), running: state == .running, now: now)
             return RunSummary(
                 run: run, state: state, counts: entry, duration: duration, rolledBackBy: rollbacks[run.id],
-                executions: executions[run.id]?.count ?? 0)
+                executions: executions[run.id] ?? [])
         }
     }
 }

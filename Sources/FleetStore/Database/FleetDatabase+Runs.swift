@@ -13,7 +13,9 @@ extension FleetDatabase {
     /// execution in one transaction, and takes the run's lock before the run becomes visible, so
     /// no reader ever sees it running without an owner. Refuses when a project of it is in a run
     /// another process is executing. Task ids come back in the order of `spec.tasks`.
-    package func startRun(_ spec: RunSpec, now: Date) throws -> (handle: RunHandle, taskIDs: [Int64]) {
+    package func startRun(_ spec: RunSpec, change: ChangeRecord, now: Date) throws -> (
+        handle: RunHandle, taskIDs: [Int64]
+    ) {
         let selection = try Self.json(spec.selection)
         let options = try Self.json(spec.options)
         let holds = try Self.json(spec.holds)
@@ -22,13 +24,13 @@ extension FleetDatabase {
         return try writer.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO runs (kind, state, template_name, template, template_sha256, selection, options, rollback_of, started_at, api_base, plan_sha256, holds)
-                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO runs (kind, state, template_name, template, template_sha256, selection, options, rollback_of, started_at, api_base, plan_sha256, holds, change_id, reason)
+                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     spec.kind, spec.templateName, spec.template, spec.templateSHA256, selection, options,
                     spec.rollbackOf, now,
-                    spec.apiBase.template, spec.planSHA256, holds,
+                    spec.apiBase.template, spec.planSHA256, holds, change.change, change.reason,
                 ])
             let runID = db.lastInsertedRowID
             let lock = try RunLock.acquire(runID: runID, database: filePath)
@@ -36,7 +38,7 @@ extension FleetDatabase {
             try Self.refuseOverlap(runID: runID, db, path: filePath)
             let execution = try Self.insertExecution(
                 runID: runID, number: 1, options: options, tasks: spec.tasks.count { $0.conflict == nil },
-                pendingOnly: false, now: now, db)
+                pendingOnly: false, change: change, now: now, db)
             return (RunHandle(run: try Run.fetchOne(db, key: runID)!, lock: lock, execution: execution), taskIDs)
         }
     }
@@ -73,9 +75,9 @@ extension FleetDatabase {
 
     /// Takes over `runID` for `fleet retry`: its lock, an execution of its own (an earlier one cut
     /// off by a kill is closed first), state `running` again, and no task left `running`.
-    package func resumeRun(_ runID: Int64, options: ExecutionOptions, pendingOnly: Bool, tasks count: Int, now: Date)
-        throws -> RunHandle
-    {
+    package func resumeRun(
+        _ runID: Int64, options: ExecutionOptions, pendingOnly: Bool, tasks count: Int, change: ChangeRecord, now: Date
+    ) throws -> RunHandle {
         let lock = try RunLock.acquire(runID: runID, database: filePath)
         let stamp = Self.timestamp(now)
         return try writer.write { db in
@@ -83,6 +85,10 @@ extension FleetDatabase {
             try Run.filter(key: runID).updateAll(
                 db, Run.Columns.state.set(to: RunState.running), Run.Columns.finishedAt.set(to: nil),
                 Run.Columns.haltReason.set(to: nil))
+            // A run made without a change takes the first one a retry gives.
+            try db.execute(
+                sql: "UPDATE runs SET change_id = coalesce(change_id, ?), reason = coalesce(reason, ?) WHERE id = ?",
+                arguments: [change.change, change.reason, runID])
             try RunTask.filter(RunTask.Columns.runID == runID && RunTask.Columns.state == TaskState.running)
                 .updateAll(db, RunTask.Columns.state.set(to: TaskState.pending))
             try Self.refuseOverlap(runID: runID, db, path: filePath)
@@ -91,19 +97,24 @@ extension FleetDatabase {
             let number = (last ?? 0) + 1
             let execution = try Self.insertExecution(
                 runID: runID, number: number, options: try Self.json(options), tasks: count,
-                pendingOnly: pendingOnly, now: stamp, db)
+                pendingOnly: pendingOnly, change: change, now: stamp, db)
             return RunHandle(run: try Run.fetchOne(db, key: runID)!, lock: lock, execution: execution)
         }
     }
 
     private static func insertExecution(
-        runID: Int64, number: Int, options: String, tasks: Int, pendingOnly: Bool, now: String,
+        runID: Int64, number: Int, options: String, tasks: Int, pendingOnly: Bool, change: ChangeRecord, now: String,
         _ db: Database
     ) throws -> Execution {
         try db.execute(
             sql: """
-                INSERT INTO executions (run_id, number, started_at, options, tasks, pending_only) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [runID, number, now, options, tasks, pendingOnly])
+                INSERT INTO executions (run_id, number, started_at, options, tasks, pending_only, login, host, change_id, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                runID, number, now, options, tasks, pendingOnly, change.who.user, change.who.host, change.change,
+                change.reason,
+            ])
         return try Execution.fetchOne(db, key: db.lastInsertedRowID)!
     }
 

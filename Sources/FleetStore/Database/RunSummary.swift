@@ -9,16 +9,19 @@ package struct RunSummary: Sendable {
     package var counts: TaskCounts
     package var duration: Double
     package var rolledBackBy: Int64?
-    /// How many times it was executed (a retry is one more).
-    package var executions: Int
+    /// Each time it was executed (a retry is one more): when, by whom, under which change.
+    package var executionRecords: [Execution]
+    /// How many times it was executed.
+    package var executions: Int { executionRecords.count }
 
-    package init(run: Run, state: RunState, counts: TaskCounts, duration: Double, rolledBackBy: Int64?, executions: Int)
-    {
+    package init(
+        run: Run, state: RunState, counts: TaskCounts, duration: Double, rolledBackBy: Int64?, executions: [Execution]
+    ) {
         self.run = run
         self.state = state
         self.counts = counts
         self.duration = duration
         self.rolledBackBy = rolledBackBy
-        self.executions = executions
+        self.executionRecords = executions
     }
 }

@@ -16,6 +16,11 @@ package struct Execution: FleetRecord, Equatable {
     package var options: ExecutionOptions
     package var tasks: Int
     package var pendingOnly: Bool
+    /// Who ran it (nil for executions recorded before fleet kept it), and under which change.
+    package var login: String?
+    package var host: String?
+    package var changeID: String?
+    package var reason: String?
 
     /// The columns queries filter and sort on.
     package enum Columns {

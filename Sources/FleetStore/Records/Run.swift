@@ -23,6 +23,9 @@ package struct Run: FleetRecord, Equatable {
     package var planSHA256: String?
     /// The holds in effect on its projects when it was made; nil for runs recorded before holds.
     package var holds: [HeldField]?
+    /// The change (ticket) and reason it was made under.
+    package var changeID: String?
+    package var reason: String?
 
     /// The columns queries filter and sort on.
     package enum Columns {

@@ -66,6 +66,9 @@ enum ProgressLine {
         if counts.retrying > 0 { parts.append(("\(counts.retrying) retrying", false, 6)) }
         if counts.wave > 0 { parts.append(("wave \(counts.wave)/\(counts.waves)", false, 4)) }
         if let until = counts.bakingUntil { parts.append(("baking until \(clockTime(until))", false, 4)) }
+        if let until = counts.waitingUntil {
+            parts.append(("waiting for the change window until \(clockTime(until))", false, 4))
+        }
         if counts.gating { parts.append(("gate running", false, 4)) }
         parts += spaces(counts.pausedSpaces, names ? counts.pausedNames : [], "paused (429)", red: false)
         parts += spaces(counts.stoppedSpaces, names ? counts.stoppedNames : [], "unreachable", red: true)

@@ -13,8 +13,11 @@ enum RunConsole {
         _ prepared: PreparedRun, session: FleetSession, flags: ExecutionFlags, label: String, resume: String,
         database: DatabaseOption, context: CommandContext
     ) async throws -> ExitStatus {
+        var changed = prepared
+        changed.change = try flags.changeRecord(context)
+        let prepared = changed
         try session.checkCommands(prepared)
-        try confirm(prepared.preflight, yes: flags.yes, context: context)
+        try confirm(prepared.preflight, change: prepared.change, yes: flags.yes, context: context)
         let hint = database.hint(context)
         let outcome = try await withProgress(
             session, context: context, quiet: flags.quiet, label: label, resumeHint: hint(resume)
@@ -26,14 +29,14 @@ enum RunConsole {
 
     /// Says what is about to happen; on a terminal asks to go on unless `yes`. Without a terminal
     /// it refuses unless `yes`: a script says what it means (as terraform's `-auto-approve`).
-    static func confirm(_ preflight: Preflight, yes: Bool, context: CommandContext) throws {
+    static func confirm(_ preflight: Preflight, change: ChangeRecord, yes: Bool, context: CommandContext) throws {
         if !preflight.skipped.isEmpty {
             context.console.err(
                 "fleet: skipping \(preflight.skipped.count) \(preflight.skipped.count == 1 ? "project" : "projects") disabled since the run: "
                     + preflight.skipped.prefix(5).map(\.heading).joined(separator: ", ")
                     + (preflight.skipped.count > 5 ? ", …" : ""))
         }
-        context.console.err("fleet: \(preflight.line)")
+        context.console.err("fleet: \(preflight.line)\(Self.changeText(change))")
         if yes { return }
         guard context.console.interactive else {
             throw FleetError.usage(
@@ -47,6 +50,20 @@ enum RunConsole {
                 "nothing was sent and nothing recorded (not confirmed); add --yes to go on without asking.",
                 status: .failure)
         }
+    }
+
+    /// `; change CHG-2291, window 02:00 +00:00 to 04:00 +00:00`, for the preflight line.
+    static func changeText(_ change: ChangeRecord) -> String {
+        var parts: [String] = []
+        if let id = change.change { parts.append("change \(id.escapingControlCharacters)") }
+        switch (change.notBefore, change.notAfter) {
+        case (let start?, let end?): parts.append("window \(WallTime.text(start)) to \(WallTime.text(end))")
+        case (let start?, nil): parts.append("not before \(WallTime.text(start))")
+        case (nil, let end?): parts.append("not after \(WallTime.text(end))")
+        case (nil, nil): break
+        }
+        if change.notify != nil { parts.append("notify") }
+        return parts.isEmpty ? "" : "; " + parts.joined(separator: ", ")
     }
 
     /// Runs `body` with Ctrl-C handling and the progress line.
