@@ -229,7 +229,8 @@ extension FleetSession {
     package func checkCommands(_ prepared: PreparedRun) throws {
         if let command = prepared.options.gate { try gate.check(command) }
         if let command = prepared.change.notify {
-            try ShellGate.checkProgram(of: command, option: "--notify", environment: ProcessInfo.processInfo.environment)
+            try ShellGate.checkProgram(
+                of: command, option: "--notify", environment: ProcessInfo.processInfo.environment)
         }
         if let end = prepared.change.notAfter, end <= clock.date() {
             throw FleetError.usage(

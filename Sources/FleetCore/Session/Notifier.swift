@@ -54,7 +54,9 @@ struct Notifier: Sendable {
             ],
             timeout: timeout, input: Array((message + "\n").utf8))
         guard !result.passed else { return }
-        let how = result.timedOut ? "took over \(timeout.seconds) s and was stopped" : "exited \(result.status)"
+        let how =
+            result.timedOut
+            ? "took over \(String(format: "%g", timeout.seconds)) s and was stopped" : "exited \(result.status)"
         let output = result.lastLine.escapingControlCharacters
         note(
             "fleet: warning: --notify for the \(event.rawValue) event of run \(runID) \(how)\(output.isEmpty ? "" : ": \(output)"); the run goes on."

@@ -148,8 +148,9 @@ package struct ShellGate: GateRunner {
     /// disposition at its default; stdin from `input` (else /dev/null), stdout and stderr to `output`.
     private static func spawn(_ arguments: [String], environment: [String: String], input: Int32?, output: Int32)
         -> (
-        pid: pid_t?, error: Int32
-    ) {
+            pid: pid_t?, error: Int32
+        )
+    {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)

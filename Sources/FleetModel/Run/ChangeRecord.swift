@@ -25,10 +25,12 @@ package struct ChangeRecord: Sendable, Equatable {
 
     /// A change reference: 1 to 100 printable characters.
     package static func checkChange(_ change: String) throws {
-        guard (1...100).contains(change.count), !change.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false })
+        guard (1...100).contains(change.count),
+            !change.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false })
         else {
             throw FleetError.usage(
-                "--change must be a ticket reference of 1 to 100 printable characters (CHG-2291), not \(change.count) characters.")
+                "--change must be a ticket reference of 1 to 100 printable characters (CHG-2291), not \(change.count) characters."
+            )
         }
     }
 
