@@ -226,14 +226,7 @@ package final class SignalWireSimulator: Sendable {
             return Reply(status: 405, body: Self.json(["error": "Method Not Allowed"]), headers: ["Allow": "GET, PUT"])
         }
         guard let space else { return Reply(status: 404, body: Self.json(["error": "Not Found"])) }
-        if let limit = configuration.rateLimit, let retryAfter = countAgainstRateLimit(space: space, limit: limit) {
-            return Reply(
-                status: 429,
-                body: Self.errors(
-                    status: 429, title: "Too Many Requests", code: "rate_limit_exceeded",
-                    detail: "Rate limit of \(limit) requests per second exceeded for this space."),
-                headers: ["Retry-After": retryAfter])
-        }
+        if let throttled = rateLimited(space) { return throttled }
         guard let projectID, let token,
             state.withLock({ $0.accounts[space]?[projectID] == token && !$0.revoked.contains(projectID) })
         else {
@@ -255,6 +248,20 @@ package final class SignalWireSimulator: Sendable {
             reply.delay = configuration.slowDelay
         }
         return reply
+    }
+
+    /// `--rate-limit`'s 429 when `space` (one it applies to) is over it.
+    private func rateLimited(_ space: String) -> Reply? {
+        guard let limit = configuration.rateLimit,
+            configuration.rateLimitedSpaces.isEmpty || configuration.rateLimitedSpaces.contains(space),
+            let retryAfter = countAgainstRateLimit(space: space, limit: limit)
+        else { return nil }
+        return Reply(
+            status: 429,
+            body: Self.errors(
+                status: 429, title: "Too Many Requests", code: "rate_limit_exceeded",
+                detail: "Rate limit of \(limit) requests per second exceeded for this space."),
+            headers: ["Retry-After": retryAfter])
     }
 
     /// The answer of an authorised request that no fault replaced: the stored profile, a write,

@@ -14,6 +14,8 @@ package struct SimulatorConfiguration: Sendable {
     package var failRate: Double = 0
     /// Requests per second per space past which the answer is 429 with Retry-After.
     package var rateLimit: Int?
+    /// The spaces `rateLimit` applies to; empty: every space.
+    package var rateLimitedSpaces: Set<String> = []
     /// SignalWire-like write limit: at most `count` PUTs per `window` per space (a sliding window);
     /// past it, 429 `rate_limit_exceeded`, with Retry-After unless `retryAfter` is false.
     package var writeLimit: (count: Int, window: Duration)?

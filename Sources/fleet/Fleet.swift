@@ -29,7 +29,7 @@ struct Fleet: AsyncParsableCommand {
         subcommands: [
             Import.self, Projects.self, TemplateCommand.self, Plan.self, Rollout.self, Status.self, Runs.self,
             Retry.self, Rollback.self, Verify.self, History.self, HoldCommand.self, UnholdCommand.self,
-            HoldsCommand.self, Simulate.self, Demo.self,
+            HoldsCommand.self, Report.self, Simulate.self, Demo.self,
         ])
 
     /// The binary reads its command line as the tests and the demo do (`CommandRunner.run`), so

@@ -62,6 +62,12 @@ struct Simulate: FleetCommand {
     var rateLimit: Int?
 
     @Option(
+        name: .customLong("rate-limit-space"),
+        help: ArgumentHelp(
+            "Apply --rate-limit to this space only (repeatable; default: every space).", valueName: "name"))
+    var rateLimitSpaces: [String] = []
+
+    @Option(
         name: .customLong("write-limit"),
         help: ArgumentHelp(
             "At most N PUTs per S seconds per space (a sliding window), then 429 rate_limit_exceeded.", valueName: "n/s"
@@ -143,6 +149,9 @@ struct Simulate: FleetCommand {
         if !(0...3600).contains(slowDelay) { throw ValidationError("--slow-delay must be between 0 and 3600 seconds.") }
         if !(0...1000).contains(failFirst) { throw ValidationError("--fail-first must be between 0 and 1000.") }
         if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be at least 1.") }
+        if rateLimit == nil && !rateLimitSpaces.isEmpty {
+            throw ValidationError("--rate-limit-space names the spaces --rate-limit applies to; give --rate-limit too.")
+        }
         if let writeLimit, SimulatorConfiguration.writeLimit(writeLimit) == nil {
             throw ValidationError(
                 "--write-limit must be N/S: at most N writes per S seconds (at most 3600), such as 200/10.")
@@ -166,6 +175,7 @@ struct Simulate: FleetCommand {
         configuration.latency = .milliseconds(Int64(latency))
         configuration.failRate = failRate
         configuration.rateLimit = rateLimit
+        configuration.rateLimitedSpaces = Set(rateLimitSpaces.map { $0.lowercased() })
         configuration.writeLimit = writeLimit.flatMap(SimulatorConfiguration.writeLimit)
         configuration.retryAfter = !noRetryAfter
         configuration.dropRate = dropRate

@@ -59,16 +59,19 @@ struct RunExecutor: Sendable {
         } catch {
             throw failure ?? database.runFailure(error, runID: runID)
         }
-        if failure == nil {
-            switch end {
-            case .finished: await notifier.send(.finished, run: handle.run, state: .finished)
-            case .halted(let reason): await notifier.send(.halted, run: handle.run, state: .halted, reason: reason)
-            case .interrupted: await notifier.send(.interrupted, run: handle.run, state: .interrupted)
-            }
-        }
+        if failure == nil { await notifyEnd(end) }
         withExtendedLifetime(handle.lock) {}
         if let failure { throw failure }
         return end
+    }
+
+    /// The last event of the execution, once its ending is on disk.
+    private func notifyEnd(_ end: ExecutionEnd) async {
+        switch end {
+        case .finished: await notifier.send(.finished, run: handle.run, state: .finished)
+        case .halted(let reason): await notifier.send(.halted, run: handle.run, state: .halted, reason: reason)
+        case .interrupted: await notifier.send(.interrupted, run: handle.run, state: .interrupted)
+        }
     }
 
     private var notifier: Notifier {

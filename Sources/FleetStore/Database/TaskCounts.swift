@@ -13,7 +13,7 @@ package struct TaskCounts: Sendable, Codable, Equatable {
 
     package init() {}
 
-    mutating func add(_ count: Int, in state: TaskState) {
+    package mutating func add(_ count: Int, in state: TaskState) {
         total += count
         switch state {
         case .succeeded: succeeded += count

@@ -1,0 +1,119 @@
+import FleetEngine
+import FleetModel
+import FleetStore
+import Foundation
+
+/// `fleet report`: a run's change record for a change ticket: the run and who ran it when and
+/// why, what it applied (template or plan), to what (selection, holds) and how (options, waves,
+/// gates), per space what happened (with its 429s and final rate), the field changes it made
+/// summarised, its failures grouped, the rollback either way, and a timeline of completions.
+/// Read from the database alone; figures are those of `fleet status --json`.
+package struct ChangeReport: Sendable {
+    package var status: StatusReport
+    package var timeline: RunTimeline
+    /// The changes the run's confirmed writes made: each project's "before" against what was written.
+    package var changes: PlanReport
+    package var generatedAt: Date
+
+    package struct SpaceRow: Sendable, Equatable {
+        package var space: String
+        package var counts = TaskCounts()
+        package var throttled = 0
+        package var rate: Double?
+        package var stopped: String?
+        package var firstRequest: Date?
+        package var lastRequest: Date?
+    }
+
+    package var spaces: [SpaceRow] {
+        var rows: [String: SpaceRow] = [:]
+        for project in status.projects {
+            rows[project.space, default: SpaceRow(space: project.space)].counts.add(1, in: project.status)
+        }
+        for rate in status.spaces {
+            rows[rate.space, default: SpaceRow(space: rate.space)].throttled = rate.throttled
+            rows[rate.space]!.rate = rate.rate
+            rows[rate.space]!.stopped = rate.stopped
+        }
+        for (space, entry) in timeline.spaces {
+            rows[space, default: SpaceRow(space: space)].firstRequest = entry.firstRequest
+            rows[space]!.lastRequest = entry.lastRequest
+        }
+        return rows.keys.sorted().map { rows[$0]! }
+    }
+
+    /// The failed projects by error kind and message, largest group first.
+    package var failureGroups: [(kind: String, message: String, projects: [ProjectOutcome])] {
+        let failed = status.projects.filter { $0.status == .failed }
+        let groups = Dictionary(grouping: failed) { "\($0.errorKind?.rawValue ?? "?")\u{0}\($0.error ?? "")" }
+        return groups.keys.sorted { (groups[$0]!.count, $1) > (groups[$1]!.count, $0) }.map { key in
+            let first = groups[key]![0]
+            return (first.errorKind?.rawValue ?? "?", first.error ?? "", groups[key]!)
+        }
+    }
+
+    package static func load(_ run: Run, from database: FleetDatabase, now: Date) throws -> ChangeReport {
+        let status = try StatusReport.load(run, from: database, now: now)
+        let projects = Dictionary(
+            uniqueKeysWithValues: try database.projects(Selection(includeDisabled: true)).map { ($0.id, $0) })
+        let entries = try database.rollbackSources(of: run.id).compactMap { source -> FleetSession.PlanEntry? in
+            guard source.confirmed, let written = source.written, let project = projects[source.projectRef] else {
+                return nil
+            }
+            return FleetSession.PlanEntry(project: project, outcome: .planned(current: source.before, desired: written))
+        }
+        return ChangeReport(
+            status: status, timeline: try database.timeline(of: run.id), changes: PlanReport(entries),
+            generatedAt: now)
+    }
+
+    /// Per space, completions and 429s in each of `count` equal slices of the run's span.
+    package func bins(_ count: Int) -> [(space: String, completions: [Int], throttled: [Int])] {
+        guard let span = timeline.span else { return [] }
+        let width = span.end.timeIntervalSince(span.start) / Double(count)
+        func bin(_ dates: [Date]) -> [Int] {
+            var bins = [Int](repeating: 0, count: count)
+            for date in dates {
+                bins[min(count - 1, max(0, Int(date.timeIntervalSince(span.start) / width)))] += 1
+            }
+            return bins
+        }
+        return timeline.spaces.keys.sorted().map { space in
+            let entry = timeline.spaces[space]!
+            return (space, bin(entry.completions), bin(entry.throttled))
+        }
+    }
+
+    /// What the run applied: `template profile.json (sha256 …)` or the plan's SHA-256.
+    var applied: String {
+        if let rollbackOf = status.run.rollbackOf {
+            return "the profiles run \(rollbackOf) found before it changed them"
+        }
+        let template = "template \(status.run.templateName) (sha256 \(status.run.templateSHA256))"
+        return status.run.planSHA256.map { "the saved plan with sha256 \($0), made from the \(template)" } ?? template
+    }
+
+    /// The selection as the operator gave it.
+    var selectionText: String {
+        let selection = status.run.selection
+        var parts: [String] = []
+        if !selection.spaces.isEmpty { parts.append("spaces " + selection.spaces.joined(separator: ", ")) }
+        if !selection.tags.isEmpty { parts.append("tags " + selection.tags.joined(separator: " and ")) }
+        if !selection.projectIDs.isEmpty { parts.append("\(selection.projectIDs.count) projects named") }
+        if let excluded = selection.exclusionText { parts.append("excluding " + excluded) }
+        if status.run.rollbackOf != nil { return "the projects run \(status.run.rollbackOf!) changed" }
+        if status.run.planSHA256 != nil { return "the projects the plan names" }
+        return parts.isEmpty ? "every enabled project" : parts.joined(separator: "; ")
+    }
+
+    /// The rollback either way: which run undid this one, or which run this one undoes.
+    var rollbackText: String {
+        if let by = status.rolledBackBy { return "rolled back by run \(by)" }
+        if let of = status.run.rollbackOf { return "this run rolls back run \(of)" }
+        return "not rolled back; `fleet rollback \(status.run.id)` would restore what it changed"
+    }
+
+    static func time(_ date: Date?) -> String {
+        date.map(FleetDatabase.timestamp) ?? "—"
+    }
+}
