@@ -30,12 +30,19 @@ struct Rollout: FleetCommand {
             tasks and lets requests in flight finish; twice cancels them. Either way, and after \
             kill -9, `fleet retry` finishes the run.
 
+            The change record: --change (or FLEET_CHANGE) and --reason are recorded on the run with \
+            who ran it (login and host); --not-before waits for the window to open, --not-after \
+            starts no task after it closes (the run halts; `fleet retry` goes on); --notify runs a \
+            command with one JSON event on its stdin per event of the run (started, wave, halted, \
+            interrupted, finished); it never stops the run. `fleet report RUN` writes the record.
+
             Example:
               $ fleet rollout profile.json --tag prod --canary 10 --max-failures 5%
               $ fleet rollout profile.json --waves 10,10%,50%,100% --bake 10m \\
                   --gate ./check-calls.sh --rollback-on-halt --yes
               $ fleet rollout profile.json --projects-from ticket.txt --exclude-tag frozen
-              $ fleet rollout --plan plan.json
+              $ fleet rollout --plan plan.json --change CHG-2291 --not-after 04:00 \\
+                  --notify 'curl -sS --data-binary @- "$WEBHOOK_URL"'
             """)
 
     @OptionGroup var database: DatabaseOption

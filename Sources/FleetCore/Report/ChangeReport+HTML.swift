@@ -65,7 +65,13 @@ extension ChangeReport {
     private func appliedSection() -> [String] {
         let run = status.run
         return ["<h2>What it applied</h2>", "<p>\(Self.escape(applied))</p>"]
-            + (run.rollbackOf == nil ? ["<pre class=\"template\">\(Self.escape(run.template))</pre>"] : [])
+            + (run.rollbackOf == nil
+                ? [
+                    "<pre class=\"template\">"
+                        + run.template.split(separator: "\n", omittingEmptySubsequences: false).map {
+                            Self.escape(String($0))
+                        }.joined(separator: "\n") + "</pre>"
+                ] : [])
             + [
                 "<p><b>Selection:</b> \(Self.escape(selectionText)).</p>",
                 "<p><b>Options:</b> \(Self.escape(run.options.summary(total: status.counts.total))).</p>",
