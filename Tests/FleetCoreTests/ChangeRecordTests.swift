@@ -16,8 +16,11 @@ import Testing
     final class CountingGate: GateRunner, Sendable {
         let passes: Int
         let calls = Mutex(0)
+        /// `FLEET_CHANGE` as each call saw it.
+        let changes = Mutex<[String?]>([])
         init(passes: Int) { self.passes = passes }
         func run(_ command: String, environment: [String: String], timeout: Duration) async -> GateResult {
+            changes.withLock { $0.append(environment["FLEET_CHANGE"]) }
             let call = calls.withLock {
                 $0 += 1
                 return $0
@@ -86,7 +89,8 @@ import Testing
         let fixture = try Fixture(projects: projects)
         let time = VirtualTime()
         let simulator = try fixture.simulator(clock: time.clock)
-        let session = try Self.session(fixture, simulator, gate: CountingGate(passes: 1))
+        let gate = CountingGate(passes: 1)
+        let session = try Self.session(fixture, simulator, gate: gate)
         let log = fixture.directory.file("events.jsonl")
         var prepared = try session.prepareRollout(
             template, selection: Selection(),
@@ -97,6 +101,7 @@ import Testing
         let outcome = try await time.run { [prepared] in try await session.execute(prepared) }
 
         #expect(outcome.end == ExecutionEnd.halted("the gate after wave 2 exited 1: calls dropped"))
+        #expect(gate.changes.withLock { $0 } == ["CHG-2291", "CHG-2291"], "the gate knows the change")
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
         let events = stride(from: 0, to: lines.count, by: 2).map {
             try! JSONSerialization.jsonObject(with: Data(lines[$0].utf8)) as! [String: Any]

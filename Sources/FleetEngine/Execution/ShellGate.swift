@@ -98,8 +98,10 @@ package struct ShellGate: GateRunner {
         if !input.isEmpty {
             var inputs: [Int32] = [-1, -1]
             guard pipe(&inputs) == 0 else {
-                (close(fds[0]), close(fds[1]))
-                return .failure(FleetError(String(cString: strerror(errno))))
+                let error = FleetError(String(cString: strerror(errno)))
+                close(fds[0])
+                close(fds[1])
+                return .failure(error)
             }
             // A pipe holds 64 KiB: the input is there before the command reads it.
             _ = input.prefix(65536).withUnsafeBytes { write(inputs[1], $0.baseAddress, $0.count) }

@@ -25,7 +25,10 @@ package struct Operator: Sendable, Equatable, Codable {
             [environment["LOGNAME"], environment["USER"]].compactMap { $0 }.first { !$0.isEmpty }
             ?? getpwuid(geteuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "uid \(geteuid())"
         var buffer = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : "unknown host"
+        let host =
+            gethostname(&buffer, buffer.count) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            : "unknown host"
         return Operator(user: user, host: host)
     }
 }
