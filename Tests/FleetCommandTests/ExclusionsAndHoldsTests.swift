@@ -67,7 +67,7 @@ import Testing
         #expect(results[1].stderr.contains("did you mean frozen?"))
         #expect(
             results[2].stderr
-                == "fleet: --exclude-project Projcet 3 names no project in \(setup.db); did you mean Project 3?; `fleet projects --db \(setup.db)` lists the inventory.\n"
+                == "fleet: --exclude-project Projcet 3 names no project in \(setup.db); did you mean Project 3?\n"
         )
         #expect(results[3].stderr.contains("--exclude-project 00000000-0000-4000-8000-00000000ffff matches no project"))
         #expect(setup.simulator.statistics.total == 0, "nothing was sent")

@@ -41,15 +41,6 @@ extension FleetDatabase {
         try writer.read { db in try Self.holds(db, project: nil) }
     }
 
-    /// The fields held at `now` of each project (by row id).
-    package func heldFields(at now: Date) throws -> [Int64: Set<ProfileField>] {
-        var held: [Int64: Set<ProfileField>] = [:]
-        for hold in try holds() where hold.isInEffect(at: now) {
-            held[hold.projectRef, default: []].insert(hold.field)
-        }
-        return held
-    }
-
     private static func holds(_ db: Database, project: Int64?) throws -> [Hold] {
         let rows = try Row.fetchAll(
             db,

@@ -204,9 +204,10 @@ extension FleetDatabase {
             switch directory.project(name) {
             case .success(let project): selection.excludedProjectIDs.append(project.projectID)
             case .failure(let unresolved):
+                let text = unresolved.text(in: path)
                 throw FleetError.usage(
-                    "--exclude-project \(name.escapingControlCharacters) \(unresolved.text(in: path)); `\(hint("projects"))` lists the inventory."
-                )
+                    "--exclude-project \(name.escapingControlCharacters) \(text)"
+                        + (text.hasSuffix("?") ? "" : "; `\(hint("projects"))` lists the inventory."))
             }
         }
         if let file {
