@@ -18,59 +18,101 @@ package struct HTTPClientTransport: Transport {
     let client: HTTPClient
     /// The loop the client's connections and the execution's tasks share.
     let loop: any EventLoop
-    let executor: EventLoopTaskExecutor
 
     package func send(_ request: TransportRequest, timeout: Duration) async -> Result<TransportResponse, RequestFailure>
     {
-        let outgoing = Self.outgoing(request)
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.seconds * 1e9))
-        // The exchange, body included, is a task of its own that a timer on the loop cancels at
-        // the deadline (a server that stalls mid-body, or sends a byte a second). A cancelled
-        // NIO timer is gone at once, where a cancelled Task.sleep would hold its task until the
-        // deadline.
-        let exchange = Task(executorPreference: executor) { [client] in
-            let response = try await client.execute(outgoing, deadline: deadline)
-            let body: Data?
-            do {
-                body = Data(try await response.body.collect(upTo: TransportLimits.maxBodyBytes).readableBytesView)
-            } catch is NIOTooManyBytesError {
-                body = nil
-            }
-            return TransportResponse(
-                status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: body)
+        let outgoing: HTTPClient.Request
+        do {
+            outgoing = try Self.outgoing(request)
+        } catch {
+            return .failure(TransportErrors.classify(error, host: request.host, timeout: timeout))
         }
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.seconds * 1e9))
+        // The exchange, body included, runs on the loop as one client task (no Swift task per
+        // request) that a timer on the loop cancels at the deadline (a server that stalls
+        // mid-body, or sends a byte a second). A cancelled NIO timer is gone at once.
+        let response = BoundedResponse(limit: TransportLimits.maxBodyBytes)
+        let exchange = client.execute(
+            request: outgoing, delegate: response, eventLoop: .delegate(on: loop), deadline: deadline)
         let expired = DeadlineFlag()
         let timer = loop.scheduleTask(deadline: deadline) {
             expired.fire()
             exchange.cancel()
         }
-        let result = await withTaskCancellationHandler {
-            await exchange.result
-        } onCancel: {
-            exchange.cancel()
+        let result: Result<TransportResponse, any Error>
+        do {
+            result = .success(
+                try await withTaskCancellationHandler {
+                    try await exchange.futureResult.get()
+                } onCancel: {
+                    exchange.cancel()
+                })
+        } catch {
+            result = .failure(error)
         }
         timer.cancel()
         switch result {
-        case .success(let response):
-            return .success(response)
+        case .success(let answer):
+            return .success(answer)
         case .failure where expired.fired:
             return .failure(.timedOut(host: request.host, after: timeout))
+        case .failure(let error as BoundedResponse.TooBig):
+            return .success(TransportResponse(status: error.status, retryAfter: error.retryAfter, body: nil))
         case .failure(let error):
             return .failure(TransportErrors.classify(error, host: request.host, timeout: timeout))
         }
     }
 
-    private static func outgoing(_ request: TransportRequest) -> HTTPClientRequest {
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = request.method == .get ? .GET : .PUT
-        outgoing.headers.add(name: "Authorization", value: request.authorization)
-        outgoing.headers.add(name: "Accept", value: "application/json")
-        outgoing.headers.add(name: "User-Agent", value: "fleet")
-        if let body = request.body {
-            outgoing.headers.add(name: "Content-Type", value: "application/json")
-            outgoing.body = .bytes(ByteBuffer(bytes: body))
+    private static func outgoing(_ request: TransportRequest) throws -> HTTPClient.Request {
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: request.authorization)
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "User-Agent", value: "fleet")
+        if request.body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        return try HTTPClient.Request(
+            url: request.url, method: request.method == .get ? .GET : .PUT, headers: headers,
+            body: request.body.map { .byteBuffer(ByteBuffer(bytes: $0)) })
+    }
+}
+
+/// An answer read on the loop: its head, and its body up to `limit` bytes. A longer body ends
+/// the exchange (nothing more is read) as `TooBig`, with the status and Retry-After it had.
+private final class BoundedResponse: HTTPClientResponseDelegate, @unchecked Sendable {
+    typealias Response = TransportResponse
+
+    struct TooBig: Error {
+        var status: Int
+        var retryAfter: String?
+    }
+
+    // Touched on the client's loop only, one callback after another.
+    private let limit: Int
+    private var status = 0
+    private var retryAfter: String?
+    private var body: ByteBuffer?
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        status = Int(head.status.code)
+        retryAfter = head.headers.first(name: "Retry-After")
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ part: ByteBuffer) -> EventLoopFuture<Void> {
+        var part = part
+        if (body?.readableBytes ?? 0) + part.readableBytes > limit {
+            return task.eventLoop.makeFailedFuture(TooBig(status: status, retryAfter: retryAfter))
         }
-        return outgoing
+        if body == nil { body = part } else { body!.writeBuffer(&part) }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response {
+        TransportResponse(
+            status: status, retryAfter: retryAfter, body: body.map { Data($0.readableBytesView) } ?? Data())
     }
 }
 

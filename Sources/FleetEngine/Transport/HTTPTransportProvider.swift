@@ -25,7 +25,7 @@ package struct HTTPTransportProvider: TransportProvider {
         do {
             let executor = EventLoopTaskExecutor(loop)
             let result = try await withTaskExecutorPreference(executor) {
-                try await body(HTTPClientTransport(client: client, loop: loop, executor: executor))
+                try await body(HTTPClientTransport(client: client, loop: loop))
             }
             try await client.shutdown()
             return result
