@@ -51,15 +51,23 @@ package struct HTTPClientTransport: Transport {
             result = .failure(error)
         }
         timer.cancel()
+        return Self.answer(result, expired: expired.fired, host: request.host, timeout: timeout)
+    }
+
+    /// The exchange's outcome as the transport gives it: past the deadline a timeout, a body
+    /// over the limit an answer without its body, any other error classified.
+    private static func answer(
+        _ result: Result<TransportResponse, any Error>, expired: Bool, host: String, timeout: Duration
+    ) -> Result<TransportResponse, RequestFailure> {
         switch result {
         case .success(let answer):
-            return .success(answer)
-        case .failure where expired.fired:
-            return .failure(.timedOut(host: request.host, after: timeout))
+            .success(answer)
+        case .failure where expired:
+            .failure(.timedOut(host: host, after: timeout))
         case .failure(let error as BoundedResponse.TooBig):
-            return .success(TransportResponse(status: error.status, retryAfter: error.retryAfter, body: nil))
+            .success(TransportResponse(status: error.status, retryAfter: error.retryAfter, body: nil))
         case .failure(let error):
-            return .failure(TransportErrors.classify(error, host: request.host, timeout: timeout))
+            .failure(TransportErrors.classify(error, host: host, timeout: timeout))
         }
     }
 
