@@ -48,11 +48,7 @@ struct HoldCommand: FleetCommand {
         let now = context.clock.date()
         let fields = try HoldCommand.fields(self.fields)
         let until = try until.map { text -> Date in
-            guard let date = WallTime.parse(text, now: now) else {
-                throw FleetError.usage(
-                    "--until \(text.escapingControlCharacters) is not a time: give ISO 8601 with an offset (2027-01-31T18:00+01:00) or a date (2027-01-31)."
-                )
-            }
+            let date = try WallTime.parse(text, option: "--until", now: now)
             guard date > now else {
                 throw FleetError.usage("--until \(text.escapingControlCharacters) is already past; give a later time.")
             }

@@ -338,14 +338,7 @@ struct ExecutionFlags: ParsableArguments {
     func changeRecord(_ context: CommandContext) throws -> ChangeRecord {
         let now = context.clock.date()
         func time(_ text: String?, _ option: String) throws -> Date? {
-            try text.map { text in
-                guard let date = WallTime.parse(text, now: now) else {
-                    throw FleetError.usage(
-                        "\(option) \(text.escapingControlCharacters) is not a time: give ISO 8601 with an offset (2026-12-03T02:00+01:00) or HH:MM."
-                    )
-                }
-                return date
-            }
+            try text.map { try WallTime.parse($0, option: option, now: now) }
         }
         let change = change ?? context.variable("FLEET_CHANGE")
         if let change { try ChangeRecord.checkChange(change) }

@@ -77,9 +77,7 @@ struct Plan: FleetCommand {
         if json {
             context.console.out(try report.json(templateSHA256: template.sha256, apiBase: session.apiBase))
         } else {
-            let excluded = try selection.exclusionText.map {
-                "\(try session.database.count(selection.unexcluded) - report.counts.selected) left out: \($0)"
-            }
+            let excluded = try session.excluded(by: selection, selected: report.counts.selected)?.description
             printText(
                 report, template: template, excluded: excluded, saved: saved, apiBase: session.apiBase, context: context
             )

@@ -6,25 +6,13 @@ extension ChangeReport {
     /// The change record as one self-contained HTML file: inline CSS and SVG, no script, no
     /// external reference; it reads the same printed or mailed. Well-formed XML, so any parser reads it.
     package func html() -> String {
-        let run = status.run
-        let what = run.rollbackOf.map { "rollback of run \($0)" } ?? "rollout of \(run.templateName)"
-        let title = "Change record: run \(run.id), \(what)"
-        var body = ["<h1>\(Self.escape(title))</h1>"]
-        body.append(
-            Self.facts(
-                id: "summary",
-                [
-                    ("state", "State", "\(status.state)" + (run.haltReason.map { " (halted by \($0))" } ?? "")),
-                    ("change", "Change", run.changeID ?? "none given"),
-                    ("reason", "Reason", run.reason ?? "none given"),
-                    ("started", "Started", run.startedAt), ("finished", "Finished", run.finishedAt ?? "—"),
-                    ("duration", "Duration", StatusReport.duration(status.duration)),
-                    ("api_base", "API base", run.apiBase ?? "—"), ("rollback", "Rollback", rollbackText),
-                    ("generated", "Report made", FleetDatabase.timestamp(generatedAt)),
-                ]))
-        body.append(countsTable())
-        body += executionsSection() + appliedSection() + holdsSection() + wavesSection()
-        body += spacesSection() + changesSection() + failuresSection() + timelineSection()
+        var body = ["<h1>\(Self.escape(title))</h1>", Self.facts(id: "summary", facts), countsTable()]
+        body += ["<h2>Who ran it</h2>", Self.grid(id: "executions", executionsTable)]
+        body += appliedSection()
+        body += ["<h2>Holds in effect</h2>", holdsTable.map { Self.grid(id: "holds", $0) } ?? "<p>None.</p>"]
+        if let waves = wavesTable { body += ["<h2>Waves and gates</h2>", Self.grid(id: "waves", waves)] }
+        body += ["<h2>Per space</h2>", spacesGrid()]
+        body += changesSection() + failuresSection() + timelineSection()
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"/><title>\(Self.escape(title))</title>
@@ -47,21 +35,6 @@ extension ChangeReport {
             + cells.map { "<td data-field=\"\($0.0)\">\($0.1)</td>" }.joined() + "</tr></table>"
     }
 
-    private func executionsSection() -> [String] {
-        [
-            "<h2>Who ran it</h2>",
-            Self.grid(
-                id: "executions", header: ["Execution", "Who", "Started", "Finished", "Ended", "Change", "Reason"],
-                rows: status.executions.map { execution in
-                    [
-                        "\(execution.number)", execution.login.map { "\($0)@\(execution.host ?? "?")" } ?? "—",
-                        execution.startedAt, execution.finishedAt ?? "—", execution.ended?.rawValue ?? "running",
-                        execution.changeID ?? "—", execution.reason ?? "—",
-                    ]
-                }),
-        ]
-    }
-
     private func appliedSection() -> [String] {
         let run = status.run
         return ["<h2>What it applied</h2>", "<p>\(Self.escape(applied))</p>"]
@@ -78,60 +51,28 @@ extension ChangeReport {
             ]
     }
 
-    private func holdsSection() -> [String] {
-        guard let holds = status.run.holds, !holds.isEmpty else { return ["<h2>Holds in effect</h2>", "<p>None.</p>"] }
-        return [
-            "<h2>Holds in effect</h2>",
-            Self.grid(
-                id: "holds", header: ["Space", "Project", "Field", "Reason"],
-                rows: holds.map { [$0.space, $0.project_id, $0.field.key, $0.reason] }),
-        ]
-    }
-
-    private func wavesSection() -> [String] {
-        guard !status.waves.isEmpty else { return [] }
-        return [
-            "<h2>Waves and gates</h2>",
-            Self.grid(
-                id: "waves", header: ["Wave", "State", "Tasks", "Bake until", "Gate"],
-                rows: status.waves.map { wave, counts in
-                    [
-                        "\(wave.number)", wave.state.rawValue, counts.map { "\($0.1) \($0.0)" }.joined(separator: ", "),
-                        wave.bakeUntil ?? "—",
-                        wave.gateStatus.map { "exit \($0)" + (wave.gateOutput.map { ": \($0)" } ?? "") } ?? "—",
-                    ]
-                }),
-        ]
-    }
-
-    private func spacesSection() -> [String] {
-        let fields = [
-            "projects", "succeeded", "unchanged", "failed", "pending", "throttled", "rate", "first_request",
-            "last_request",
-        ]
-        let header =
-            "<tr><th>Space</th><th>Projects</th><th>Succeeded</th><th>Unchanged</th><th>Failed</th><th>Pending</th><th>429s</th><th>Final rate</th><th>First request</th><th>Last request</th></tr>"
-        let rows = spaces.map { row -> String in
-            let values = [
-                "\(row.counts.total)", "\(row.counts.succeeded)", "\(row.counts.unchanged)", "\(row.counts.failed)",
-                "\(row.counts.pending + row.counts.running)", "\(row.throttled)",
-                row.rate.map { "\(StatusReport.rate($0))/s" } ?? "—", Self.time(row.firstRequest),
-                Self.time(row.lastRequest),
-            ]
-            let cells = zip(fields, values).map { "<td data-field=\"\($0)\">\(Self.escape($1))</td>" }.joined()
-            let stopped = row.stopped.map { " title=\"stopped: \(Self.escape($0))\"" } ?? ""
+    /// The per-space table, each row keyed by its space and each cell by its field.
+    private func spacesGrid() -> String {
+        let table = spacesTable
+        let fields = table.fields!
+        let header = "<tr>" + table.header.map { "<th>\(Self.escape($0))</th>" }.joined() + "</tr>"
+        let rows = zip(spaces, table.rows).map { space, row -> String in
+            let cells = zip(fields.dropFirst(), row.dropFirst()).map {
+                "<td data-field=\"\($0)\">\(Self.escape($1))</td>"
+            }.joined()
+            let stopped = space.stopped.map { " title=\"stopped: \(Self.escape($0))\"" } ?? ""
             return
-                "<tr data-space=\"\(Self.escape(row.space))\"\(stopped)><th>\(Self.escape(row.space))</th>\(cells)</tr>"
+                "<tr data-space=\"\(Self.escape(space.space))\"\(stopped)><th>\(Self.escape(space.space))</th>\(cells)</tr>"
         }
-        return ["<h2>Per space</h2>", "<table id=\"spaces\"><thead>\(header)</thead><tbody>"] + rows
-            + ["</tbody></table>"]
+        return "<table id=\"spaces\"><thead>\(header)</thead><tbody>" + rows.joined(separator: "\n")
+            + "</tbody></table>"
     }
 
     private func changesSection() -> [String] {
-        let summary = changes.summary()
+        let summary = changeSummary
         guard !summary.isEmpty else { return ["<h2>Field changes</h2>", "<p>None confirmed.</p>"] }
-        return ["<h2>Field changes</h2>", "<ul id=\"changes\">"]
-            + summary.map { "<li>\(Self.escape(String($0.drop(while: { $0 == " " }))))</li>" } + ["</ul>"]
+        return ["<h2>Field changes</h2>", "<ul id=\"changes\">"] + summary.map { "<li>\(Self.escape($0))</li>" }
+            + ["</ul>"]
     }
 
     private func failuresSection() -> [String] {
@@ -167,9 +108,11 @@ extension ChangeReport {
     }
 
     /// A table with a header row.
-    static func grid(id: String, header: [String], rows: [[String]]) -> String {
-        "<table id=\"\(id)\"><thead><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
-            + rows.map { "<tr>" + $0.map { "<td>\(escape($0))</td>" }.joined() + "</tr>" }.joined() + "</tbody></table>"
+    static func grid(id: String, _ table: Table) -> String {
+        "<table id=\"\(id)\"><thead><tr>" + table.header.map { "<th>\(escape($0))</th>" }.joined()
+            + "</tr></thead><tbody>"
+            + table.rows.map { "<tr>" + $0.map { "<td>\(escape($0))</td>" }.joined() + "</tr>" }.joined()
+            + "</tbody></table>"
     }
 
     /// Text as HTML: the five characters XML escapes, control characters shown escaped.

@@ -6,28 +6,9 @@ extension ChangeReport {
     /// The change record as Markdown, for a ticket or a wiki.
     package func markdown() -> String {
         let run = status.run
-        let what = run.rollbackOf.map { "rollback of run \($0)" } ?? "rollout of \(run.templateName)"
-        var lines = ["# Change record: run \(run.id), \(Self.cell(what))", ""]
-        lines += Self.table(
-            ["", ""],
-            [
-                ["State", "\(status.state)" + (run.haltReason.map { " (halted by \(Self.cell($0)))" } ?? "")],
-                ["Change", Self.cell(run.changeID ?? "none given")], ["Reason", Self.cell(run.reason ?? "none given")],
-                ["Projects", Self.countsText(status.counts)],
-                ["Started", run.startedAt], ["Finished", run.finishedAt ?? "—"],
-                ["Duration", StatusReport.duration(status.duration)], ["API base", Self.cell(run.apiBase ?? "—")],
-                ["Rollback", Self.cell(rollbackText)], ["Report made", FleetDatabase.timestamp(generatedAt)],
-            ])
-        lines += ["", "## Who ran it", ""]
-        lines += Self.table(
-            ["Execution", "Who", "Started", "Finished", "Ended", "Change", "Reason"],
-            status.executions.map { execution in
-                [
-                    "\(execution.number)", Self.cell(execution.login.map { "\($0)@\(execution.host ?? "?")" } ?? "—"),
-                    execution.startedAt, execution.finishedAt ?? "—", execution.ended?.rawValue ?? "running",
-                    Self.cell(execution.changeID ?? "—"), Self.cell(execution.reason ?? "—"),
-                ]
-            })
+        var lines = ["# \(Self.cell(title))", ""]
+        lines += Self.table(Table(header: ["", ""], rows: facts.map { [$0.label, $0.value] }))
+        lines += ["", "## Who ran it", ""] + Self.table(executionsTable)
         lines += ["", "## What it applied", "", Self.cell(applied), ""]
         if run.rollbackOf == nil {
             let text = run.template.split(separator: "\n", omittingEmptySubsequences: false).map {
@@ -39,57 +20,17 @@ extension ChangeReport {
             "Selection: \(Self.cell(selectionText)).", "",
             "Options: \(Self.cell(run.options.summary(total: status.counts.total))).",
         ]
-        lines += holdLines() + waveLines() + spaceLines() + changeLines() + failureLines() + timelineLines()
+        lines += ["", "## Holds in effect", ""] + (holdsTable.map(Self.table) ?? ["None."])
+        if let waves = wavesTable { lines += ["", "## Waves and gates", ""] + Self.table(waves) }
+        lines += ["", "## Per space", ""] + Self.table(spacesTable)
+        lines += changeLines() + failureLines() + timelineLines()
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func holdLines() -> [String] {
-        guard let holds = status.run.holds, !holds.isEmpty else { return ["", "## Holds in effect", "", "None."] }
-        return ["", "## Holds in effect", ""]
-            + Self.table(
-                ["Space", "Project", "Field", "Reason"],
-                holds.map { [$0.space, $0.project_id, $0.field.key, Self.cell($0.reason)] })
-    }
-
-    private func waveLines() -> [String] {
-        guard !status.waves.isEmpty else { return [] }
-        return ["", "## Waves and gates", ""]
-            + Self.table(
-                ["Wave", "State", "Tasks", "Bake until", "Gate"],
-                status.waves.map { wave, counts in
-                    [
-                        "\(wave.number)", wave.state.rawValue,
-                        counts.map { "\($0.1) \($0.0)" }.joined(separator: ", "), wave.bakeUntil ?? "—",
-                        Self.cell(
-                            wave.gateStatus.map { "exit \($0)" + (wave.gateOutput.map { ": \($0)" } ?? "") } ?? "—"),
-                    ]
-                })
-    }
-
-    private func spaceLines() -> [String] {
-        ["", "## Per space", ""]
-            + Self.table(
-                [
-                    "Space", "Projects", "Succeeded", "Unchanged", "Failed", "Pending", "429s", "Final rate",
-                    "First request",
-                    "Last request",
-                ],
-                spaces.map { row in
-                    [
-                        row.space, "\(row.counts.total)", "\(row.counts.succeeded)", "\(row.counts.unchanged)",
-                        "\(row.counts.failed)", "\(row.counts.pending + row.counts.running)", "\(row.throttled)",
-                        row.rate.map { "\(StatusReport.rate($0))/s" } ?? "—", Self.time(row.firstRequest),
-                        Self.time(row.lastRequest),
-                    ]
-                })
-    }
-
     private func changeLines() -> [String] {
-        let summary = changes.summary()
+        let summary = changeSummary
         return ["", "## Field changes", ""]
-            + (summary.isEmpty
-                ? ["None confirmed."]
-                : summary.map { "- " + Self.cell(String($0.drop(while: { $0 == " " }))) })
+            + (summary.isEmpty ? ["None confirmed."] : summary.map { "- " + Self.cell($0) })
     }
 
     private func failureLines() -> [String] {
@@ -128,15 +69,11 @@ extension ChangeReport {
         return lines + ["```"]
     }
 
-    static func countsText(_ counts: TaskCounts) -> String {
-        "\(counts.total): \(counts.succeeded) succeeded, \(counts.unchanged) unchanged, \(counts.failed) failed, \(counts.pending + counts.running) pending"
-    }
-
-    /// A Markdown table.
-    static func table(_ header: [String], _ rows: [[String]]) -> [String] {
+    /// A Markdown table, every cell escaped.
+    static func table(_ table: Table) -> [String] {
         [
-            "| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in " --- |" }.joined(),
-        ] + rows.map { "| " + $0.joined(separator: " | ") + " |" }
+            "| " + table.header.joined(separator: " | ") + " |", "|" + table.header.map { _ in " --- |" }.joined(),
+        ] + table.rows.map { "| " + $0.map(cell).joined(separator: " | ") + " |" }
     }
 
     /// Text for a table cell or a line: control characters escaped, `|` and backticks quoted.

@@ -95,14 +95,14 @@ package struct ChangeReport: Sendable {
 
     /// The selection as the operator gave it.
     var selectionText: String {
+        if let undone = status.run.rollbackOf { return "the projects run \(undone) changed" }
+        if status.run.planSHA256 != nil { return "the projects the plan names" }
         let selection = status.run.selection
         var parts: [String] = []
         if !selection.spaces.isEmpty { parts.append("spaces " + selection.spaces.joined(separator: ", ")) }
         if !selection.tags.isEmpty { parts.append("tags " + selection.tags.joined(separator: " and ")) }
         if !selection.projectIDs.isEmpty { parts.append("\(selection.projectIDs.count) projects named") }
         if let excluded = selection.exclusionText { parts.append("excluding " + excluded) }
-        if status.run.rollbackOf != nil { return "the projects run \(status.run.rollbackOf!) changed" }
-        if status.run.planSHA256 != nil { return "the projects the plan names" }
         return parts.isEmpty ? "every enabled project" : parts.joined(separator: "; ")
     }
 
@@ -111,6 +111,99 @@ package struct ChangeReport: Sendable {
         if let by = status.rolledBackBy { return "rolled back by run \(by)" }
         if let of = status.run.rollbackOf { return "this run rolls back run \(of)" }
         return "not rolled back; `fleet rollback \(status.run.id)` would restore what it changed"
+    }
+
+    /// A table of the report, its cells as plain text; each format escapes them its own way.
+    struct Table {
+        var header: [String]
+        var rows: [[String]]
+        /// Per column, the key the HTML gives its cells (`data-field`), for readers and tests.
+        var fields: [String]? = nil
+    }
+
+    var title: String {
+        let run = status.run
+        return "Change record: run \(run.id), "
+            + (run.rollbackOf.map { "rollback of run \($0)" } ?? "rollout of \(run.templateName)")
+    }
+
+    /// The summary: (key, label, value).
+    var facts: [(key: String, label: String, value: String)] {
+        let run = status.run
+        let counts = status.counts
+        return [
+            ("state", "State", "\(status.state)" + (run.haltReason.map { " (halted by \($0))" } ?? "")),
+            ("change", "Change", run.changeID ?? "none given"), ("reason", "Reason", run.reason ?? "none given"),
+            (
+                "projects", "Projects",
+                "\(counts.total): \(counts.succeeded) succeeded, \(counts.unchanged) unchanged, \(counts.failed) failed, \(counts.pending + counts.running) pending"
+            ),
+            ("started", "Started", run.startedAt), ("finished", "Finished", run.finishedAt ?? "—"),
+            ("duration", "Duration", StatusReport.duration(status.duration)),
+            ("api_base", "API base", run.apiBase ?? "—"), ("rollback", "Rollback", rollbackText),
+            ("generated", "Report made", FleetDatabase.timestamp(generatedAt)),
+        ]
+    }
+
+    var executionsTable: Table {
+        Table(
+            header: ["Execution", "Who", "Started", "Finished", "Ended", "Change", "Reason"],
+            rows: status.executions.map { execution in
+                [
+                    "\(execution.number)", execution.login.map { "\($0)@\(execution.host ?? "?")" } ?? "—",
+                    execution.startedAt, execution.finishedAt ?? "—", execution.ended?.rawValue ?? "running",
+                    execution.changeID ?? "—", execution.reason ?? "—",
+                ]
+            })
+    }
+
+    /// Nil when the run was made without holds.
+    var holdsTable: Table? {
+        guard let holds = status.run.holds, !holds.isEmpty else { return nil }
+        return Table(
+            header: ["Space", "Project", "Field", "Reason"],
+            rows: holds.map { [$0.space, $0.project_id, $0.field.key, $0.reason] })
+    }
+
+    /// Nil for a run that is not staged.
+    var wavesTable: Table? {
+        guard !status.waves.isEmpty else { return nil }
+        return Table(
+            header: ["Wave", "State", "Tasks", "Bake until", "Gate"],
+            rows: status.waves.map { wave, counts in
+                [
+                    "\(wave.number)", wave.state.rawValue, counts.map { "\($0.1) \($0.0)" }.joined(separator: ", "),
+                    wave.bakeUntil ?? "—",
+                    wave.gateStatus.map { "exit \($0)" + (wave.gateOutput.map { ": \($0)" } ?? "") } ?? "—",
+                ]
+            })
+    }
+
+    /// One row per space, its name first.
+    var spacesTable: Table {
+        Table(
+            header: [
+                "Space", "Projects", "Succeeded", "Unchanged", "Failed", "Pending", "429s", "Final rate",
+                "First request",
+                "Last request",
+            ],
+            rows: spaces.map { row in
+                [
+                    row.space, "\(row.counts.total)", "\(row.counts.succeeded)", "\(row.counts.unchanged)",
+                    "\(row.counts.failed)", "\(row.counts.pending + row.counts.running)", "\(row.throttled)",
+                    row.rate.map { "\(StatusReport.rate($0))/s" } ?? "—", Self.time(row.firstRequest),
+                    Self.time(row.lastRequest),
+                ]
+            },
+            fields: [
+                "space", "projects", "succeeded", "unchanged", "failed", "pending", "throttled", "rate",
+                "first_request", "last_request",
+            ])
+    }
+
+    /// The field changes, one line each, as plan summarises them.
+    var changeSummary: [String] {
+        changes.summary().map { String($0.drop(while: { $0 == " " })) }
     }
 
     static func time(_ date: Date?) -> String {

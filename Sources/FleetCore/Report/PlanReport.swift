@@ -36,6 +36,7 @@ package struct PlanReport: Sendable {
     package init(_ entries: [FleetSession.PlanEntry]) {
         var bySpace: [String: Counts] = [:]
         var heldBy: [ProfileField: [Project]] = [:]
+        var heldInLine = 0
         for entry in entries {
             bySpace[entry.project.space, default: Counts()].selected += 1
             if !entry.holds.isEmpty { bySpace[entry.project.space]!.held += 1 }
@@ -45,6 +46,7 @@ package struct PlanReport: Sendable {
                 let changes = current.changes(to: desired)
                 if changes.isEmpty {
                     bySpace[entry.project.space]!.unchanged += 1
+                    if !entry.holds.isEmpty { heldInLine += 1 }
                 } else {
                     bySpace[entry.project.space]!.changing += 1
                     self.changes.append(
@@ -62,13 +64,7 @@ package struct PlanReport: Sendable {
         held = ProfileField.allCases.compactMap { field in heldBy[field].map { (field, $0) } }
         counts = Counts(
             selected: entries.count, changing: changes.count, unchanged: entries.count - changes.count - failures.count,
-            failed: failures.count, held: entries.count { !$0.holds.isEmpty },
-            heldInLine: entries.count { entry in
-                guard !entry.holds.isEmpty, case .planned(let current, let desired) = entry.outcome else {
-                    return false
-                }
-                return current.hasSameSettings(as: desired)
-            })
+            failed: failures.count, held: bySpace.values.reduce(0) { $0 + $1.held }, heldInLine: heldInLine)
     }
 
     /// `in line with the template: 3 of 6 projects (space0 2 of 3, space1 1 of 3)`, and how many

@@ -95,11 +95,11 @@ extension FleetSession {
     /// Refuses to write bodies made with other holds than those in effect now on `projects` and
     /// on the projects `recorded` names (`made`: `the plan … was made`, `run 3 was planned`).
     func checkHolds(_ recorded: [HeldField], of projects: [Project], made: String) throws {
-        let named = Set(recorded.map { "\($0.space)/\($0.project_id)" })
-        let inventory = try database.projects(Selection(includeDisabled: true)).filter {
-            named.contains("\($0.space)/\($0.projectID)")
-        }
-        let now = Set(try holdsInEffect(on: projects + inventory).map(\.held.key))
+        let at = clock.date()
+        let keys = Set(projects.map { "\($0.space)/\($0.projectID)" } + recorded.map { "\($0.space)/\($0.project_id)" })
+        let now = Set(
+            try database.holds().filter { $0.isInEffect(at: at) && keys.contains("\($0.space)/\($0.projectID)") }.map(
+                \.held.key))
         let then = Set(recorded.map(\.key))
         guard now != then else { return }
         let changes =

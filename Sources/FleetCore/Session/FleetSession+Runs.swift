@@ -15,15 +15,11 @@ extension FleetSession {
             kind: .rollout, templateName: template.name, template: template.text, templateSHA256: template.sha256,
             selection: selection, options: options, apiBase: apiBase, holds: holds.map(\.held),
             tasks: projects.map { RunSpec.Task(projectRef: $0.id) })
-        var preflight = Preflight(
+        let preflight = Preflight(
             what: "rollout of \(template.name)", projects: projects.count, spaces: Self.spaces(projects),
-            apiBase: apiBase, options: options)
-        if let text = selection.exclusionText {
-            preflight.excluded = (text, try database.count(selection.unexcluded) - projects.count)
-        }
-        return PreparedRun(
-            preflight: preflight,
-            start: .new(spec), work: work, options: options, apiBase: apiBase)
+            apiBase: apiBase, options: options,
+            excluded: try excluded(by: selection, selected: projects.count))
+        return PreparedRun(preflight: preflight, start: .new(spec), work: work, options: options, apiBase: apiBase)
     }
 
     /// Prepares a rerun of every task of `runID` that did not end succeeded or unchanged (with
@@ -237,6 +233,13 @@ extension FleetSession {
                 "the change window closed at \(WallTime.text(end)) (--not-after); nothing was sent. Give a later --not-after."
             )
         }
+    }
+
+    /// What the exclusions of `selection` left out of what it would select without them (nil
+    /// without exclusions).
+    package func excluded(by selection: Selection, selected: Int) throws -> Preflight.Excluded? {
+        guard let text = selection.exclusionText else { return nil }
+        return Preflight.Excluded(text: text, projects: try database.count(selection.unexcluded) - selected)
     }
 
     static func spaces(_ projects: [Project]) -> Int {

@@ -23,6 +23,19 @@ package enum WallTime {
             after: now, matching: DateComponents(hour: hour, minute: minute, second: 0), matchingPolicy: .nextTime)
     }
 
+    /// The instant `text` names, given as `option`; a usage error naming the option when it
+    /// names none.
+    package static func parse(_ text: String, option: String, now: Date, timeZone: TimeZone = .current) throws
+        -> Date
+    {
+        guard let date = parse(text, now: now, timeZone: timeZone) else {
+            throw FleetError.usage(
+                "\(option) \(text.escapingControlCharacters) is not a time: give ISO 8601 with an offset (2027-01-31T18:00+01:00), a date (2027-01-31, through its end) or HH:MM (the next such local time)."
+            )
+        }
+        return date
+    }
+
     /// `2026-12-03 02:00 +01:00`: an instant in `timeZone`, for messages.
     package static func text(_ date: Date, timeZone: TimeZone = .current) -> String {
         formatter("yyyy-MM-dd HH:mm xxx", timeZone).string(from: date)
