@@ -64,9 +64,10 @@ struct Status: FleetCommand {
         let only = failed ? .failed : state
         let report = try StatusReport.load(run, from: database, now: context.clock.date(), only: only)
         if format == .json {
-            context.console.out(try report.json())
+            try report.json(from: database) { context.console.outRaw($0) }
+            context.console.outRaw("\n")
         } else if format == .csv {
-            context.console.outRaw(report.csv())
+            try report.csv(from: database) { context.console.outRaw($0) }
         } else {
             context.console.out(
                 report.text(hint: self.database.hint(context), projectsPerGroup: only == nil ? 10 : nil))

@@ -228,7 +228,7 @@ import Testing
             try Template(name: "t", text: #"{"default_encryption": "required"}"#), options: testOptions())
 
         let report = try StatusReport.load(
-            try fixture.database.requireRun(outcome.runID), from: fixture.database, now: Date())
+            try fixture.database.requireRun(outcome.runID), from: fixture.database, now: Date(), allProjects: true)
         let byID = Dictionary(uniqueKeysWithValues: report.projects.map { ($0.projectID, $0) })
         #expect(byID[projects[0].projectID]?.status == .failed)
         #expect(byID[projects[0].projectID]?.errorKind == .unauthorized)

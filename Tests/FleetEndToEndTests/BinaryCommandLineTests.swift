@@ -25,7 +25,7 @@ import Testing
             RunSpec(
                 kind: .rollout, templateName: "t.json", template: "{}",
                 templateSHA256: String(repeating: "0", count: 64), selection: Selection(),
-                options: ExecutionOptions(), apiBase: try APIBase(Fixture.apiBase), tasks: []),
+                options: ExecutionOptions(), apiBase: try APIBase(Fixture.apiBase), tasks: .projects([])),
             change: ChangeRecord(), now: Date())
 
         let script = try await FleetBinary.run(["--generate-completion-script", "bash"])

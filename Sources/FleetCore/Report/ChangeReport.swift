@@ -53,7 +53,7 @@ package struct ChangeReport: Sendable {
     }
 
     package static func load(_ run: Run, from database: FleetDatabase, now: Date) throws -> ChangeReport {
-        let status = try StatusReport.load(run, from: database, now: now)
+        let status = try StatusReport.load(run, from: database, now: now, allProjects: true)
         let projects = Dictionary(
             uniqueKeysWithValues: try database.projects(Selection(includeDisabled: true)).map { ($0.id, $0) })
         let entries = try database.rollbackSources(of: run.id).compactMap { source -> FleetSession.PlanEntry? in

@@ -4,10 +4,11 @@ import FleetStore
 import Foundation
 
 extension StatusReport {
-    /// The JSON of the README's "Status JSON", keys sorted at every level. The projects are
-    /// written by hand (a run may have 100,000 of them; `JSONEncoder` took 1 s there), the rest
-    /// by `ReportJSON`.
-    package func json() throws -> String {
+    /// The JSON of the README's "Status JSON", keys sorted at every level, handed to `write` a
+    /// piece at a time. The projects (those in `only`'s state, or every one) are read from
+    /// `database` as they are written, by hand (a run may have 1,000,000 of them; `JSONEncoder`
+    /// took 1 s for 100,000), the rest by `ReportJSON`.
+    package func json(from database: FleetDatabase, _ write: @escaping (String) -> Void) throws {
         let runJSON = RunJSON(summary)
         let spaceJSON = spaces.map {
             SpaceJSON(
@@ -18,15 +19,31 @@ extension StatusReport {
                 number: wave.number, state: wave.state.rawValue, counts: Dictionary(uniqueKeysWithValues: counts),
                 bake_until: wave.bakeUntil, gate_status: wave.gateStatus, gate_output: wave.gateOutput)
         }
-        var out = "{\"counts\":" + (try ReportJSON.encode(counts)) + ",\"projects\":["
-        out.reserveCapacity(projects.count * 240)
-        for (index, project) in projects.enumerated() {
-            if index > 0 { out += "," }
-            out += Self.json(project)
+        var out = PiecewiseOutput(write)
+        out.append("{\"counts\":" + (try ReportJSON.encode(counts)) + ",\"projects\":[")
+        var first = true
+        try eachProject(from: database) { project in
+            out.append((first ? "" : ",") + Self.json(project))
+            first = false
         }
-        return out + "],\"run\":" + (try ReportJSON.encode(runJSON)) + ",\"spaces\":"
-            + (try ReportJSON.encode(spaceJSON))
-            + ",\"waves\":" + (try ReportJSON.encode(waveJSON)) + "}"
+        out.append("],\"run\":" + (try ReportJSON.encode(runJSON)))
+        out.append(",\"spaces\":" + (try ReportJSON.encode(spaceJSON)))
+        out.append(",\"waves\":" + (try ReportJSON.encode(waveJSON)) + "}")
+        out.flush()
+    }
+
+    /// The whole JSON as one string, for tests and small runs.
+    package func json(from database: FleetDatabase) throws -> String {
+        var text = ""
+        try json(from: database) { text += $0 }
+        return text
+    }
+
+    /// Every project of the run (in `only`'s state, with it), read as it goes.
+    private func eachProject(from database: FleetDatabase, _ body: (ProjectOutcome) throws -> Void) throws {
+        try database.forEachOutcome(of: run, state: state) { project in
+            if only == nil || project.status == only { try body(project) }
+        }
     }
 
     /// One project as `ReportJSON` would write it: keys sorted, an absent value `null`.
@@ -40,19 +57,20 @@ extension StatusReport {
     }
 
     /// One RFC 4180 row per project: space, project_id, label, status, error_kind, http_status,
-    /// attempts, error. A cell a spreadsheet would run as a formula is prefixed with `'`.
-    package func csv() -> String {
-        var lines = ["space,project_id,label,status,error_kind,http_status,attempts,error"]
-        lines.reserveCapacity(projects.count + 1)
-        for project in projects {
-            lines.append(
+    /// attempts, error, handed to `write` a piece at a time. A cell a spreadsheet would run as a
+    /// formula is prefixed with `'`.
+    package func csv(from database: FleetDatabase, _ write: @escaping (String) -> Void) throws {
+        var out = PiecewiseOutput(write)
+        out.append("space,project_id,label,status,error_kind,http_status,attempts,error\r\n")
+        try eachProject(from: database) { project in
+            out.append(
                 [
                     project.space, project.projectID, project.label, project.status.rawValue,
                     project.errorKind?.rawValue ?? "",
                     project.httpStatus.map(String.init) ?? "", "\(project.attempts)", project.error ?? "",
-                ].map(CSVCell.escape).joined(separator: ","))
+                ].map(CSVCell.escape).joined(separator: ",") + "\r\n")
         }
-        return lines.joined(separator: "\r\n") + "\r\n"
+        out.flush()
     }
 
     struct SpaceJSON: Encodable {

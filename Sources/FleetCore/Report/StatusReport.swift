@@ -9,6 +9,8 @@ package struct StatusReport: Sendable {
     package var run: Run
     package var state: RunState
     package var counts: TaskCounts
+    /// The projects the text report names: with `only`, those in that state; else those not
+    /// carried to success (`allProjects`: every one). JSON and CSV read every one as they write.
     package var projects: [ProjectOutcome]
     package var requests: Int
     /// Failed attempts by error kind (most of them retried).
@@ -30,14 +32,16 @@ package struct StatusReport: Sendable {
     }
 
     /// Reads the report of `run`; with `only`, `projects` holds the ones in that state only.
-    package static func load(_ run: Run, from database: FleetDatabase, now: Date, only: TaskState? = nil) throws
-        -> StatusReport
-    {
+    package static func load(
+        _ run: Run, from database: FleetDatabase, now: Date, only: TaskState? = nil, allProjects: Bool = false
+    ) throws -> StatusReport {
         let state = database.effectiveState(of: run)
         let waves = try database.waves(of: run.id)
         return StatusReport(
             run: run, state: state, counts: try database.counts(of: run, state: state),
-            projects: try database.outcomes(of: run, state: state, only: only),
+            projects: try database.outcomes(of: run, state: state) { status in
+                only.map { status == $0 } ?? (allProjects || !(status == .succeeded || status == .unchanged))
+            },
             requests: try database.requests(of: run.id),
             failedAttempts: try database.failedAttempts(of: run.id), executions: try database.executions(of: run.id),
             duration: try database.duration(of: run, state: state, now: now),

@@ -16,7 +16,7 @@ extension FleetSession {
     /// Reads every selected profile (GET only) and says what a rollout would change. Records nothing.
     package func plan(_ template: Template, selection: Selection, options: ExecutionOptions) async throws -> [PlanEntry]
     {
-        let (_, work, holds) = try renderedWork(template, selection: selection)
+        let (work, holds) = try renderedWork(template, selection: selection)
         let byProject = Dictionary(grouping: holds, by: \.projectRef)
         return try await read(work, apiBase: apiBase, options: options).map { entry in
             var entry = entry
@@ -31,13 +31,18 @@ extension FleetSession {
         let batch = try await dispatch.withDispatcher(options, apiBase: apiBase, mode: .plan, recorder: nil) {
             dispatcher in
             var book = SpaceBook()
-            return try await dispatcher.run(work, indices: work.indices, failureLimit: nil, spaces: &book)
+            let feed = ArrayFeed(work)
+            let positions = 0..<(work.map(\.position).max().map { $0 + 1 } ?? 0)
+            return try await dispatcher.run(
+                feed, feed.spaces(at: positions), at: positions, failureLimit: nil, spaces: &book)
         }
-        return work.indices.map { index in
+        return work.map { item in
             let outcome =
-                batch.outcomes[index]
-                ?? batch.unreachable[index].map { .failed(RequestFailure(kind: .unreachable, message: $0)) }
-            return PlanEntry(project: work[index].project, outcome: outcome)
+                batch.outcomes[item.position]
+                ?? batch.unreachable[item.project.space].map {
+                    .failed(RequestFailure(kind: .unreachable, message: $0))
+                }
+            return PlanEntry(project: item.project, outcome: outcome)
         }
     }
 }
@@ -67,29 +72,26 @@ extension FleetSession {
         try plan.check(database: database)
         let (projects, entries, skipped) = try planProjects(plan)
         try checkHolds(plan.body.holds ?? [], of: projects, made: "the plan \(plan.body.template_name) was made")
+        for project in projects { _ = try credentials(project) }
         if projects.isEmpty {
             throw FleetError(
                 "the plan has no project to write (none would change, or all are disabled); nothing to do.",
                 status: .usage)
         }
-        let work = try projects.indices.map { index in
-            TaskWork(
-                taskID: 0, position: index, project: projects[index], credentials: try credentials(projects[index]),
-                patch: ProfilePatch(exactly: entries[index].write),
-                expected: ExpectedProfile(entries[index].read, since: .plan))
-        }
         let spec = RunSpec(
             kind: .rollout, templateName: plan.body.template_name, template: plan.body.template,
             templateSHA256: plan.body.template_sha256, selection: Selection(), options: options, apiBase: apiBase,
             planSHA256: plan.sha256, holds: plan.body.holds ?? [],
-            tasks: projects.indices.map {
-                RunSpec.Task(projectRef: projects[$0].id, desired: entries[$0].write, expected: entries[$0].read)
-            })
+            tasks: .exact(
+                projects.indices.map {
+                    RunSpec.Task(projectRef: projects[$0].id, desired: entries[$0].write, expected: entries[$0].read)
+                }))
         let preflight = Preflight(
             what: "rollout of the plan for \(plan.body.template_name) (plan sha256 \(plan.sha256.prefix(12)))",
             projects: projects.count, spaces: Self.spaces(projects), apiBase: apiBase, options: options,
             skipped: skipped)
-        return PreparedRun(preflight: preflight, start: .new(spec), work: work, options: options, apiBase: apiBase)
+        return PreparedRun(
+            preflight: preflight, start: .new(spec), tasks: projects.count, options: options, apiBase: apiBase)
     }
 
     /// Refuses to write bodies made with other holds than those in effect now on `projects` and

@@ -5,21 +5,21 @@ import FleetStore
 import Foundation
 
 extension FleetSession {
-    /// Renders the template for every selected project (any problem stops it before a request)
-    /// and opens every token.
+    /// Renders the template for every selected project (any problem stops it before a request);
+    /// each body is rendered again, and each token opened, as the run reads its tasks.
     package func prepareRollout(_ template: Template, selection: Selection, options: ExecutionOptions) throws
         -> PreparedRun
     {
-        let (projects, work, holds) = try renderedWork(template, selection: selection)
+        let (refs, spaces, holds) = try checkedRollout(template, selection: selection)
         let spec = RunSpec(
             kind: .rollout, templateName: template.name, template: template.text, templateSHA256: template.sha256,
             selection: selection, options: options, apiBase: apiBase, holds: holds.map(\.held),
-            tasks: projects.map { RunSpec.Task(projectRef: $0.id) })
+            tasks: .projects(refs))
         let preflight = Preflight(
-            what: "rollout of \(template.name)", projects: projects.count, spaces: Self.spaces(projects),
-            apiBase: apiBase, options: options,
-            excluded: try excluded(by: selection, selected: projects.count))
-        return PreparedRun(preflight: preflight, start: .new(spec), work: work, options: options, apiBase: apiBase)
+            what: "rollout of \(template.name)", projects: refs.count, spaces: spaces, apiBase: apiBase,
+            options: options, excluded: try excluded(by: selection, selected: refs.count))
+        return PreparedRun(
+            preflight: preflight, start: .new(spec), tasks: refs.count, options: options, apiBase: apiBase)
     }
 
     /// Prepares a rerun of every task of `runID` that did not end succeeded or unchanged (with
@@ -39,21 +39,32 @@ extension FleetSession {
         }
         let apiBase = try apiBase(of: run)
         let options = override ?? run.options
-        let all = try database.unfinishedTasks(of: run.id, pendingOnly: pendingOnly)
         let later = try laterWrites(undoneBy: run, force: options.force)
-        let tasks = all.filter { $0.project.enabled && later[$0.task.projectRef] == nil }
-        if tasks.isEmpty { return nil }
-        if run.planSHA256 != nil {
-            try checkHolds(run.holds ?? [], of: tasks.map(\.project), made: "run \(run.id)'s plan was made")
+        let filter = TaskFilter(unfinished: !pendingOnly, enabledOnly: true, skipping: Set(later.keys))
+        let feed = try RunFeed(run: run, filter: filter, session: self)
+        var check = feed.checksRendering ? RenderCheck(try Template(name: run.templateName, text: run.template)) : nil
+        var (count, spaces, skipped, planned) = (0, Set<String>(), [Project](), [Project]())
+        try database.forEachTask(of: run.id, TaskFilter(unfinished: !pendingOnly, enabledOnly: false, skipping: [])) {
+            task in
+            guard task.project.enabled else { return skipped.append(task.project) }
+            guard later[task.project.id] == nil else { return }
+            _ = try feed.body(of: task, check: &check)
+            _ = try credentials(task.project)
+            count += 1
+            spaces.insert(task.project.space)
+            if run.planSHA256 != nil { planned.append(task.project) }
         }
-        let work = try retryWork(run, tasks)
+        try check?.finish()
+        if count == 0 { return nil }
+        if run.planSHA256 != nil {
+            try checkHolds(run.holds ?? [], of: planned, made: "run \(run.id)'s plan was made")
+        }
         let preflight = Preflight(
-            what: "retry of run \(run.id)\(pendingOnly ? " (pending tasks only)" : "")", projects: work.count,
-            spaces: Self.spaces(tasks.map(\.project)), apiBase: apiBase, options: options,
-            skipped: all.filter { !$0.project.enabled }.map(\.project))
+            what: "retry of run \(run.id)\(pendingOnly ? " (pending tasks only)" : "")", projects: count,
+            spaces: spaces.count, apiBase: apiBase, options: options, skipped: skipped)
         return PreparedRun(
-            preflight: preflight, start: .resume(runID: run.id, pendingOnly: pendingOnly), work: work, options: options,
-            apiBase: apiBase)
+            preflight: preflight, start: .resume(runID: run.id, pendingOnly: pendingOnly), tasks: count,
+            filter: filter, options: options, apiBase: apiBase)
     }
 
     /// For a retry of a rollback: the projects a later run wrote since the run it undoes, which
@@ -63,42 +74,6 @@ extension FleetSession {
         let sources = try database.rollbackSources(of: undone)
         return Dictionary(
             sources.compactMap { source in source.laterRun.map { (source.projectRef, $0) } }, uniquingKeysWith: max)
-    }
-
-    /// The work of a retry: the run's template rendered anew, or its recorded bodies. A recorded
-    /// body or expectation that cannot be read back is an error naming the project, never a default.
-    private func retryWork(_ run: Run, _ tasks: [PendingTask]) throws -> [TaskWork] {
-        let template =
-            run.kind == .rollout && run.planSHA256 == nil
-            ? try Template(name: run.templateName, text: run.template) : nil
-        let patches = try template?.renderAll(tasks.map(\.project))
-        // A retry applies the holds in effect now; a saved plan's bodies were made with its own.
-        let held = Self.fieldsByProject(try holdsInEffect(on: tasks.map(\.project)))
-        let since: ExpectedProfile.Source = run.rollbackOf.map { .run($0) } ?? .plan
-        return try tasks.indices.map { index in
-            let task = tasks[index]
-            func profile(_ json: String?, _ what: String) throws -> SipProfile? {
-                guard let json else { return nil }
-                guard let profile = SipProfile.decode(Data(json.utf8)) else {
-                    throw FleetDatabase.damaged(what, run: run.id, project: task.project.projectID)
-                }
-                return profile
-            }
-            let patch: ProfilePatch
-            if let rendered = patches?[index] {
-                patch = rendered.holding(held[task.project.id] ?? [])
-            } else if let desired = try profile(task.task.desired, "body to write") {
-                patch = ProfilePatch(exactly: desired)
-            } else {
-                throw FleetDatabase.damaged("body to write", run: run.id, project: task.project.projectID)
-            }
-            return TaskWork(
-                taskID: task.task.id, position: task.task.position, project: task.project,
-                credentials: try credentials(task.project),
-                patch: patch,
-                expected: try profile(task.task.expected, "expected profile").map { ExpectedProfile($0, since: since) },
-                previousAttempts: task.task.attempts, hasBefore: task.hasBefore)
-        }
     }
 
     /// Prepares putting back the profile each project had before `runID` changed it, as a run of
@@ -115,23 +90,27 @@ extension FleetSession {
         let apiBase = try apiBase(of: original)
         let targets = try rollbackTargets(of: original, force: options.force)
         if targets.isEmpty { return nil }
-        let work = try rollbackWork(targets, undoing: runID)
+        let toSend = targets.filter { $0.conflict == nil }
+        for target in toSend { _ = try credentials(target.project) }
         let description = "{\"rollback_of\": \(runID)}"
         let spec = RunSpec(
             kind: .rollback, templateName: "rollback of run \(runID)", template: description,
             templateSHA256: SHA256.hash(data: Data(description.utf8)).hex, selection: Selection(), options: options,
             apiBase: apiBase, rollbackOf: runID,
-            tasks: targets.map {
-                RunSpec.Task(
-                    projectRef: $0.project.id, desired: $0.before.writable, expected: $0.written, conflict: $0.conflict)
-            })
-        let conflicts = targets.count - work.count
+            tasks: .exact(
+                targets.map {
+                    RunSpec.Task(
+                        projectRef: $0.project.id, desired: $0.before.writable, expected: $0.written,
+                        conflict: $0.conflict)
+                }))
+        let conflicts = targets.count - toSend.count
         return PreparedRun(
             preflight: Preflight(
                 what: "rollback of run \(runID)"
                     + (conflicts > 0 ? " (\(conflicts) written by a later run since, left alone)" : ""),
-                projects: work.count, spaces: Self.spaces(work.map(\.project)), apiBase: apiBase, options: options),
-            start: .new(spec), work: work, options: options, apiBase: apiBase)
+                projects: toSend.count, spaces: Self.spaces(toSend.map(\.project)), apiBase: apiBase,
+                options: options),
+            start: .new(spec), tasks: toSend.count, options: options, apiBase: apiBase)
     }
 
     /// One project a rollback puts back: its "before", what the run wrote there (nil with
@@ -185,20 +164,19 @@ extension FleetSession {
     /// A run that halts with `--rollback-on-halt` is rolled back at once, as a run linked to it.
     package func execute(_ prepared: PreparedRun) async throws -> RunOutcome {
         try checkCommands(prepared)
-        var work = prepared.work
         let handle: RunHandle
         switch prepared.start {
         case .new(let spec):
-            let started = try database.startRun(spec, change: prepared.change, now: clock.date())
-            handle = started.handle
-            for index in work.indices { work[index].taskID = started.taskIDs[work[index].position] }
+            handle = try database.startRun(spec, change: prepared.change, now: clock.date())
         case .resume(let runID, let pendingOnly):
             handle = try database.resumeRun(
-                runID, options: prepared.options, pendingOnly: pendingOnly, tasks: work.count, change: prepared.change,
-                now: clock.date())
+                runID, options: prepared.options, pendingOnly: pendingOnly, tasks: prepared.tasks,
+                change: prepared.change, now: clock.date())
         }
+        let feed = try RunFeed(run: handle.run, filter: prepared.filter, session: self)
         let end = try await RunExecutor(
-            database: database, dispatch: dispatch, gate: gate, note: note, handle: handle, work: work,
+            database: database, dispatch: dispatch, gate: gate, note: note, handle: handle, feed: feed,
+            tasks: prepared.tasks,
             options: prepared.options, apiBase: prepared.apiBase, change: prepared.change, notifyTimeout: notifyTimeout
         ).execute()
         var outcome = RunOutcome(runID: handle.run.id, end: end)

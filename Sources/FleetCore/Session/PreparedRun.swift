@@ -4,8 +4,8 @@ import FleetModel
 import FleetStore
 import Foundation
 
-/// A run ready to start or resume: everything checked, every body rendered, every token opened,
-/// nothing recorded and nothing sent yet.
+/// A run ready to start or resume: everything checked, every body rendered once, nothing recorded
+/// and nothing sent yet. Its tasks are read from the database as it runs.
 package struct PreparedRun: Sendable {
     enum Start: Sendable {
         case new(RunSpec)
@@ -14,8 +14,9 @@ package struct PreparedRun: Sendable {
 
     package let preflight: Preflight
     let start: Start
-    /// The work, with task ids to fill in for a new run.
-    let work: [TaskWork]
+    /// How many tasks it sends, and which of the run's tasks they are.
+    let tasks: Int
+    var filter = TaskFilter.new
     let options: ExecutionOptions
     let apiBase: APIBase
     /// Who runs it and under which change, its window and its notify command: set by the

@@ -14,7 +14,9 @@ struct RunExecutor: Sendable {
     /// Lines for the operator as the run goes (a wave baking, a gate running).
     let note: @Sendable (String) -> Void
     let handle: RunHandle
-    let work: [TaskWork]
+    /// The run's tasks, read as it goes, and how many this execution carries out.
+    let feed: RunFeed
+    let tasks: Int
     let options: ExecutionOptions
     let apiBase: APIBase
     let change: ChangeRecord
@@ -30,7 +32,7 @@ struct RunExecutor: Sendable {
             database: database, runID: runID, clock: clock, window: dispatch.transports.commitWindow)
         let waves = try database.waves(of: runID)
         progress.update {
-            $0.total = work.count
+            $0.total = tasks
             $0.waves = waves.count > 1 ? waves.count : 0
         }
         var failure: (any Error)?
@@ -119,24 +121,25 @@ struct RunExecutor: Sendable {
         async throws -> ExecutionEnd
     {
         progress.update { $0.wave = count > 1 ? wave.number : 0 }
-        let indices = work.indices.filter { (start..<wave.endPosition).contains(work[$0].position) }
-        if let first = indices.first, let last = indices.last {
+        let positions = start..<wave.endPosition
+        let spaces = try await feed.spaces(at: positions)
+        let tasks = spaces.reduce(0) { $0 + $1.tasks }
+        if tasks > 0 {
             try database.updateWave(runID: runID, number: wave.number, state: .running)
-            let limit = options.maxFailures?.limit(total: indices.count)
+            let limit = options.maxFailures?.limit(total: tasks)
             let batch = try await dispatcher.run(
-                work, indices: first..<(last + 1), failureLimit: limit, windowEnd: windowEnd, spaces: &book)
+                feed, spaces, at: positions, failureLimit: limit, windowEnd: windowEnd, spaces: &book)
             try database.markUnreachable(
-                Dictionary(uniqueKeysWithValues: batch.unreachable.map { (work[$0.key].taskID, $0.value) }),
-                now: clock.date())
+                batch.unreachable, runID: runID, at: positions, feed.filter, now: clock.date())
             if case .halted(let reason) = batch.end {
                 try database.updateWave(runID: runID, number: wave.number, state: .halted)
                 return .halted(count > 1 ? "wave \(wave.number) of \(count): \(reason)" : reason)
             }
             if batch.end != .finished { return batch.end }
-            let failed = batch.outcomes.values.filter { if case .failed = $0 { true } else { false } }.count
+            let failed = batch.failed
             if count > 1 && wave.number < count && failed > 0 && options.maxFailures == nil && wave.state != .passed {
                 try database.updateWave(runID: runID, number: wave.number, state: .halted)
-                return .halted("wave \(wave.number) of \(count): \(failed) of \(indices.count) projects failed")
+                return .halted("wave \(wave.number) of \(count): \(failed) of \(tasks) projects failed")
             }
         }
         guard wave.state != .passed else { return .finished }

@@ -32,31 +32,37 @@ package struct Dispatcher: Sendable {
         self.random = random
     }
 
-    /// How one batch (a wave) ended, and each task's outcome (`nil` for a task not carried to an
-    /// end); `unreachable` gives, per task left unstarted by the circuit breaker, the reason.
+    /// How one batch (a wave) ended and how many of its tasks failed; without a recorder, each
+    /// task's outcome by position (none for a task not carried to an end); `unreachable` gives,
+    /// per space the circuit breaker stopped with tasks left, the reason.
     package struct Batch: Sendable {
         package var end: ExecutionEnd
+        package var failed: Int
         package var outcomes: [Int: TaskOutcome]
-        package var unreachable: [Int: String]
+        package var unreachable: [String: String]
     }
 
-    /// Carries out the tasks `indices` of `work`, none started at or after `windowEnd`. `spaces` carries each space's rate and the
-    /// circuit breaker from one wave to the next.
+    /// Carries out the tasks of `feed` at `positions` (in `batch`, the feed's spaces there), none
+    /// started at or after `windowEnd`. `spaces` carries each space's rate and the circuit
+    /// breaker from one wave to the next.
     package func run(
-        _ work: [TaskWork], indices: Range<Int>, failureLimit: Int?, windowEnd: WindowEnd? = nil,
-        spaces: inout SpaceBook
+        _ feed: any TaskFeed, _ batch: [FeedSpace], at positions: Range<Int>, failureLimit: Int?,
+        windowEnd: WindowEnd? = nil, spaces: inout SpaceBook
     ) async throws -> Batch {
         var scheduler = Scheduler(
-            work: work, indices: indices, failureLimit: failureLimit, windowEnd: windowEnd, spaces: spaces,
-            options: options,
-            hosts: api.apiBase, clock: clock, stop: stop, progress: progress)
+            spaces: batch, positions: positions, failureLimit: failureLimit, windowEnd: windowEnd, spaces: spaces,
+            keepOutcomes: recorder == nil, options: options, hosts: api.apiBase, clock: clock, stop: stop,
+            progress: progress)
+        // The first window before the first request: the start is the same however fast the
+        // feed answers.
+        if let first = scheduler.feed() { scheduler.fed(try await feed.tasks(at: first, limit: scheduler.window)) }
         defer { spaces = scheduler.spaces }
         try await withThrowingTaskGroup(of: Scheduler.Event.self) { group in
             group.addTask { [stop] in
                 await stop.wait()
                 return .stopRequested
             }
-            try await loop(&scheduler, &group)
+            try await loop(&scheduler, &group, feed: feed)
             group.cancelAll()
         }
         return try scheduler.batch()
@@ -64,15 +70,18 @@ package struct Dispatcher: Sendable {
 
     /// Starts what the scheduler says may start, arms its wake-up, and hands it each event, until
     /// it has nothing in flight and nothing it may start.
-    private func loop(_ scheduler: inout Scheduler, _ group: inout ThrowingTaskGroup<Scheduler.Event, any Error>)
-        async throws
-    {
+    private func loop(
+        _ scheduler: inout Scheduler, _ group: inout ThrowingTaskGroup<Scheduler.Event, any Error>, feed: any TaskFeed
+    ) async throws {
         while true {
             // One reading of the clock for both: a request not yet due now is due later than
             // `now` for the wake-up too, so its wake-up is always armed.
             let now = clock.now()
             for start in scheduler.startable(now: now) {
                 group.addTask { await perform(start.cursor, work: start.work, firstOfTask: start.firstOfTask) }
+            }
+            if let positions = scheduler.feed() {
+                group.addTask { [window = scheduler.window] in await read(feed, at: positions, limit: window) }
             }
             if let wake = scheduler.wakeUp(now: now) {
                 group.addTask { [clock] in
@@ -111,6 +120,18 @@ package struct Dispatcher: Sendable {
             index: cursor.index, sentAt: sent, status: answer.status, failure: answer.failure, firstOfTask: firstOfTask,
             cursor: cursor)
         return .answered(recorder == nil ? nil : step.record, step.next, observation)
+    }
+
+    /// The next window of the batch's tasks: a child task of the group, while half a window
+    /// still waits to be sent.
+    private func read(_ feed: any TaskFeed, at positions: Range<Int>, limit: Int) async -> Scheduler.Event {
+        do {
+            return .fed(try await feed.tasks(at: positions, limit: limit))
+        } catch let error as FleetError {
+            return .feedFailed(error)
+        } catch {
+            return .feedFailed(.internal("cannot read the run's tasks: \(error)"))
+        }
     }
 
     /// Puts a task's update on disk before the task goes on: a child task of the group.

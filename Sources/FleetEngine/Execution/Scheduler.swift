@@ -17,6 +17,9 @@ struct Scheduler {
         /// Cut off by cancellation (a second Ctrl-C) before it could be recorded.
         case abandoned
         case recordFailed(FleetError)
+        /// The next window of the batch's tasks, read from the feed.
+        case fed([TaskWork])
+        case feedFailed(FleetError)
         /// A timer armed for this moment went off.
         case timer(Duration)
         case stopRequested
@@ -29,27 +32,25 @@ struct Scheduler {
         let host: String
         var urgent = Deque<TaskCursor>()
         var delayed = Heap<Delayed>()
-        var fresh: [TaskCursor] = []
-        var nextFresh = 0
+        var fresh = Deque<TaskCursor>()
+        /// The position of its last task in the batch: while the feed has not reached it, the
+        /// lane has tasks still to read.
+        let last: Int
+        var unread = true
 
-        var hasWork: Bool { !urgent.isEmpty || !delayed.isEmpty || nextFresh < fresh.count }
+        var hasWork: Bool { !urgent.isEmpty || !delayed.isEmpty || !fresh.isEmpty || unread }
 
         /// When its first waiting request is ready, whatever the rate.
         func readyAt(_ now: Duration) -> Duration? {
-            if !urgent.isEmpty || nextFresh < fresh.count { return now }
+            if !urgent.isEmpty || !fresh.isEmpty { return now }
             return delayed.min?.due
         }
 
-        mutating func pop(_ now: Duration) -> (cursor: TaskCursor, retried: Bool)? {
-            if let cursor = urgent.popFirst() { return (cursor, false) }
-            if let first = delayed.min, first.due <= now { return (delayed.removeMin().cursor, true) }
-            guard nextFresh < fresh.count else { return nil }
-            nextFresh += 1
-            return (fresh[nextFresh - 1], false)
+        mutating func pop(_ now: Duration) -> (cursor: TaskCursor, retried: Bool, first: Bool)? {
+            if let cursor = urgent.popFirst() { return (cursor, false, false) }
+            if let first = delayed.min, first.due <= now { return (delayed.removeMin().cursor, true, false) }
+            return fresh.popFirst().map { ($0, false, true) }
         }
-
-        /// Every task still waiting, for the report when the lane is stopped.
-        var waiting: [TaskCursor] { Array(urgent) + delayed.unordered.map(\.cursor) + fresh[nextFresh...] }
     }
 
     struct Delayed: Comparable {
@@ -74,7 +75,8 @@ struct Scheduler {
         var index: Int
     }
 
-    let work: [TaskWork]
+    /// The tasks read from the feed and not finished yet, by position.
+    var live: [Int: TaskWork] = [:]
     let options: ExecutionOptions
     let clock: any FleetClock
     let stop: StopSignal
@@ -86,8 +88,16 @@ struct Scheduler {
     var lanes: [Lane] = []
     var laneOf: [String: Int] = [:]
     var turn = 0
-    var outcomes: [Int: TaskOutcome] = [:]
-    var started: Set<Int> = []
+    /// Each task's outcome, kept only when nothing records them (a plan reports from memory).
+    var outcomes: [Int: TaskOutcome]?
+    var failed = 0
+    /// How many tasks a window of the feed holds; where the next one starts (nil once the batch
+    /// is read), and whether it is being read.
+    let window: Int
+    var unread: Range<Int>?
+    var feeding = false
+    /// Tasks read and not started yet, in every lane.
+    var waiting = 0
     var inFlight = 0
     /// Answers being committed: their tasks go on once they are on disk.
     var committing = 0
@@ -101,10 +111,13 @@ struct Scheduler {
     var pausedSpaces = 0
 
     init(
-        work: [TaskWork], indices: Range<Int>, failureLimit: Int?, windowEnd: WindowEnd? = nil, spaces: SpaceBook,
-        options: ExecutionOptions, hosts: APIBase, clock: any FleetClock, stop: StopSignal, progress: RunProgress
+        spaces feed: [FeedSpace], positions: Range<Int>, failureLimit: Int?, windowEnd: WindowEnd? = nil,
+        spaces: SpaceBook, keepOutcomes: Bool = false, options: ExecutionOptions, hosts: APIBase, clock: any FleetClock,
+        stop: StopSignal, progress: RunProgress
     ) {
-        self.work = work
+        unread = positions.isEmpty ? nil : positions
+        outcomes = keepOutcomes ? [:] : nil
+        window = max(256, 2 * options.concurrency)
         self.failureLimit = failureLimit
         self.windowEnd = windowEnd
         self.spaces = spaces
@@ -115,19 +128,45 @@ struct Scheduler {
         concurrency = max(1, options.concurrency)
         self.spaces.breaker.outageBudget = max(.seconds(30), .milliseconds(Int64(options.timeoutSeconds * 5000)))
         let now = clock.now()
-        for index in indices {
-            let project = work[index].project
-            if laneOf[project.space] == nil {
-                laneOf[project.space] = lanes.count
-                let host = hosts.host(space: project.space)
-                lanes.append(Lane(space: project.space, host: host))
-                self.spaces.hosts[project.space] = host
-                if self.spaces.rates[project.space] == nil {
-                    self.spaces.rates[project.space] = RateController(ceiling: options.rate, now: now)
-                }
+        for space in feed {
+            laneOf[space.name] = lanes.count
+            let host = hosts.host(space: space.name)
+            lanes.append(Lane(space: space.name, host: host, last: space.positions.upperBound))
+            self.spaces.hosts[space.name] = host
+            if self.spaces.rates[space.name] == nil {
+                self.spaces.rates[space.name] = RateController(ceiling: options.rate, now: now)
             }
-            lanes[laneOf[project.space]!].fresh.append(
-                TaskCursor(index: index, requests: work[index].previousAttempts, hasBefore: work[index].hasBefore))
+        }
+    }
+
+    /// The positions of the next window to read now, counted as being read: when fewer than half
+    /// a window wait, or a lane that may send has none waiting but more to read. A space slower
+    /// than the others keeps what it has not sent yet; the others never wait for it.
+    mutating func feed() -> Range<Int>? {
+        guard mayStart, !feeding, let unread else { return nil }
+        guard waiting < window / 2 || lanes.contains(where: { $0.unread && $0.fresh.isEmpty && isOpen($0) }) else {
+            return nil
+        }
+        feeding = true
+        return unread
+    }
+
+    /// The next window, as tasks not started yet in their lanes.
+    mutating func fed(_ tasks: [TaskWork]) {
+        feeding = false
+        for task in tasks {
+            guard let lane = laneOf[task.project.space] else { continue }
+            live[task.position] = task
+            lanes[lane].fresh.append(
+                TaskCursor(index: task.position, requests: task.previousAttempts, hasBefore: task.hasBefore))
+            if task.position >= lanes[lane].last { lanes[lane].unread = false }
+        }
+        waiting += tasks.count
+        if let last = tasks.last, tasks.count == window, let unread, last.position + 1 < unread.upperBound {
+            self.unread = (last.position + 1)..<unread.upperBound
+        } else {
+            unread = nil
+            for index in lanes.indices { lanes[index].unread = false }
         }
     }
 
@@ -138,7 +177,9 @@ struct Scheduler {
     /// Nothing is in flight and nothing may start: the batch is over. A batch whose lanes with
     /// work were all stopped by the circuit breaker is halted by it.
     mutating func isDone() -> Bool {
-        guard inFlight == 0 && committing == 0 && !(mayStart && lanes.contains(where: isOpen)) else { return false }
+        guard inFlight == 0 && committing == 0 && !feeding && !(mayStart && lanes.contains(where: isOpen)) else {
+            return false
+        }
         if mayStart && (lanes.contains(where: \.hasWork) || allStopped) { haltReason = breakerHalt() }
         return true
     }
@@ -178,10 +219,10 @@ struct Scheduler {
             }
             idle = 0
             if next.retried { progress.update { $0.retrying -= 1 } }
-            let first = started.insert(next.cursor.index).inserted
+            if next.first { waiting -= 1 }
             spaces.breaker.starting(next.cursor.index, host: lanes[position].host)
             inFlight += 1
-            starts.append(Start(cursor: next.cursor, work: work[next.cursor.index], firstOfTask: first))
+            starts.append(Start(cursor: next.cursor, work: live[next.cursor.index]!, firstOfTask: next.first))
         }
         if !starts.isEmpty { progress.update { [count = starts.count] in $0.started += count } }
         return starts
@@ -213,7 +254,7 @@ struct Scheduler {
             inFlight -= 1
             observe(observation)
             if let kind = observation.failure?.kind, kind == .network || kind == .timeout,
-                spaces.breaker.inOutage(host: spaces.hosts[work[observation.index].project.space]!)
+                spaces.breaker.inOutage(host: spaces.hosts[live[observation.index]!.project.space]!)
             {
                 next = Self.waitOutOutage(observation.cursor)
                 update?.state = .running
@@ -235,6 +276,11 @@ struct Scheduler {
         case .recordFailed(let error):
             committing -= 1
             recordFailure = error
+        case .fed(let tasks):
+            fed(tasks)
+        case .feedFailed(let error):
+            feeding = false
+            recordFailure = recordFailure ?? error
         case .timer(let due):
             timers.removeAll { $0 == due }
         case .stopRequested:
@@ -244,7 +290,7 @@ struct Scheduler {
     }
 
     private mutating func observe(_ observation: Observation) {
-        let space = work[observation.index].project.space
+        let space = live[observation.index]!.project.space
         let now = clock.now()
         spaces.rates[space]!.observe(observation, now: now)
         if observation.failure?.kind == .rateLimited || pausedSpaces > 0 {
@@ -269,7 +315,7 @@ struct Scheduler {
     }
 
     private mutating func advance(_ index: Int, _ next: StepNext) {
-        let lane = laneOf[work[index].project.space]!
+        let lane = laneOf[live[index]!.project.space]!
         switch next {
         case .send(let cursor):
             lanes[lane].urgent.append(cursor)
@@ -283,7 +329,9 @@ struct Scheduler {
     }
 
     private mutating func finish(_ index: Int, _ outcome: TaskOutcome) {
-        outcomes[index] = outcome
+        live[index] = nil
+        outcomes?[index] = outcome
+        if case .failed = outcome { failed += 1 }
         progress.update { counts in
             switch outcome {
             case .succeeded, .planned: counts.succeeded += 1
@@ -317,14 +365,14 @@ struct Scheduler {
 
     func batch() throws -> Dispatcher.Batch {
         if let recordFailure { throw recordFailure }
-        var unreachable: [Int: String] = [:]
-        for lane in lanes {
+        var unreachable: [String: String] = [:]
+        for lane in lanes where lane.hasWork {
             guard let reason = spaces.breaker.stopped(space: lane.space, host: lane.host) else { continue }
-            for cursor in lane.waiting { unreachable[cursor.index] = reason }
+            unreachable[lane.space] = reason
         }
         let end: ExecutionEnd =
             if let haltReason { .halted(haltReason) } else if stop.isRequested || Task.isCancelled { .interrupted } else
             { .finished }
-        return Dispatcher.Batch(end: end, outcomes: outcomes, unreachable: unreachable)
+        return Dispatcher.Batch(end: end, failed: failed, outcomes: outcomes ?? [:], unreachable: unreachable)
     }
 }

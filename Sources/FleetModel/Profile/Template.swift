@@ -88,45 +88,23 @@ package struct Template: Sendable {
         return .success(ProfilePatch(object))
     }
 
+    /// The fields of a template without placeholders, the same for every project (checked whole
+    /// when it was parsed); nil for one with placeholders.
+    package var fixedPatch: ProfilePatch? {
+        guard !hasPlaceholders else { return nil }
+        let anyone = Project(
+            id: 0, space: "", projectID: "", storedToken: "", label: "", tags: [], variables: [:], enabled: true)
+        return try? render(for: anyone).get()
+    }
+
     /// Renders for every project, or throws one error with every problem once, with how many
     /// projects it affects and a few of them, so the report stays short at 10,000 projects.
     package func renderAll(_ projects: [Project]) throws -> [ProfilePatch] {
-        if !hasPlaceholders, let first = projects.first, case .success(let patch) = render(for: first) {
-            return Array(repeating: patch, count: projects.count)
-        }
-        var patches: [ProfilePatch] = []
-        var failures: [RenderError.Problem: [Project]] = [:]
-        var order: [RenderError.Problem] = []
-        patches.reserveCapacity(projects.count)
-        for project in projects {
-            switch render(for: project) {
-            case .success(let patch): patches.append(patch)
-            case .failure(let error):
-                for problem in error.problems {
-                    if failures[problem] == nil { order.append(problem) }
-                    failures[problem, default: []].append(project)
-                }
-            }
-        }
-        guard failures.isEmpty else { throw renderFailure(failures, order: order, of: projects) }
+        if let fixedPatch { return Array(repeating: fixedPatch, count: projects.count) }
+        var check = RenderCheck(self)
+        let patches = projects.compactMap { check.render($0) }
+        try check.finish()
         return patches
-    }
-
-    private func renderFailure(
-        _ failures: [RenderError.Problem: [Project]], order: [RenderError.Problem], of projects: [Project]
-    ) -> FleetError {
-        let columns = Set(projects.flatMap(\.variables.keys)).union(["space", "project_id", "label"])
-        let details = order.map { problem -> String in
-            let affected = failures[problem]!
-            let examples = affected.prefix(3).map { "\($0.space) \($0.projectID)" }.joined(separator: ", ")
-            let more = affected.count > 3 ? ", …" : ""
-            return
-                "\(name): \(problem.sentence(columns: columns)) (\(affected.count) of \(projects.count) projects: \(examples)\(more))"
-        }
-        let count = Set(failures.values.joined().map(\.id)).count
-        return FleetError(
-            "\(name) cannot be rendered for \(count) of \(projects.count) selected projects; nothing was sent. Fix the template or the inventory and try again.",
-            details: details)
     }
 
     private static func strings(in value: JSONValue) -> [String] {

@@ -21,7 +21,17 @@ extension FleetDatabase {
 
     /// Every project's outcome in run order; with `only`, those in that state (as shown: a task
     /// left running by a dead process is pending).
-    package func outcomes(of run: Run, state: RunState, only: TaskState? = nil) throws -> [ProjectOutcome] {
+    package func outcomes(of run: Run, state: RunState, where keep: (TaskState) -> Bool = { _ in true }) throws
+        -> [ProjectOutcome]
+    {
+        var outcomes: [ProjectOutcome] = []
+        try forEachOutcome(of: run, state: state) { if keep($0.status) { outcomes.append($0) } }
+        return outcomes
+    }
+
+    /// Each project's outcome in `run` (in state `state`), in run order, one at a time: what
+    /// `status --json` of 1,000,000 tasks writes out without holding them.
+    package func forEachOutcome(of run: Run, state: RunState, _ body: (ProjectOutcome) throws -> Void) throws {
         try writer.read { db in
             let rows = try Row.fetchCursor(
                 db,
@@ -30,17 +40,14 @@ extension FleetDatabase {
                     FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
                     WHERE t.run_id = ? ORDER BY t.position
                     """, arguments: [run.id])
-            var outcomes: [ProjectOutcome] = []
             while let row = try rows.next() {
                 var status: TaskState = row[3]
                 if status == .running && state != .running { status = .pending }
-                if let only, status != only { continue }
-                outcomes.append(
+                try body(
                     ProjectOutcome(
                         space: row[0], projectID: row[1], label: row[2], status: status, wave: row[4], attempts: row[5],
                         httpStatus: row[6], errorKind: row[7], error: row[8]))
             }
-            return outcomes
         }
     }
 

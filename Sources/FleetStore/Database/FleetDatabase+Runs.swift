@@ -12,10 +12,8 @@ extension FleetDatabase {
     /// Records a run, one pending task per project (with its wave), its waves and its first
     /// execution in one transaction, and takes the run's lock before the run becomes visible, so
     /// no reader ever sees it running without an owner. Refuses when a project of it is in a run
-    /// another process is executing. Task ids come back in the order of `spec.tasks`.
-    package func startRun(_ spec: RunSpec, change: ChangeRecord, now: Date) throws -> (
-        handle: RunHandle, taskIDs: [Int64]
-    ) {
+    /// another process is executing.
+    package func startRun(_ spec: RunSpec, change: ChangeRecord, now: Date) throws -> RunHandle {
         let selection = try Self.json(spec.selection)
         let options = try Self.json(spec.options)
         let holds = try Self.json(spec.holds)
@@ -34,43 +32,47 @@ extension FleetDatabase {
                 ])
             let runID = db.lastInsertedRowID
             let lock = try RunLock.acquire(runID: runID, database: filePath)
-            let taskIDs = try Self.insertTasks(spec.tasks, runID: runID, waveEnds: waveEnds, now: now, db)
+            try Self.insertTasks(spec.tasks, runID: runID, waveEnds: waveEnds, now: now, db)
             try Self.refuseOverlap(runID: runID, db, path: filePath)
             let execution = try Self.insertExecution(
-                runID: runID, number: 1, options: options, tasks: spec.tasks.count { $0.conflict == nil },
+                runID: runID, number: 1, options: options, tasks: spec.tasks.toSend,
                 pendingOnly: false, change: change, now: now, db)
-            return (RunHandle(run: try Run.fetchOne(db, key: runID)!, lock: lock, execution: execution), taskIDs)
+            return RunHandle(run: try Run.fetchOne(db, key: runID)!, lock: lock, execution: execution)
         }
     }
 
-    /// A new run's tasks, each in its wave, and its waves; the tasks' row ids in run order. One
-    /// prepared statement for every task: a run may have 100,000 of them.
-    private static func insertTasks(
-        _ tasks: [RunSpec.Task], runID: Int64, waveEnds: [Int], now: String, _ db: Database
-    ) throws -> [Int64] {
+    /// A new run's tasks, each in its wave, and its waves. One prepared statement for every
+    /// task: a run may have 1,000,000 of them.
+    private static func insertTasks(_ tasks: RunSpec.Tasks, runID: Int64, waveEnds: [Int], now: String, _ db: Database)
+        throws
+    {
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO tasks (run_id, project_ref, position, wave, desired, expected, state, error_kind, error, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        var taskIDs: [Int64] = []
-        taskIDs.reserveCapacity(tasks.count)
         var wave = 0
-        for (position, task) in tasks.enumerated() {
+        for position in 0..<tasks.count {
             while position >= waveEnds[wave] { wave += 1 }
-            try insert.execute(arguments: [
-                runID, task.projectRef, position, wave + 1, task.desired?.jsonString(), task.expected?.jsonString(),
-                task.conflict == nil ? TaskState.pending : .failed, task.conflict.map { _ in ErrorKind.conflict },
-                task.conflict, now,
-            ])
-            taskIDs.append(db.lastInsertedRowID)
+            switch tasks {
+            case .projects(let refs):
+                try insert.execute(arguments: [
+                    runID, refs[position], position, wave + 1, nil, nil, TaskState.pending, nil, nil, now,
+                ])
+            case .exact(let exact):
+                let task = exact[position]
+                try insert.execute(arguments: [
+                    runID, task.projectRef, position, wave + 1, task.desired?.jsonString(),
+                    task.expected?.jsonString(), task.conflict == nil ? TaskState.pending : .failed,
+                    task.conflict.map { _ in ErrorKind.conflict }, task.conflict, now,
+                ])
+            }
         }
         for (number, end) in waveEnds.enumerated() {
             try db.execute(
                 sql: "INSERT INTO waves (run_id, number, end_position) VALUES (?, ?, ?)",
                 arguments: [runID, number + 1, end])
         }
-        return taskIDs
     }
 
     /// Takes over `runID` for `fleet retry`: its lock, an execution of its own (an earlier one cut
@@ -172,16 +174,26 @@ extension FleetDatabase {
         }
     }
 
-    /// Tasks the circuit breaker left unstarted stay pending, marked with the reason.
-    package func markUnreachable(_ reasons: [Int64: String], now: Date) throws {
+    /// The tasks of `runID` at `positions` (as `filter` says) that the circuit breaker left
+    /// unstarted in the spaces of `reasons` stay pending, marked with their space's reason.
+    package func markUnreachable(
+        _ reasons: [String: String], runID: Int64, at positions: Range<Int>, _ filter: TaskFilter, now: Date
+    ) throws {
         guard !reasons.isEmpty else { return }
         let stamp = Self.timestamp(now)
+        var filter = filter
+        filter.unfinished = true
+        let (clause, arguments) = filter.sql(runID: runID, positions: positions)
         try writer.write { db in
-            let update = try db.cachedStatement(
-                sql: """
-                    UPDATE tasks SET state = 'pending', error_kind = 'unreachable', error = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'running')
-                    """)
-            for (taskID, reason) in reasons { try update.execute(arguments: [reason, stamp, taskID]) }
+            for (space, reason) in reasons {
+                try db.execute(
+                    sql: """
+                        UPDATE tasks SET state = 'pending', error_kind = 'unreachable', error = ?, updated_at = ?
+                        WHERE id IN (
+                            SELECT t.id FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
+                            WHERE \(clause) AND s.name = ? AND t.state IN ('pending', 'running'))
+                        """, arguments: [reason, stamp] + arguments + [space])
+            }
         }
     }
 
@@ -220,39 +232,13 @@ extension FleetDatabase {
     }
 
     /// The run's state as an operator should read it: `running` only while a process holds it.
+    /// A run read as running whose lock is free may have ended in between: its row, read again
+    /// after the lock, says which.
     package func effectiveState(of run: Run) -> RunState {
-        if run.state == .running && !RunLock.isHeld(runID: run.id, database: filePath) { return .interrupted }
-        return run.state
-    }
-
-    /// The tasks of `run` still to do (every state but succeeded and unchanged; with
-    /// `pendingOnly`, only pending ones), in run order, with their projects as they are now.
-    package func unfinishedTasks(of runID: Int64, pendingOnly: Bool) throws -> [PendingTask] {
-        try writer.read { db in
-            let tasks = try RunTask.filter(RunTask.Columns.runID == runID)
-                .filter(
-                    pendingOnly
-                        ? RunTask.Columns.state == TaskState.pending
-                        : ![TaskState.succeeded, .unchanged].contains(RunTask.Columns.state)
-                )
-                .order(RunTask.Columns.position).fetchAll(db)
-            let projects = try Project.fetchAll(
-                db,
-                sql: """
-                    SELECT \(Project.columns) FROM projects p JOIN spaces s ON s.id = p.space_id
-                    WHERE p.id IN (SELECT project_ref FROM tasks WHERE run_id = ?)
-                    """, arguments: [runID])
-            let byRef = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0) })
-            let befores = Set(
-                try Int64.fetchAll(
-                    db,
-                    sql: """
-                        SELECT task_id FROM snapshots WHERE kind = 'before' AND task_id IN (SELECT id FROM tasks WHERE run_id = ?)
-                        """, arguments: [runID]))
-            return tasks.map {
-                PendingTask(task: $0, project: byRef[$0.projectRef]!, hasBefore: befores.contains($0.id))
-            }
-        }
+        guard run.state == .running, !RunLock.isHeld(runID: run.id, database: filePath) else { return run.state }
+        let stored = (try? writer.read { db in try Run.fetchOne(db, key: run.id) }) ?? nil
+        guard let stored, stored.state != .running else { return .interrupted }
+        return stored.state
     }
 
     package func waves(of runID: Int64) throws -> [Wave] {

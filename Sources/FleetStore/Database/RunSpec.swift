@@ -24,6 +24,30 @@ package struct RunSpec: Sendable {
         }
     }
 
+    /// Its tasks, in run order.
+    package enum Tasks: Sendable {
+        /// One per project, its body rendered from the run's template as it goes: a rollout's,
+        /// 8 bytes a project however many it has.
+        case projects([Int64])
+        /// Each with its exact body, or a conflict: a rollback's, a saved plan's.
+        case exact([Task])
+
+        package var count: Int {
+            switch self {
+            case .projects(let refs): refs.count
+            case .exact(let tasks): tasks.count
+            }
+        }
+
+        /// Those to send, not failed as conflicts before any request.
+        package var toSend: Int {
+            switch self {
+            case .projects(let refs): refs.count
+            case .exact(let tasks): tasks.count { $0.conflict == nil }
+            }
+        }
+    }
+
     package var kind: RunKind
     package var templateName: String
     package var template: String
@@ -35,13 +59,13 @@ package struct RunSpec: Sendable {
     package var planSHA256: String?
     /// The holds in effect on its projects when it was made (none for a rollback).
     package var holds: [HeldField]
-    package var tasks: [Task]
+    package var tasks: Tasks
 
     package init(
         kind: RunKind, templateName: String, template: String, templateSHA256: String, selection: Selection,
         options: ExecutionOptions, apiBase: APIBase, rollbackOf: Int64? = nil, planSHA256: String? = nil,
         holds: [HeldField] = [],
-        tasks: [Task]
+        tasks: Tasks
     ) {
         self.kind = kind
         self.templateName = templateName

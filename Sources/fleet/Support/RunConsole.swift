@@ -110,7 +110,7 @@ enum RunConsole {
     ) throws -> Bool {
         let report = try StatusReport.load(try database.requireRun(runID), from: database, now: context.clock.date())
         if json {
-            context.console.out(try report.json())
+            context.console.out(try report.json(from: database))
         } else {
             context.console.out(report.text(hint: hint))
             context.console.out("\ndetails: \(hint("status \(runID)"))")
