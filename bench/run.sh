@@ -2,12 +2,12 @@
 # Measures fleet against the physical limit and against what operators use today, and writes
 # BENCHMARKS.md. The job: GET then PUT the SIP profile of N projects over 20 spaces, against the
 # simulator with 20 ms latency, 64 requests in flight, rate limit out of the way.
-#   bench/run.sh                       # N=10000 for the comparison, scaling at 1k/10k/100k
+#   bench/run.sh                       # N=10000 for the comparison, scaling at 1k/10k/100k/1M
 #   N=2000 SCALES="1000 2000" bench/run.sh   # a quicker run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-10000}
-SCALES=${SCALES:-"1000 10000 100000"}
+SCALES=${SCALES:-"1000 10000 100000 1000000"}
 LATENCY_MS=20
 CONCURRENCY=64
 OUT=bench/out
@@ -67,6 +67,10 @@ fleet_rollout() {  # fleet_rollout N: a fresh database with N projects, then the
   local n=$1 db="$OUT/fleet-$1.db" before
   rm -f "$db"*
   "$FLEET" import "$(subset "$n")" --db "$db" > /dev/null
+  timed_rollout "$n"
+}
+timed_rollout() {  # timed_rollout N: the timed rollout of the database fleet-N.db; sets SIM_CPU too
+  local n=$1 db="$OUT/fleet-$1.db" before
   local trust=(); [ -n "$CA" ] && trust=(--ca-file "$CA")
   before=$(simulator_cpu)
   measure "fleet-$n" "$FLEET" rollout "$OUT/template.json" --db "$db" --api-base "$API_BASE" "${trust[@]}" \
@@ -96,32 +100,45 @@ done
 
 simulator tls
 echo "comparison at N=$N over TLS (ideal $(ideal "$N") s)…" >&2
-fleet_rollout "$N"; FLEET_ROW=$(row "fleet rollout" "$N")
+fleet_rollout "$N"; FLEET_ROW=$(row "fleet rollout" "$N"); FLEET_WALL=$WALL
 INVENTORY=$(subset "$N")
 measure "curl-$N" bash -c "tail -n +2 '$INVENTORY' | parallel -j$CONCURRENCY --colsep , CURL_CA_BUNDLE='$CA' bench/peer_curl.sh '$API_BASE' {1} {2} {3}"
 CURL_ROW=$(row "GNU parallel -j$CONCURRENCY + curl" "$N")
 measure "aiohttp-$N" env SSL_CERT_FILE="$CA" python3 bench/peer_aiohttp.py "$INVENTORY" "$API_BASE" "$CONCURRENCY"
 AIOHTTP_ROW=$(row "Python asyncio + aiohttp" "$N")
+AIOHTTP_WALL=$WALL
+stop_simulator
 
-SCALE_ROWS=""
+simulator plain
+echo "comparison at N=$N over plain HTTP…" >&2
+fleet_rollout "$N"; FLEET_PLAIN_ROW=$(row "fleet rollout" "$N"); FLEET_PLAIN_WALL=$WALL
+measure "aiohttp-plain-$N" python3 bench/peer_aiohttp.py "$INVENTORY" "$API_BASE" "$CONCURRENCY"
+AIOHTTP_PLAIN_ROW=$(row "Python asyncio + aiohttp" "$N"); AIOHTTP_PLAIN_WALL=$WALL
+stop_simulator
+RATIOS=$(python3 -c "print(f'fleet / aiohttp wall: {$FLEET_WALL / $AIOHTTP_WALL:.2f}× over TLS and HTTP/2, {$FLEET_PLAIN_WALL / $AIOHTTP_PLAIN_WALL:.2f}× over plain HTTP.')")
+
+# At each N: import, a dry run (plan), the rollout, status and status --json, each with its peak RSS.
+simulator tls
+SCALE_ROWS=""; REPORT_ROWS=""
 for n in $SCALES; do
   echo "fleet at N=$n…" >&2
-  fleet_rollout "$n"
+  db="$OUT/fleet-$n.db"; rm -f "$db"*
+  trust=(); [ -n "$CA" ] && trust=(--ca-file "$CA")
+  measure "import-$n" "$FLEET" import "$(subset "$n")" --db "$db"; IMPORT="$WALL s, $RSS MB"
+  measure "plan-$n" "$FLEET" plan "$OUT/template.json" --db "$db" --api-base "$API_BASE" "${trust[@]}" \
+    --concurrency "$CONCURRENCY" --rate 100000
+  PLAN="$WALL s, $RSS MB"
+  timed_rollout "$n"
   SCALE_ROWS+=$(python3 -c "
 wall, cpu, n, ideal = $WALL, $CPU, $n, $(ideal "$n")
 print(f'| {n:,} | {wall:.2f} s | {wall / ideal:.2f}× | {cpu * 1000 / n:.3f} ms | $RSS MB |')")$'\n'
-  LAST_DB="$OUT/fleet-$n.db"; LAST_N=$n
+  echo "N=$n: rollout $WALL s, CPU $(python3 -c "print(f'{$CPU * 1000 / $n:.3f}')") ms a project, peak RSS $RSS MB" >&2
+  measure "status-$n" "$FLEET" status --db "$db"; STATUS="$WALL s, $RSS MB"
+  measure "status-json-$n" "$FLEET" status --json --db "$db"; STATUS_JSON="$WALL s, $RSS MB"
+  REPORT_ROWS+="| $(python3 -c "print(f'{$n:,}')") | $IMPORT | $PLAN | $STATUS | $STATUS_JSON |"$'\n'
+  [ "$n" = "$MAX" ] || rm -f "$db"*
 done
 stop_simulator
-
-echo "import and status…" >&2
-rm -f "$OUT/import.db"*
-measure import "$FLEET" import "$OUT/all.csv" --db "$OUT/import.db"
-IMPORT_ROW="| \`fleet import\` of $MAX rows | $WALL s | $RSS MB |"
-measure status "$FLEET" status --db "$LAST_DB"
-STATUS_ROW="| \`fleet status\` of a $LAST_N-task run | $WALL s | $RSS MB |"
-measure status-json "$FLEET" status --json --db "$LAST_DB"
-STATUS_JSON_ROW="| \`fleet status --json\` of a $LAST_N-task run | $WALL s | $RSS MB |"
 
 CPU_MODEL=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)
 cat > BENCHMARKS.md <<MD
@@ -155,6 +172,15 @@ $FLEET_ROW
 $CURL_ROW
 $AIOHTTP_ROW
 
+Over plain HTTP (\`fleet simulate --latency $LATENCY_MS\`, no TLS):
+
+| tool | wall | CPU | peak RSS | requests/s | wall / ideal |
+| --- | --- | --- | --- | --- | --- |
+$FLEET_PLAIN_ROW
+$AIOHTTP_PLAIN_ROW
+
+$RATIOS
+
 fleet also records every attempt, the profile before and after, and each task's state in SQLite;
 the peers record nothing.
 
@@ -163,14 +189,14 @@ the peers record nothing.
 | N | wall | wall / ideal | CPU per project | peak RSS |
 | --- | --- | --- | --- | --- |
 $SCALE_ROWS
-## Inventory and reports
+Over HTTPS with HTTP/2. The peak RSS of a rollout stays flat in N: a run reads its tasks from
+the database a window at a time.
 
-| what | wall | peak RSS |
-| --- | --- | --- |
-$IMPORT_ROW
-$STATUS_ROW
-$STATUS_JSON_ROW
+## Inventory, dry run and reports at scale (wall, peak RSS)
 
+| N | \`fleet import\` | \`fleet plan\` (GET only) | \`fleet status\` | \`fleet status --json\` |
+| --- | --- | --- | --- | --- |
+$REPORT_ROWS
 MD
 # The analysis of the goals (bench/profile.md) is written by hand from a profile; it follows the tables.
 cat bench/profile.md >> BENCHMARKS.md
