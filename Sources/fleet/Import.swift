@@ -50,7 +50,7 @@ struct Import: FleetCommand {
             let summary =
                 exists
                 ? try database.open(.read, context).previewImport(inventory, vault: vault)
-                : try ImportSummary(inventory, existing: [:], vault: vault)
+                : try ImportSummary(inventory, vault: vault)
             context.console.out(summary.preview)
             return .success
         }

@@ -77,13 +77,14 @@ extension Selection {
 
 extension FleetDatabase {
     /// Upserts every row of `file` in one transaction: all or nothing. Raw SQL, one prepared
-    /// statement: an import of 100,000 rows is a hot path, and `json_patch` keeps the variables
-    /// a file leaves out, which GRDB's upsert cannot say.
+    /// statement: an import of 1,000,000 rows is a hot path, and `json_patch` keeps the variables
+    /// a file leaves out, which GRDB's upsert cannot say. Each row is counted against its stored
+    /// project, read as it goes (an import holds no row of the file nor of the inventory).
     package func importInventory(_ file: InventoryFile, vault: TokenVault, now: Date) throws -> ImportSummary {
         let now = Self.timestamp(now)
         return try writer.write { db in
-            let summary = try preview(file, vault: vault, db)
-            let spaceIDs = try Self.upsertSpaces(Set(file.rows.map(\.space)), now: now, db)
+            let stored = try storedProject(vault: vault, db)
+            let spaceIDs = try Self.upsertSpaces(file.spaces, now: now, db)
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO projects (space_id, project_id, token, label, tags, variables, enabled, created_at, updated_at)
@@ -96,7 +97,7 @@ extension FleetDatabase {
                         enabled = coalesce(?7, projects.enabled),
                         updated_at = ?8
                     """)
-            for row in file.rows {
+            return try ImportSummary(file, vault: vault, stored: stored) { row in
                 try upsert.execute(arguments: [
                     spaceIDs[row.space]!, row.projectID, try vault.seal(row.token), row.label,
                     row.tags.map(JSONText.array),
@@ -104,26 +105,27 @@ extension FleetDatabase {
                     row.enabled, now,
                 ])
             }
-            return summary
         }
     }
 
-    /// `fleet import --dry-run`: what importing `file` would do, read without writing.
     package func previewImport(_ file: InventoryFile, vault: TokenVault) throws -> ImportSummary {
-        try writer.read { db in try preview(file, vault: vault, db) }
+        try writer.read { db in try ImportSummary(file, vault: vault, stored: try storedProject(vault: vault, db)) }
     }
 
-    /// Refuses a vault that does not fit the stored tokens, then counts the file against them.
-    private func preview(_ file: InventoryFile, vault: TokenVault, _ db: Database) throws -> ImportSummary {
+    /// Refuses a vault that does not fit the stored tokens, then finds a row's stored project
+    /// (nothing to look up in an empty inventory).
+    private func storedProject(vault: TokenVault, _ db: Database) throws -> (InventoryRow) throws -> Project? {
         try vault.checkImport(
             into: path,
             sealed: try String.fetchOne(db, sql: "SELECT token FROM projects WHERE token LIKE 'aesgcm:%' LIMIT 1"),
             plain: try Int.fetchOne(db, sql: "SELECT count(*) FROM projects WHERE token NOT LIKE 'aesgcm:%'") ?? 0)
-        let (sql, arguments) = Selection(includeDisabled: true).sql()
-        let stored = try Project.fetchAll(db, sql: sql, arguments: arguments)
-        return try ImportSummary(
-            file, existing: Dictionary(uniqueKeysWithValues: stored.map { ("\($0.space)/\($0.projectID)", $0) }),
-            vault: vault)
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM projects)") == true else { return { _ in nil } }
+        let lookup = try db.cachedStatement(
+            sql: """
+                SELECT \(Project.columns) FROM projects p JOIN spaces s ON s.id = p.space_id
+                WHERE s.name = ? AND p.project_id = ?
+                """)
+        return { row in try Project.fetchOne(lookup, arguments: [row.space, row.projectID]) }
     }
 
     /// The row id of each space, inserted if new.

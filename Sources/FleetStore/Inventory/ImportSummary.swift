@@ -11,24 +11,37 @@ package struct ImportSummary: Sendable, Equatable {
     package var otherChanged = 0
     package var identical = 0
 
-    /// Counts `file`'s rows against the projects already stored (`existing`, keyed by
-    /// `space/project_id`), as the import would leave them: a cell the file leaves out keeps the
-    /// stored value, an empty variable cell removes the variable.
-    package init(_ file: InventoryFile, existing: [String: Project], vault: TokenVault) throws {
-        projects = file.rows.count
-        spaces = Set(file.rows.map(\.space)).count
-        for row in file.rows {
-            guard let stored = existing["\(row.space)/\(row.projectID)"] else {
-                new += 1
-                continue
-            }
-            if try vault.open(stored.storedToken, project: stored.projectID) != row.token {
-                tokenChanged += 1
-            } else if Self.changes(row, of: stored, variableColumns: file.variableColumns) {
-                otherChanged += 1
-            } else {
-                identical += 1
-            }
+    /// Counts `file`'s rows against the projects already stored (`stored` finds a row's), as the
+    /// import would leave them: a cell the file leaves out keeps the stored value, an empty
+    /// variable cell removes the variable. `each` is handed every row once it is counted (the
+    /// import writes it there), so the file is read once.
+    package init(
+        _ file: InventoryFile, vault: TokenVault, stored: (InventoryRow) throws -> Project? = { _ in nil },
+        each: (InventoryRow) throws -> Void = { _ in }
+    ) throws {
+        projects = file.count
+        spaces = file.spaces.count
+        try file.forEachRow { row in
+            try count(row, against: try stored(row), variableColumns: file.variableColumns, vault: vault)
+            try each(row)
+        }
+    }
+
+    private mutating func count(
+        _ row: InventoryRow, against stored: Project?, variableColumns: [String], vault: TokenVault
+    )
+        throws
+    {
+        guard let stored else {
+            new += 1
+            return
+        }
+        if try vault.open(stored.storedToken, project: stored.projectID) != row.token {
+            tokenChanged += 1
+        } else if Self.changes(row, of: stored, variableColumns: variableColumns) {
+            otherChanged += 1
+        } else {
+            identical += 1
         }
     }
 
