@@ -26,8 +26,7 @@ package struct InventoryFile: Sendable {
         var problems: [(line: Int, reason: String)] = []
         var header: Header?
         var headerRead = false
-        var (count, spaces) = (0, Set<String>())
-        var seen: [RowKey: Int] = [:]
+        var tally = Tally()
         let syntaxErrors = CSVReader.parse(bytes) { fields, line in
             guard let header else {
                 // After a bad header, the rows cannot be read: its problems are what to fix.
@@ -49,19 +48,7 @@ package struct InventoryFile: Sendable {
                 return
             }
             switch header.row(fields, line: line) {
-            case .success(let row):
-                let key = RowKey(space: row.space, project: row.project)
-                if let first = seen[key] {
-                    problems.append(
-                        (
-                            line,
-                            "duplicate of line \(first): project \(row.projectID) in space \(row.space) appears twice"
-                        ))
-                } else {
-                    seen[key] = line
-                    count += 1
-                    spaces.insert(row.space)
-                }
+            case .success(let row): if let problem = tally.add(row) { problems.append((line, problem)) }
             case .failure(let error): problems.append((line, error.reasons.joined(separator: "; ")))
             }
         }
@@ -71,8 +58,27 @@ package struct InventoryFile: Sendable {
         }
         if !problems.isEmpty { throw failure(path: path, problems: problems) }
         return InventoryFile(
-            path: path, variableColumns: header?.variableColumns ?? [], count: count, spaces: spaces, bytes: bytes,
-            header: header)
+            path: path, variableColumns: header?.variableColumns ?? [], count: tally.count, spaces: tally.spaces,
+            bytes: bytes, header: header)
+    }
+
+    /// The good rows so far: how many, their spaces, and where each project was first listed.
+    private struct Tally {
+        var count = 0
+        var spaces = Set<String>()
+        var seen: [RowKey: Int] = [:]
+
+        /// Nil, or why `row` is not a project of its own (a duplicate).
+        mutating func add(_ row: InventoryRow) -> String? {
+            let key = RowKey(space: row.space, project: row.project)
+            if let first = seen[key] {
+                return "duplicate of line \(first): project \(row.projectID) in space \(row.space) appears twice"
+            }
+            seen[key] = row.line
+            count += 1
+            spaces.insert(row.space)
+            return nil
+        }
     }
 
     /// Each row, in file order, read again from the file's bytes (all of them good).
@@ -82,7 +88,10 @@ package struct InventoryFile: Sendable {
         var headerSkipped = false
         _ = CSVReader.parse(bytes) { fields, line in
             guard failure == nil else { return }
-            guard headerSkipped else { return headerSkipped = true }
+            guard headerSkipped else {
+                headerSkipped = true
+                return
+            }
             guard !Self.isBlank(fields), case .success(let row) = header.row(fields, line: line) else { return }
             do { try body(row) } catch { failure = error }
         }
