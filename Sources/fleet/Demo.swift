@@ -11,7 +11,7 @@ struct Demo: FleetCommand {
     static let configuration = CommandConfiguration(
         abstract: "The whole story on a built-in simulator: import, plan, rollout with faults, status, retry.",
         discussion: """
-            Starts a simulated SignalWire on 127.0.0.1, over HTTPS with HTTP/2 and a certificate \
+            Starts a simulated SignalWire on 127.0.0.1, over HTTPS with a certificate \
             of its own (which fleet trusts with --ca-file, as it would a corporate authority), with \
             transient faults (500s, dropped \
             connections, 429s, a 503 for each project's first request) and two project tokens that \
@@ -82,7 +82,7 @@ struct Demo: FleetCommand {
 
     private static func introduction(projects: Int, spaces: Int, apiBase: String) -> String {
         """
-        fleet demo: \(projects) projects in \(spaces) spaces, rolled out over HTTPS (HTTP/2) to a simulated SignalWire at \
+        fleet demo: \(projects) projects in \(spaces) spaces, rolled out over HTTPS (HTTP/1.1, connections kept alive) to a simulated SignalWire at \
         \(apiBase.replacingOccurrences(of: "/{space}/api/relay/rest", with: "")), whose certificate fleet trusts through \
         --ca-file (verification is never off).
         It answers like the real API, plus faults: 8% of requests fail with 500, 3% lose their \

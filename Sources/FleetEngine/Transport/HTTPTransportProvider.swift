@@ -7,8 +7,9 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// Builds an `HTTPClientTransport` per execution, on one event loop that the execution's tasks
-/// share (see `EventLoopTaskExecutor`).
+/// Builds an `HTTP1Transport` per execution (or, with `FLEET_TRANSPORT=async-http-client`, an
+/// `HTTPClientTransport`), on one event loop that the execution's tasks share (see
+/// `EventLoopTaskExecutor`).
 package struct HTTPTransportProvider: TransportProvider {
     package init() {}
 
@@ -21,6 +22,16 @@ package struct HTTPTransportProvider: TransportProvider {
         _ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T
     ) async throws -> T {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
+        if ProcessInfo.processInfo.environment["FLEET_TRANSPORT"] != "async-http-client" {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.applicationProtocols = ["http/1.1"]
+            if let caFile = options.caFile {
+                tls.additionalTrustRoots = [.certificates(try CertificateAuthorityFile.load(caFile))]
+            }
+            let transport = HTTP1Transport(loop: loop, tls: try NIOSSLContext(configuration: tls))
+            defer { loop.execute { transport.close() } }
+            return try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) { try await body(transport) }
+        }
         let client = HTTPClient(eventLoopGroupProvider: .shared(loop), configuration: try Self.configuration(options))
         do {
             let executor = EventLoopTaskExecutor(loop)
