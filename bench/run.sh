@@ -88,11 +88,19 @@ print(f'| $1 | {wall:.2f} s | {cpu:.2f} s | $RSS MB | {2 * n / wall:,.0f} | {wal
 
 echo "TLS and HTTP/2, TLS and HTTP/1.1, plain HTTP at N=$N…" >&2
 TLS_ROWS=""
-for mode in tls http1 plain; do
+# fleet's own transport, then async-http-client (FLEET_TRANSPORT), over HTTPS and plain HTTP;
+# the simulator offers HTTP/2 and HTTP/1.1 by ALPN, and each client takes what it speaks.
+for run in "tls fleet" "tls async-http-client" "plain fleet" "plain async-http-client"; do
+  read -r mode transport <<< "$run"
   simulator "$mode"
-  fleet_rollout "$N"
+  FLEET_TRANSPORT=$transport fleet_rollout "$N"
   stop_simulator
-  case $mode in tls) what="HTTPS, HTTP/2 by ALPN";; http1) what="HTTPS, HTTP/1.1 only";; plain) what="plain HTTP/1.1";; esac
+  case $run in
+    "tls fleet") what="fleet transport (HTTP/1.1), HTTPS";;
+    "tls async-http-client") what="async-http-client, HTTPS (HTTP/2 by ALPN)";;
+    "plain fleet") what="fleet transport (HTTP/1.1), plain HTTP";;
+    *) what="async-http-client, plain HTTP/1.1";;
+  esac
   TLS_ROWS+=$(python3 -c "
 wall, cpu, n, ideal = $WALL, $CPU, $N, $(ideal "$N")
 print(f'| $what | {wall:.2f} s | {wall / ideal:.2f}× | {cpu * 1000 / n:.3f} ms | $RSS MB | $SIM_CPU s | $SERVED |')")$'\n'
@@ -115,7 +123,7 @@ fleet_rollout "$N"; FLEET_PLAIN_ROW=$(row "fleet rollout" "$N"); FLEET_PLAIN_WAL
 measure "aiohttp-plain-$N" python3 bench/peer_aiohttp.py "$INVENTORY" "$API_BASE" "$CONCURRENCY"
 AIOHTTP_PLAIN_ROW=$(row "Python asyncio + aiohttp" "$N"); AIOHTTP_PLAIN_WALL=$WALL
 stop_simulator
-RATIOS=$(python3 -c "print(f'fleet / aiohttp wall: {$FLEET_WALL / $AIOHTTP_WALL:.2f}× over TLS and HTTP/2, {$FLEET_PLAIN_WALL / $AIOHTTP_PLAIN_WALL:.2f}× over plain HTTP.')")
+RATIOS=$(python3 -c "print(f'fleet / aiohttp wall: {$FLEET_WALL / $AIOHTTP_WALL:.2f}× over HTTPS, {$FLEET_PLAIN_WALL / $AIOHTTP_PLAIN_WALL:.2f}× over plain HTTP.')")
 
 # At each N: import, a dry run (plan), the rollout, status and status --json, each with its peak RSS.
 simulator tls
@@ -154,15 +162,15 @@ production is; the peers trust its authority too) on the same machine (the simul
 time is N × 2 requests × $LATENCY_MS ms / $CONCURRENCY. Wall, CPU (user + sys) and peak RSS come from GNU time;
 for GNU parallel the CPU includes every curl, and the peak RSS is that of its largest process.
 
-## HTTPS and HTTP/2, as in production (N = $N, ideal $(ideal "$N") s)
+## The transport: fleet's own against async-http-client (N = $N, ideal $(ideal "$N") s)
 
 | transport | wall | wall / ideal | CPU per project | peak RSS | simulator CPU | the simulator served |
 | --- | --- | --- | --- | --- | --- | --- |
 $TLS_ROWS
 The simulator's CPU is its own during fleet's run: it shares the two cores with fleet, where in
-production the server is elsewhere. On loopback every space shares 127.0.0.1, so fleet opens one pool for all 20 spaces; over
-HTTP/2 that is one connection (one handshake) carrying up to 64 streams, over HTTP/1.1 up to 64
-connections. In production each space is its own host: one connection per space over HTTP/2.
+production the server is elsewhere. On loopback every space shares 127.0.0.1, so fleet opens one pool for all 20 spaces: over
+HTTP/1.1 up to 64 connections, each kept for the next request; async-http-client over HTTP/2,
+one connection carrying up to 64 streams. In production each space is its own host.
 
 ## fleet and its peers at N = $N over HTTPS (ideal $(ideal "$N") s)
 
@@ -189,7 +197,7 @@ the peers record nothing.
 | N | wall | wall / ideal | CPU per project | peak RSS |
 | --- | --- | --- | --- | --- |
 $SCALE_ROWS
-Over HTTPS with HTTP/2. The peak RSS of a rollout stays flat in N: a run reads its tasks from
+Over HTTPS. The peak RSS of a rollout stays flat in N: a run reads its tasks from
 the database a window at a time.
 
 ## Inventory, dry run and reports at scale (wall, peak RSS)
