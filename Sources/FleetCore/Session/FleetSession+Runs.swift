@@ -42,7 +42,7 @@ extension FleetSession {
         let later = try laterWrites(undoneBy: run, force: options.force)
         let filter = TaskFilter(unfinished: !pendingOnly, enabledOnly: true, skipping: Set(later.keys))
         let feed = try RunFeed(run: run, filter: filter, session: self)
-        var check = feed.checksRendering ? RenderCheck(try Template(name: run.templateName, text: run.template)) : nil
+        var check = feed.renderCheck()
         var (count, spaces, skipped, planned) = (0, Set<String>(), [Project](), [Project]())
         try database.forEachTask(of: run.id, TaskFilter(unfinished: !pendingOnly, enabledOnly: false, skipping: [])) {
             task in

@@ -33,8 +33,8 @@ struct RunFeed: TaskFeed {
         open = { [session] in try session.credentials($0) }
     }
 
-    /// Its bodies are rendered from the run's template (not recorded whole).
-    var checksRendering: Bool { template != nil }
+    /// What counts render problems of the run's template (nil when its bodies are recorded whole).
+    func renderCheck() -> RenderCheck? { template.map(RenderCheck.init) }
 
     func spaces(at positions: Range<Int>) async throws -> [FeedSpace] {
         try await clock.waitingOutside { try await database.taskSpaces(of: runID, at: positions, filter) }.map {
@@ -66,13 +66,11 @@ struct RunFeed: TaskFeed {
             }
             return (ProfilePatch(exactly: desired), expected)
         }
-        if check != nil {
-            return check!.render(task.project).map { ($0.holding(held[task.project.id] ?? []), expected) }
-        }
+        let held = self.held[task.project.id] ?? []
+        if let constant { return (constant.holding(held), expected) }
+        if check != nil { return check!.render(task.project).map { ($0.holding(held), expected) } }
         var single = RenderCheck(template)
-        if let patch = constant ?? single.render(task.project) {
-            return (patch.holding(held[task.project.id] ?? []), expected)
-        }
+        if let patch = single.render(task.project) { return (patch.holding(held), expected) }
         do {
             try single.finish()
         } catch let error as FleetError {

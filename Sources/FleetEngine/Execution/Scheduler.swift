@@ -96,8 +96,6 @@ struct Scheduler {
     let window: Int
     var unread: Range<Int>?
     var feeding = false
-    /// Tasks read and not started yet, in every lane.
-    var waiting = 0
     var inFlight = 0
     /// Answers being committed: their tasks go on once they are on disk.
     var committing = 0
@@ -144,6 +142,7 @@ struct Scheduler {
     /// than the others keeps what it has not sent yet; the others never wait for it.
     mutating func feed() -> Range<Int>? {
         guard mayStart, !feeding, let unread else { return nil }
+        let waiting = lanes.reduce(0) { $0 + $1.fresh.count }
         guard waiting < window / 2 || lanes.contains(where: { $0.unread && $0.fresh.isEmpty && isOpen($0) }) else {
             return nil
         }
@@ -161,7 +160,6 @@ struct Scheduler {
                 TaskCursor(index: task.position, requests: task.previousAttempts, hasBefore: task.hasBefore))
             if task.position >= lanes[lane].last { lanes[lane].unread = false }
         }
-        waiting += tasks.count
         if let last = tasks.last, tasks.count == window, let unread, last.position + 1 < unread.upperBound {
             self.unread = (last.position + 1)..<unread.upperBound
         } else {
@@ -219,7 +217,6 @@ struct Scheduler {
             }
             idle = 0
             if next.retried { progress.update { $0.retrying -= 1 } }
-            if next.first { waiting -= 1 }
             spaces.breaker.starting(next.cursor.index, host: lanes[position].host)
             inFlight += 1
             starts.append(Start(cursor: next.cursor, work: live[next.cursor.index]!, firstOfTask: next.first))
