@@ -82,7 +82,7 @@ package struct SimulatorTLS: Sendable {
     }
 
     /// The server side's TLS configuration (ALPN is set by the server builder).
-    func serverConfiguration() throws -> TLSConfiguration {
+    package func serverConfiguration() throws -> TLSConfiguration {
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map(
             NIOSSLCertificateSource.certificate)
         do {

@@ -82,7 +82,7 @@ struct Demo: FleetCommand {
 
     private static func introduction(projects: Int, spaces: Int, apiBase: String) -> String {
         """
-        fleet demo: \(projects) projects in \(spaces) spaces, rolled out over HTTPS (HTTP/1.1, connections kept alive) to a simulated SignalWire at \
+        fleet demo: \(projects) projects in \(spaces) spaces, rolled out over HTTPS (HTTP/2, every request a stream of one connection) to a simulated SignalWire at \
         \(apiBase.replacingOccurrences(of: "/{space}/api/relay/rest", with: "")), whose certificate fleet trusts through \
         --ca-file (verification is never off).
         It answers like the real API, plus faults: 8% of requests fail with 500, 3% lose their \

@@ -15,21 +15,27 @@ import Testing
         projectID: "11111111-2222-4333-8444-555555555555",
         token: "PTsecret0000000000000000000000000000000000000000001a2b")
 
-    static func get(_ behaviour: HostileServer.Behaviour, apiBase: String, timeout: Duration = .seconds(5)) async throws
-        -> Result<SignalWireAPI.Answer, RequestFailure>
-    {
-        try await HTTPTransportProvider().withTransport(TransportOptions(concurrency: 2)) { transport in
-            await SignalWireAPI(transport: transport, apiBase: try APIBase(apiBase), timeout: timeout).getProfile(
-                space: behaviour.rawValue, credentials: credentials)
+    static func get(
+        _ behaviour: HostileServer.Behaviour, at endpoint: HostileServer.Endpoint, timeout: Duration = .seconds(5)
+    ) async throws -> Result<SignalWireAPI.Answer, RequestFailure> {
+        try await HTTPTransportProvider(group: TestLoops.clients).withTransport(
+            TransportOptions(concurrency: 2, caFile: endpoint.caFile)
+        ) {
+            transport in
+            await SignalWireAPI(transport: transport, apiBase: try APIBase(endpoint.apiBase), timeout: timeout)
+                .getProfile(space: behaviour.rawValue, credentials: credentials)
         }
     }
 
     /// Without a deadline over the body this test never ends, and its time limit fails it.
-    @Test(.timeLimit(.minutes(1)), arguments: [HostileServer.Behaviour.stall, .endless, .drip])
-    func theDeadlineCoversTheWholeBody(_ behaviour: HostileServer.Behaviour) async throws {
-        try await HostileServer().run { apiBase in
+    @Test(
+        .timeLimit(.minutes(1)), arguments: [HostileServer.Behaviour.stall, .endless, .drip],
+        HostileServer.Wire.allCases)
+    func theDeadlineCoversTheWholeBody(_ behaviour: HostileServer.Behaviour, over wire: HostileServer.Wire) async throws
+    {
+        try await HostileServer().run(over: wire) { endpoint in
             // When the headers come at once but the body never ends
-            let result = try await Self.get(behaviour, apiBase: apiBase, timeout: .milliseconds(500))
+            let result = try await Self.get(behaviour, at: endpoint, timeout: .milliseconds(500))
 
             // Then the attempt ends at its deadline as a timeout with no status
             #expect(result.failure?.kind == .timeout)
@@ -38,12 +44,13 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        HostileServer.Behaviour.retryinf, .retryhuge, .retrydigits, .retrynegative, .retrygarbage, .retrydate,
-    ])
-    func anyRetryAfterIsReadSafely(_ behaviour: HostileServer.Behaviour) async throws {
-        try await HostileServer().run { apiBase in
-            let result = try await Self.get(behaviour, apiBase: apiBase)
+    @Test(
+        arguments: [
+            HostileServer.Behaviour.retryinf, .retryhuge, .retrydigits, .retrynegative, .retrygarbage, .retrydate,
+        ], HostileServer.Wire.allCases)
+    func anyRetryAfterIsReadSafely(_ behaviour: HostileServer.Behaviour, over wire: HostileServer.Wire) async throws {
+        try await HostileServer().run(over: wire) { endpoint in
+            let result = try await Self.get(behaviour, at: endpoint)
 
             #expect(result.failure?.kind == .rateLimited)
             #expect(result.failure?.httpStatus == 429)
@@ -57,11 +64,14 @@ import Testing
         }
     }
 
-    @Test func aValidationDetailNeverCarriesTheTokenInAnyForm() async throws {
-        try await HostileServer().run { apiBase in
-            let result = try await HTTPTransportProvider().withTransport(TransportOptions(concurrency: 1)) {
+    @Test(arguments: HostileServer.Wire.allCases)
+    func aValidationDetailNeverCarriesTheTokenInAnyForm(over wire: HostileServer.Wire) async throws {
+        try await HostileServer().run(over: wire) { endpoint in
+            let result = try await HTTPTransportProvider(group: TestLoops.clients).withTransport(
+                TransportOptions(concurrency: 1, caFile: endpoint.caFile)
+            ) {
                 transport in
-                await SignalWireAPI(transport: transport, apiBase: try APIBase(apiBase), timeout: .seconds(5))
+                await SignalWireAPI(transport: transport, apiBase: try APIBase(endpoint.apiBase), timeout: .seconds(5))
                     .putProfile(
                         space: "echo", credentials: Self.credentials, profile: SipProfile(defaultEncryption: "required")
                     )
@@ -81,18 +91,21 @@ import Testing
         }
     }
 
-    @Test func aServerErrorWithAHugeBodyIsStillAServerErrorAndIsRetried() async throws {
-        try await HostileServer().run { apiBase in
-            let result = try await Self.get(.bigerror, apiBase: apiBase)
+    @Test(arguments: HostileServer.Wire.allCases)
+    func aServerErrorWithAHugeBodyIsStillAServerErrorAndIsRetried(over wire: HostileServer.Wire) async throws {
+        try await HostileServer().run(over: wire) { endpoint in
+            let result = try await Self.get(.bigerror, at: endpoint)
 
             #expect(result.failure == RequestFailure(kind: .server, httpStatus: 503, message: "HTTP 503: server error"))
         }
     }
 
-    @Test(arguments: [HostileServer.Behaviour.emptyobject, .notobject])
-    func anAnswerThatIsNotAProfileObjectIsProtocol(_ behaviour: HostileServer.Behaviour) async throws {
-        try await HostileServer().run { apiBase in
-            let result = try await Self.get(behaviour, apiBase: apiBase)
+    @Test(arguments: [HostileServer.Behaviour.emptyobject, .notobject], HostileServer.Wire.allCases)
+    func anAnswerThatIsNotAProfileObjectIsProtocol(_ behaviour: HostileServer.Behaviour, over wire: HostileServer.Wire)
+        async throws
+    {
+        try await HostileServer().run(over: wire) { endpoint in
+            let result = try await Self.get(behaviour, at: endpoint)
 
             if behaviour == .notobject {
                 #expect(result.failure?.kind == .protocol)
@@ -104,27 +117,35 @@ import Testing
         }
     }
 
-    @Test func aResetConnectionIsOneSentenceNamingTheHost() async throws {
-        try await HostileServer().run { apiBase in
-            let result = try await Self.get(.reset, apiBase: apiBase)
+    @Test(arguments: HostileServer.Wire.allCases)
+    func aResetConnectionIsOneSentenceNamingTheHost(over wire: HostileServer.Wire) async throws {
+        try await HostileServer().run(over: wire) { endpoint in
+            let result = try await Self.get(.reset, at: endpoint)
 
             #expect(result.failure?.kind == .network)
             #expect(result.failure?.httpStatus == nil)
             let message = result.failure?.message ?? ""
-            #expect(
-                message.hasPrefix("the connection to 127.0.0.1:") && message.hasSuffix(" was reset")
-                    || message.hasPrefix("127.0.0.1:") && message.hasSuffix(" closed the connection without answering"),
-                "\(message)")
+            if wire == .http2 {
+                // The stream is closed, not the connection: the others on it go on.
+                #expect(message.hasPrefix("127.0.0.1:") && message.hasSuffix(" reset the stream without answering"))
+            } else {
+                #expect(
+                    message.hasPrefix("the connection to 127.0.0.1:") && message.hasSuffix(" was reset")
+                        || message.hasPrefix("127.0.0.1:")
+                            && message.hasSuffix(" closed the connection without answering"),
+                    "\(message)")
+            }
         }
     }
 
-    @Test func aClosedPortIsRefusedInOneSentence() async throws {
-        let result = try await Self.get(.stall, apiBase: "http://127.0.0.1:1/{space}/api/relay/rest")
+    @Test(arguments: ["http", "https"]) func aClosedPortIsRefusedInOneSentence(scheme: String) async throws {
+        let result = try await Self.get(.stall, at: HostileServer.Endpoint(base: "\(scheme)://127.0.0.1:1"))
 
         #expect(result.failure == RequestFailure(kind: .network, message: "the connection to 127.0.0.1:1 was refused"))
     }
 
-    @Test func aRedirectIsNotFollowedSoCredentialsStayWithTheSpacesHost() async throws {
+    @Test(arguments: HostileServer.Wire.allCases)
+    func aRedirectIsNotFollowedSoCredentialsStayWithTheSpacesHost(over wire: HostileServer.Wire) async throws {
         // Given a server whose profile answers 302 to another path that counts its visitors
         let visits = Mutex(0)
         let router = Router()
@@ -135,11 +156,13 @@ import Testing
             visits.withLock { $0 += 1 }
             return "{}"
         }
-        try await Self.serve(router) { port in
-            let result = try await HTTPTransportProvider().withTransport(TransportOptions(concurrency: 1)) {
+        try await HostileServer.serve(router, over: wire) { endpoint in
+            let result = try await HTTPTransportProvider(group: TestLoops.clients).withTransport(
+                TransportOptions(concurrency: 1, caFile: endpoint.caFile)
+            ) {
                 transport in
                 await SignalWireAPI(
-                    transport: transport, apiBase: try APIBase("http://127.0.0.1:\(port)/{space}/api/relay/rest"),
+                    transport: transport, apiBase: try APIBase(endpoint.apiBase),
                     timeout: .seconds(5)
                 )
                 .getProfile(space: "acme", credentials: Self.credentials)
@@ -151,15 +174,18 @@ import Testing
         }
     }
 
-    @Test func aBodyOverOneMebibyteIsRefused() async throws {
+    @Test(arguments: HostileServer.Wire.allCases)
+    func aBodyOverOneMebibyteIsRefused(over wire: HostileServer.Wire) async throws {
         let router = Router()
         router.get("/acme/api/relay/rest/sip_profile") { _, _ in
             "{\"domain_identifier\": \"" + String(repeating: "x", count: 1 << 21) + "\"}"
         }
-        try await Self.serve(router) { port in
-            let big = try await HTTPTransportProvider().withTransport(TransportOptions(concurrency: 1)) { transport in
+        try await HostileServer.serve(router, over: wire) { endpoint in
+            let big = try await HTTPTransportProvider(group: TestLoops.clients).withTransport(
+                TransportOptions(concurrency: 1, caFile: endpoint.caFile)
+            ) { transport in
                 await SignalWireAPI(
-                    transport: transport, apiBase: try APIBase("http://127.0.0.1:\(port)/{space}/api/relay/rest"),
+                    transport: transport, apiBase: try APIBase(endpoint.apiBase),
                     timeout: .seconds(5)
                 )
                 .getProfile(space: "acme", credentials: Self.credentials)
@@ -171,11 +197,6 @@ import Testing
         }
     }
 
-    static func serve<T: Sendable>(_ router: Router<BasicRequestContext>, _ body: @Sendable (Int) async throws -> T)
-        async throws -> T
-    {
-        try await HostileServer.serve(router, body)
-    }
 }
 
 extension Result where Failure == RequestFailure {

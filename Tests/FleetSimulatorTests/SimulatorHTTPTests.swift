@@ -13,6 +13,9 @@ import Testing
 /// The simulator over real HTTP, every answer checked against the OpenAPI file.
 @Suite struct SimulatorHTTPTests: Sendable {
     static let projects = TestProject.make(4, spaces: 2)
+    /// On loops of its own: NIO's shared ones are kept busy by other tests' in-process runs, and
+    /// a deadline this suite counts on would fire late.
+    static let client = HTTPClient(eventLoopGroupProvider: .shared(TestLoops.clients))
     let schema: OpenAPISchema
 
     init() throws { schema = try OpenAPISchema() }
@@ -39,7 +42,7 @@ import Testing
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let response = try await Self.client.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return Answer(status: Int(response.status.code), body: Data(bytes.readableBytesView), headers: response.headers)
     }

@@ -5,8 +5,11 @@ import FleetSimulator
 import FleetStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// A server that does what SignalWire never should, to prove nothing a server does can hang
@@ -68,8 +71,31 @@ package final class HostileServer: Sendable {
         }
     }
 
+    /// How a test server is reached: plain HTTP/1.1, or HTTPS where HTTP/2 is offered first (its
+    /// certificate from a new authority, whose file the client is to trust).
+    package enum Wire: String, CaseIterable, Sendable {
+        case http1, http2
+    }
+
+    /// Where a test server listens: its base URL and the authority file to trust, if any.
+    package struct Endpoint: Sendable {
+        package var base: String
+        package var caFile: String?
+        package var apiBase: String { base + "/{space}/api/relay/rest" }
+
+        package init(base: String, caFile: String? = nil) {
+            self.base = base
+            self.caFile = caFile
+        }
+    }
+
     /// Serves on a free port of 127.0.0.1 for the length of `body`, which gets the --api-base.
     package func run<T: Sendable>(_ body: @Sendable (_ apiBase: String) async throws -> T) async throws -> T {
+        try await run(over: .http1) { try await body($0.apiBase) }
+    }
+
+    /// Serves over `wire` on a free port of 127.0.0.1 for the length of `body`.
+    package func run<T: Sendable>(over wire: Wire, _ body: @Sendable (Endpoint) async throws -> T) async throws -> T {
         let router = Router(context: ChannelRequestContext.self)
         router.on("/:space/api/relay/rest/sip_profile", method: .get) { request, context in
             try await self.answer(request, context)
@@ -77,8 +103,7 @@ package final class HostileServer: Sendable {
         router.on("/:space/api/relay/rest/sip_profile", method: .put) { request, context in
             try await self.answer(request, context)
         }
-        return try await Self.serve(router) { port in try await body("http://127.0.0.1:\(port)/{space}/api/relay/rest")
-        }
+        return try await Self.serve(router, over: wire, body)
     }
 
     /// Serves `router` on a free port of 127.0.0.1, quietly, for the length of `body`.
@@ -86,17 +111,57 @@ package final class HostileServer: Sendable {
         _ router: Router<Context>, _ body: @Sendable (Int) async throws -> T
     ) async throws -> T
     where Context.Source == ApplicationRequestContextSource {
+        try await serve(router, over: .http1) { endpoint in
+            try await body(Int(endpoint.base.split(separator: ":").last ?? "") ?? 0)
+        }
+    }
+
+    /// Serves `router` over `wire` on a free port of 127.0.0.1, quietly, for the length of `body`.
+    package static func serve<Context: RequestContext, T: Sendable>(
+        _ router: Router<Context>, over wire: Wire, _ body: @Sendable (Endpoint) async throws -> T
+    ) async throws -> T
+    where Context.Source == ApplicationRequestContextSource {
         var quiet = Logger(label: "test-server")
         quiet.logLevel = .critical
         let logger = quiet
         let responder = router.buildResponder()
+        var server = HTTPServerBuilder.http1()
+        var caFile: String?
+        if wire == .http2 {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID()).pem").path
+            server = try .http2Upgrade(
+                tlsConfiguration: try SimulatorTLS.generated(authorityFile: file).serverConfiguration())
+            caFile = file
+        }
+        defer { if let caFile { try? FileManager.default.removeItem(atPath: caFile) } }
+        let scheme = wire == .http2 ? "https" : "http"
         return try await LoopbackServer.withRunning(
-            { onReady in
-                try await Application(
-                    responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                    onServerRunning: { await onReady($0.localAddress?.port ?? 0) }, logger: logger
-                ).run()
-            }, body)
+            { [server] onReady in
+                // The handlers' tasks too run on the server's loop, apart from the cooperative pool.
+                try await withTaskExecutorPreference(EventLoopTaskExecutor(TestLoops.servers.next())) {
+                    try await Application(
+                        responder: responder, server: server,
+                        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                        onServerRunning: { await onReady($0.localAddress?.port ?? 0) },
+                        eventLoopGroupProvider: .shared(TestLoops.servers), logger: logger
+                    ).run()
+                }
+            }, { [caFile] port in try await body(Endpoint(base: "\(scheme)://127.0.0.1:\(port)", caFile: caFile)) })
+    }
+
+    /// Takes connections on a free port of 127.0.0.1 and never sends a byte (a TLS handshake
+    /// never ends), for the length of `body`, which gets the port.
+    package static func silent<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let channel = try await ServerBootstrap(group: TestLoops.servers)
+            .bind(host: "127.0.0.1", port: 0).get()
+        do {
+            let result = try await body(channel.localAddress?.port ?? 0)
+            try? await channel.close()
+            return result
+        } catch {
+            try? await channel.close()
+            throw error
+        }
     }
 
     private func answer(_ request: Request, _ context: ChannelRequestContext) async throws -> Response {
@@ -194,6 +259,15 @@ package final class HostileServer: Sendable {
         let items = details.map { #"{"detail": "\#($0)", "status": "422", "title": "Invalid", "code": "invalid"}"# }
         return #"{"errors": ["# + items.joined(separator: ",") + "]}"
     }
+}
+
+/// Event loops of the transport tests' own, one for the servers and one for the clients. In-process
+/// fleet runs of other tests keep NIO's shared loops busy for seconds at a time (an execution's
+/// tasks run on its loop): a server or client sharing those loops would answer late, and a
+/// test's deadline would fire before a reply it is waiting for.
+package enum TestLoops {
+    package static let servers = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    package static let clients = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 }
 
 /// A request context that keeps the channel, so a handler can close the connection.

@@ -4,12 +4,12 @@ import NIOCore
 /// Runs Swift tasks on one NIO event loop, the loop the HTTP client's connections live on, so a
 /// request's task and its I/O share a thread instead of hopping between the cooperative pool and
 /// the event loop twice per request (most of a rollout's CPU went to those context switches).
-final class EventLoopTaskExecutor: TaskExecutor {
+package final class EventLoopTaskExecutor: TaskExecutor {
     let loop: any EventLoop
 
-    init(_ loop: any EventLoop) { self.loop = loop }
+    package init(_ loop: any EventLoop) { self.loop = loop }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }

@@ -7,11 +7,16 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// Builds an `HTTP1Transport` per execution (or, with `FLEET_TRANSPORT=async-http-client`, an
+/// Builds an `NIOTransport` per execution (or, with `FLEET_TRANSPORT=async-http-client`, an
 /// `HTTPClientTransport`), on one event loop that the execution's tasks share (see
 /// `EventLoopTaskExecutor`).
 package struct HTTPTransportProvider: TransportProvider {
-    package init() {}
+    /// Where executions get their loop: NIO's shared one, but for tests that keep theirs apart.
+    let group: any EventLoopGroup
+
+    package init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.group = group
+    }
 
     /// 5 ms: about 25 answers a commit at 2,500 requests/s instead of two, at no cost in
     /// throughput (a request's slot is free once its answer is in; only the task's next request
@@ -21,14 +26,15 @@ package struct HTTPTransportProvider: TransportProvider {
     package func withTransport<T: Sendable>(
         _ options: TransportOptions, _ body: @Sendable (any Transport) async throws -> T
     ) async throws -> T {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let loop = group.next()
         if ProcessInfo.processInfo.environment["FLEET_TRANSPORT"] != "async-http-client" {
             var tls = TLSConfiguration.makeClientConfiguration()
-            tls.applicationProtocols = ["http/1.1"]
+            tls.applicationProtocols = options.http1Only ? ["http/1.1"] : ["h2", "http/1.1"]
             if let caFile = options.caFile {
                 tls.additionalTrustRoots = [.certificates(try CertificateAuthorityFile.load(caFile))]
             }
-            let transport = HTTP1Transport(loop: loop, tls: try NIOSSLContext(configuration: tls))
+            let transport = NIOTransport(
+                loop: loop, tls: try NIOSSLContext(configuration: tls), offersHTTP2: !options.http1Only)
             defer { loop.execute { transport.close() } }
             return try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) { try await body(transport) }
         }
