@@ -89,16 +89,18 @@ print(f'| $1 | {wall:.2f} s | {cpu:.2f} s | $RSS MB | {2 * n / wall:,.0f} | {wal
 echo "TLS and HTTP/2, TLS and HTTP/1.1, plain HTTP at N=$N…" >&2
 TLS_ROWS=""
 # fleet's own transport, then async-http-client (FLEET_TRANSPORT), over HTTPS and plain HTTP;
-# the simulator offers HTTP/2 and HTTP/1.1 by ALPN, and each client takes what it speaks.
-for run in "tls fleet" "tls async-http-client" "plain fleet" "plain async-http-client"; do
+# the simulator offers HTTP/2 and HTTP/1.1 by ALPN (http1: HTTP/1.1 only), and both clients
+# take HTTP/2 when it is offered.
+for run in "tls fleet" "http1 fleet" "tls async-http-client" "plain fleet" "plain async-http-client"; do
   read -r mode transport <<< "$run"
   simulator "$mode"
   FLEET_TRANSPORT=$transport fleet_rollout "$N"
   stop_simulator
   case $run in
-    "tls fleet") what="fleet transport (HTTP/1.1), HTTPS";;
+    "tls fleet") what="fleet transport, HTTPS (HTTP/2 by ALPN)";;
+    "http1 fleet") what="fleet transport, HTTPS, HTTP/1.1 (\`simulate --http1-only\`)";;
     "tls async-http-client") what="async-http-client, HTTPS (HTTP/2 by ALPN)";;
-    "plain fleet") what="fleet transport (HTTP/1.1), plain HTTP";;
+    "plain fleet") what="fleet transport, plain HTTP/1.1";;
     *) what="async-http-client, plain HTTP/1.1";;
   esac
   TLS_ROWS+=$(python3 -c "
@@ -168,9 +170,12 @@ for GNU parallel the CPU includes every curl, and the peak RSS is that of its la
 | --- | --- | --- | --- | --- | --- | --- |
 $TLS_ROWS
 The simulator's CPU is its own during fleet's run: it shares the two cores with fleet, where in
-production the server is elsewhere. On loopback every space shares 127.0.0.1, so fleet opens one pool for all 20 spaces: over
-HTTP/1.1 up to 64 connections, each kept for the next request; async-http-client over HTTP/2,
-one connection carrying up to 64 streams. In production each space is its own host.
+production the server is elsewhere. On loopback every space shares 127.0.0.1, so each client
+treats all 20 spaces as one host: over HTTP/2 one connection carrying up to 64 streams (fleet:
+frames kept by \`HTTP2StreamsHandler\`, no channel per stream; async-http-client: a child
+channel per stream); over HTTP/1.1 up to 64 connections, each kept for the next request. In
+production each space is its own host. In the comparison with the peers below, over HTTPS,
+fleet and curl speak HTTP/2 (curl a new connection per call) and aiohttp HTTP/1.1 (all it offers).
 
 ## fleet and its peers at N = $N over HTTPS (ideal $(ideal "$N") s)
 
