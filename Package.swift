@@ -29,7 +29,7 @@ let package = Package(
             resources: [
                 .embedInCode("0001_schema.sql"), .embedInCode("0002_runs_waves_executions.sql"),
                 .embedInCode("0003_database_identity.sql"), .embedInCode("0004_holds.sql"),
-                .embedInCode("0005_change_record.sql"),
+                .embedInCode("0005_change_record.sql"), .embedInCode("0006_cheaper_checks.sql"),
             ]
         ),
         .target(
@@ -121,7 +121,8 @@ let package = Package(
         .testTarget(
             name: "FleetCoreTests",
             dependencies: [
-                "FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator", "FleetTestSupport",
+                "FleetMigrations", "FleetModel", "FleetStore", "FleetEngine", "FleetCore", "FleetSimulator",
+                "FleetTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -8,5 +8,6 @@ package enum FleetMigrations {
         ("0003_database_identity", String(decoding: PackageResources._003_database_identity_sql, as: UTF8.self)),
         ("0004_holds", String(decoding: PackageResources._004_holds_sql, as: UTF8.self)),
         ("0005_change_record", String(decoding: PackageResources._005_change_record_sql, as: UTF8.self)),
+        ("0006_cheaper_checks", String(decoding: PackageResources._006_cheaper_checks_sql, as: UTF8.self)),
     ]
 }
