@@ -41,26 +41,31 @@ extension FleetDatabase {
         }
     }
 
-    /// A new run's tasks, each in its wave, and its waves. One prepared statement for every
-    /// task: a run may have 1,000,000 of them.
+    /// A new run's tasks, each in its wave, and its waves. A rollout's tasks go in as one
+    /// statement that reads the projects' row ids from one JSON array (10,000 tasks in a tenth of
+    /// the time of a statement a task); a run of exact bodies, one prepared statement for all.
     private static func insertTasks(_ tasks: RunSpec.Tasks, runID: Int64, waveEnds: [Int], now: String, _ db: Database)
         throws
     {
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO tasks (run_id, project_ref, position, wave, desired, expected, state, error_kind, error, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-        var wave = 0
-        for position in 0..<tasks.count {
-            while position >= waveEnds[wave] { wave += 1 }
-            switch tasks {
-            case .projects(let refs):
-                try insert.execute(arguments: [
-                    runID, refs[position], position, wave + 1, nil, nil, TaskState.pending, nil, nil, now,
-                ])
-            case .exact(let exact):
-                let task = exact[position]
+        switch tasks {
+        case .projects(let refs):
+            try db.execute(
+                sql: """
+                    INSERT INTO tasks (run_id, project_ref, position, wave, state, updated_at)
+                    SELECT ?1, refs.value, refs.key,
+                           1 + (SELECT count(*) FROM json_each(?2) AS ends WHERE ends.value <= refs.key), 'pending', ?3
+                    FROM json_each(?4) AS refs
+                    """,
+                arguments: [runID, jsonArray(waveEnds), now, jsonArray(refs)])
+        case .exact(let exact):
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO tasks (run_id, project_ref, position, wave, desired, expected, state, error_kind, error, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            var wave = 0
+            for (position, task) in exact.enumerated() {
+                while position >= waveEnds[wave] { wave += 1 }
                 try insert.execute(arguments: [
                     runID, task.projectRef, position, wave + 1, task.desired?.jsonString(),
                     task.expected?.jsonString(), task.conflict == nil ? TaskState.pending : .failed,
@@ -130,21 +135,37 @@ extension FleetDatabase {
                 """, arguments: [runID])
     }
 
-    /// A project is never in two executing runs at once: the second names the first.
+    /// `[1,2,3]`.
+    private static func jsonArray<Number: BinaryInteger>(_ numbers: [Number]) -> String {
+        var text = "["
+        text.reserveCapacity(numbers.count * 8)
+        for (index, number) in numbers.enumerated() {
+            if index > 0 { text += "," }
+            text += String(number)
+        }
+        return text + "]"
+    }
+
+    /// A project is never in two executing runs at once: the second names the first. Only the
+    /// runs another process is executing (it holds their lock) are compared, and usually there
+    /// are none: the check then costs nothing, whatever the number of tasks.
     private static func refuseOverlap(runID: Int64, _ db: Database, path: String) throws {
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT other.run_id, s.name AS space, p.project_id
-                FROM tasks mine JOIN tasks other ON other.project_ref = mine.project_ref AND other.run_id <> mine.run_id
-                JOIN runs r ON r.id = other.run_id JOIN projects p ON p.id = mine.project_ref JOIN spaces s ON s.id = p.space_id
-                WHERE mine.run_id = ? AND mine.state NOT IN ('succeeded', 'unchanged') AND r.state = 'running'
-                  AND other.state NOT IN ('succeeded', 'unchanged')
-                GROUP BY other.run_id
-                """, arguments: [runID])
-        for row in rows {
-            let other: Int64 = row["run_id"]
-            guard RunLock.isHeld(runID: other, database: path) else { continue }
+        let executing = try Int64.fetchAll(
+            db, sql: "SELECT id FROM runs WHERE state = 'running' AND id <> ?", arguments: [runID]
+        )
+        .filter { RunLock.isHeld(runID: $0, database: path) }
+        for other in executing {
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT s.name AS space, p.project_id
+                    FROM tasks mine JOIN tasks other ON other.project_ref = mine.project_ref AND other.run_id = ?2
+                    JOIN projects p ON p.id = mine.project_ref JOIN spaces s ON s.id = p.space_id
+                    WHERE mine.run_id = ?1 AND mine.state NOT IN ('succeeded', 'unchanged')
+                      AND other.state NOT IN ('succeeded', 'unchanged')
+                    LIMIT 1
+                    """, arguments: [runID, other])
+            guard let row else { continue }
             throw FleetError(
                 "project \(row["project_id"] as String) (space \(row["space"] as String)) is in run \(other), which another fleet process is executing; a project is never in two executing runs at once. Wait for run \(other) to end, or leave its projects out.",
                 status: .failure)
