@@ -41,9 +41,7 @@ extension StatusReport {
 
     /// Every project of the run (in `only`'s state, with it), read as it goes.
     private func eachProject(from database: FleetDatabase, _ body: (ProjectOutcome) throws -> Void) throws {
-        try database.forEachOutcome(of: run, state: state) { project in
-            if only == nil || project.status == only { try body(project) }
-        }
+        try database.forEachOutcome(of: run, state: state, in: only.map { [$0] }, body)
     }
 
     /// One project as `ReportJSON` would write it: keys sorted, an absent value `null`.

@@ -39,9 +39,8 @@ package struct StatusReport: Sendable {
         let waves = try database.waves(of: run.id)
         return StatusReport(
             run: run, state: state, counts: try database.counts(of: run, state: state),
-            projects: try database.outcomes(of: run, state: state) { status in
-                only.map { status == $0 } ?? (allProjects || !(status == .succeeded || status == .unchanged))
-            },
+            projects: try database.outcomes(
+                of: run, state: state, in: only.map { [$0] } ?? (allProjects ? nil : [.pending, .running, .failed])),
             requests: try database.requests(of: run.id),
             failedAttempts: try database.failedAttempts(of: run.id), executions: try database.executions(of: run.id),
             duration: try database.duration(of: run, state: state, now: now),

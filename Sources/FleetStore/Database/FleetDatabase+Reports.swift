@@ -19,30 +19,35 @@ extension FleetDatabase {
         }
     }
 
-    /// Every project's outcome in run order; with `only`, those in that state (as shown: a task
-    /// left running by a dead process is pending).
-    package func outcomes(of run: Run, state: RunState, where keep: (TaskState) -> Bool = { _ in true }) throws
-        -> [ProjectOutcome]
-    {
+    /// Every project's outcome in run order; with `states`, those in one of them (as shown: a
+    /// task left running by a dead process is pending).
+    package func outcomes(of run: Run, state: RunState, in states: Set<TaskState>? = nil) throws -> [ProjectOutcome] {
         var outcomes: [ProjectOutcome] = []
-        try forEachOutcome(of: run, state: state) { if keep($0.status) { outcomes.append($0) } }
+        try forEachOutcome(of: run, state: state, in: states) { outcomes.append($0) }
         return outcomes
     }
 
     /// Each project's outcome in `run` (in state `state`), in run order, one at a time: what
-    /// `status --json` of 1,000,000 tasks writes out without holding them.
-    package func forEachOutcome(of run: Run, state: RunState, _ body: (ProjectOutcome) throws -> Void) throws {
+    /// `status --json` of 1,000,000 tasks writes out without holding them. With `states`, only
+    /// those in one of them, chosen by SQLite (the report of a run that went well reads none).
+    package func forEachOutcome(
+        of run: Run, state: RunState, in states: Set<TaskState>? = nil, _ body: (ProjectOutcome) throws -> Void
+    ) throws {
+        var stored = states ?? Set(TaskState.allCases)
+        if stored.contains(.pending) && state != .running { stored.insert(.running) }
+        let list = stored.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
         try writer.read { db in
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT s.name, p.project_id, p.label, t.state, t.wave, t.attempts, t.http_status, t.error_kind, t.error
                     FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
-                    WHERE t.run_id = ? ORDER BY t.position
+                    WHERE t.run_id = ? AND t.state IN (\(list)) ORDER BY t.position
                     """, arguments: [run.id])
             while let row = try rows.next() {
                 var status: TaskState = row[3]
                 if status == .running && state != .running { status = .pending }
+                guard states?.contains(status) ?? true else { continue }
                 try body(
                     ProjectOutcome(
                         space: row[0], projectID: row[1], label: row[2], status: status, wave: row[4], attempts: row[5],
@@ -57,8 +62,8 @@ extension FleetDatabase {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT a.error_kind, count(*) AS n FROM tasks t JOIN attempts a ON a.task_id = t.id
-                    WHERE t.run_id = ? AND a.error_kind IS NOT NULL GROUP BY a.error_kind ORDER BY n DESC, a.error_kind
+                    SELECT a.error_kind, count(*) AS n FROM attempts a JOIN tasks t ON t.id = a.task_id
+                    WHERE a.error_kind IS NOT NULL AND t.run_id = ? GROUP BY a.error_kind ORDER BY n DESC, a.error_kind
                     """, arguments: [runID]
             ).map { (kind: $0["error_kind"] as ErrorKind, count: $0["n"] as Int) }
         }
