@@ -72,7 +72,7 @@ extension FleetSession {
         try plan.check(database: database)
         let (projects, entries, skipped) = try planProjects(plan)
         try checkHolds(plan.body.holds ?? [], of: projects, made: "the plan \(plan.body.template_name) was made")
-        for project in projects { _ = try credentials(project) }
+        for project in projects { try token(of: project) }
         if projects.isEmpty {
             throw FleetError(
                 "the plan has no project to write (none would change, or all are disabled); nothing to do.",

@@ -49,7 +49,7 @@ extension FleetSession {
             guard task.project.enabled else { return skipped.append(task.project) }
             guard later[task.project.id] == nil else { return }
             _ = try feed.body(of: task, check: &check)
-            _ = try credentials(task.project)
+            try token(of: task.project)
             count += 1
             spaces.insert(task.project.space)
             if run.planSHA256 != nil { planned.append(task.project) }
@@ -91,7 +91,7 @@ extension FleetSession {
         let targets = try rollbackTargets(of: original, force: options.force)
         if targets.isEmpty { return nil }
         let toSend = targets.filter { $0.conflict == nil }
-        for target in toSend { _ = try credentials(target.project) }
+        for target in toSend { try token(of: target.project) }
         let description = "{\"rollback_of\": \(runID)}"
         let spec = RunSpec(
             kind: .rollback, templateName: "rollback of run \(runID)", template: description,

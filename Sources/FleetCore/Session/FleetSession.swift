@@ -83,7 +83,7 @@ package struct FleetSession: Sendable {
         var held: [Hold] = []
         try database.forEachProject(selection) { project in
             _ = check.render(project)
-            _ = try credentials(project)
+            try token(of: project)
             turns.add(project.space)
             refs.append(project.id)
             held += holds[project.id] ?? []
@@ -148,8 +148,14 @@ package struct FleetSession: Sendable {
     }
 
     func credentials(_ project: Project) throws -> Credentials {
-        Credentials(
-            projectID: project.projectID, token: try vault.open(project.storedToken, project: project.projectID))
+        Credentials(projectID: project.projectID, token: try token(of: project))
+    }
+
+    /// The project's token, opened (a check before anything is recorded: a wrong FLEET_KEY is
+    /// refused before the run exists).
+    @discardableResult
+    func token(of project: Project) throws -> String {
+        try vault.open(project.storedToken, project: project.projectID)
     }
 
     /// The API base a recorded run must use: its own. A different one given by flag or

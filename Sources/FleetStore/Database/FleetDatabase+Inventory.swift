@@ -2,27 +2,36 @@ import FleetModel
 import Foundation
 import GRDB
 
-/// A project is read from its row joined with its space's.
+/// A project is read from its row joined with its space's: the columns of `columns`, in their
+/// order, from `offset` on (read by position: a rollout reads every selected project at its start).
 extension Project: FetchableRecord {
     package init(row: Row) throws {
-        let projectID: String = row["project_id"]
-        let tags = try Self.stored(row["tags"], column: "tags", projectID: projectID) { $0.strings }
-        let variables: [String: String] = try Self.stored(row["variables"], column: "variables", projectID: projectID) {
-            value in
+        try self.init(row: row, at: 0)
+    }
+
+    init(row: Row, at offset: Int) throws {
+        let projectID: String = row[offset + 2]
+        let tags = try Self.stored(row[offset + 5], empty: "[]", [], column: "tags", projectID: projectID) {
+            $0.strings
+        }
+        let variables: [String: String] = try Self.stored(
+            row[offset + 6], empty: "{}", [:], column: "variables", projectID: projectID
+        ) { value in
             guard case .object(let object) = value else { return nil }
             let texts = object.compactMapValues(\.string)
             return texts.count == object.count ? texts : nil
         }
         self.init(
-            id: row["id"], space: row["space"], projectID: projectID, storedToken: row["token"], label: row["label"],
-            tags: tags, variables: variables, enabled: row["enabled"])
+            id: row[offset], space: row[offset + 1], projectID: projectID, storedToken: row[offset + 3],
+            label: row[offset + 4], tags: tags, variables: variables, enabled: row[offset + 7])
     }
 
-    /// A JSON column of the project's row read as `read` makes it (nil: not the expected shape).
-    /// Read with fleet's own JSON reader: a rollout reads every selected project at its start.
-    private static func stored<T>(_ text: String, column: String, projectID: String, _ read: (JSONValue) -> T?) throws
-        -> T
-    {
+    /// A JSON column of the project's row read as `read` makes it (nil: not the expected shape);
+    /// `empty`, the text most projects hold, is `none` without reading it.
+    private static func stored<T>(
+        _ text: String, empty: String, _ none: T, column: String, projectID: String, _ read: (JSONValue) -> T?
+    ) throws -> T {
+        if text == empty { return none }
         guard let value = try? JSONParser.parse(Data(text.utf8)), let result = read(value) else {
             throw FleetError(
                 "the \(column) of project \(projectID) in the database are not what fleet wrote; re-import the project."
@@ -31,7 +40,8 @@ extension Project: FetchableRecord {
         return result
     }
 
-    /// The columns `init(row:)` reads, for queries that join projects (`p`) and spaces (`s`).
+    /// The columns `init(row:at:)` reads, in its order, for queries that join projects (`p`)
+    /// and spaces (`s`).
     static let columns = "p.id, s.name AS space, p.project_id, p.token, p.label, p.tags, p.variables, p.enabled"
 }
 

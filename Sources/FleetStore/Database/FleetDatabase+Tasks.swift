@@ -14,9 +14,11 @@ extension FleetDatabase {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.name, count(*) AS n, min(t.position) AS first, max(t.position) AS last
-                    FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
-                    WHERE \(clause) GROUP BY s.name ORDER BY first
+                    SELECT s.name, x.n, x.first, x.last FROM (
+                        SELECT p.space_id, count(*) AS n, min(t.position) AS first, max(t.position) AS last
+                        FROM tasks t JOIN projects p ON p.id = t.project_ref
+                        WHERE \(clause) GROUP BY p.space_id
+                    ) x JOIN spaces s ON s.id = x.space_id ORDER BY x.first
                     """, arguments: arguments
             ).map { (name: $0["name"], tasks: $0["n"], first: $0["first"], last: $0["last"]) }
         }

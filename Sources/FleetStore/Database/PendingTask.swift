@@ -17,16 +17,17 @@ package struct PendingTask: Sendable {
     package var hasBefore: Bool
 
     init(row: Row) throws {
-        taskID = row["task_id"]
-        position = row["position"]
-        attempts = row["attempts"]
-        desired = row["desired"]
-        expected = row["expected"]
-        hasBefore = row["has_before"]
-        project = try Project(row: row)
+        taskID = row[0]
+        position = row[1]
+        attempts = row[2]
+        desired = row[3]
+        expected = row[4]
+        project = try Project(row: row, at: 5)
+        hasBefore = row[13]
     }
 
-    /// The columns `init(row:)` reads, from tasks (`t`) joined with projects and spaces.
+    /// The columns `init(row:)` reads, in its order, from tasks (`t`) joined with projects and
+    /// spaces.
     static let columns = """
         t.id AS task_id, t.position, t.attempts, t.desired, t.expected, \(Project.columns),
         EXISTS (SELECT 1 FROM snapshots WHERE task_id = t.id AND kind = 'before') AS has_before
