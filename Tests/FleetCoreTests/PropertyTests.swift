@@ -266,6 +266,35 @@ import Testing
         }
     }
 
+    /// The scrubber's quick look at the text (its 4-byte pieces) never lets through what the full
+    /// search would mask: texts with fragments of 13 to 20 characters of every form, at any
+    /// offset, in tokens with `-`, `_`, `+` and `/`, among JSON of a profile.
+    @Test func theQuickLookNeverPassesTextTheFullSearchWouldMask() {
+        var random = SeededRandom(seed: 31)
+        let alphabet = "abcXYZ0189-_+/=.:"
+        var masked = 0
+        for _ in 0..<Self.cases * 2 {
+            let token = random.string(Int.random(in: 4...70, using: &random), from: alphabet)
+            let scrubber = TokenScrubber(token: token)
+            let pad = random.string(Int.random(in: 0...2, using: &random), from: "ab")
+            let base64 = Data((pad + token).utf8).base64EncodedString()
+            let forms = [
+                token, base64,
+                base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"),
+            ]
+            let text = (0..<Int.random(in: 1...4, using: &random)).map { _ in
+                let form = random.pick(forms)
+                let length = min(form.count, Int.random(in: 13...20, using: &random))
+                let fragment = form.dropFirst(Int.random(in: 0...(form.count - length), using: &random)).prefix(length)
+                return random.pick([#"{"default_codecs":["OPUS","G722"],"#, #""domain_identifier":""#, "x"]) + fragment
+            }.joined()
+            let quick = scrubber.scrub(text)
+            #expect(quick == scrubber.search(text), "token \(token), text \(text)")
+            if quick != text { masked += 1 }
+        }
+        #expect(masked > Self.cases, "most texts hold a fragment long enough to be masked")
+    }
+
     @Test func aTokenIsNeverLeftInAScrubbedMessageInAnyForm() {
         var random = SeededRandom(seed: 6)
         let alphabet = "abcdefABCDEF0123456789xyzXYZ-_+/=.~"
