@@ -1,20 +1,10 @@
-/// A seeded generator (SplitMix64): property tests draw thousands of cases, and a failing case
-/// is reproduced from its seed.
-package struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import FleetModel
 
-    package init(seed: UInt64) {
-        state = seed
-    }
+/// A seeded generator: property tests draw thousands of cases, and a failing case is reproduced
+/// from its seed.
+package typealias SeededRandom = SplitMix64
 
-    package mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// One of `items`.
     package mutating func pick<T>(_ items: [T]) -> T {
         items[Int.random(in: 0..<items.count, using: &self)]

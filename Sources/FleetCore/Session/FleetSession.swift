@@ -32,7 +32,7 @@ package struct FleetSession: Sendable {
         stop: StopSignal = StopSignal(), progress: RunProgress = RunProgress(),
         gate: any GateRunner = ShellGate(output: { _ in }),
         note: @escaping @Sendable (String) -> Void = { _ in },
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        random: @escaping @Sendable () -> Double = { [jitter = JitterSource()] in jitter.next() },
         notifyTimeout: Duration = .seconds(30)
     ) {
         self.database = database

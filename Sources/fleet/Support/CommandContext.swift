@@ -26,7 +26,7 @@ struct CommandContext: Sendable {
         return CommandContext(
             console: .live(environment: environment), environment: environment, clock: SystemClock(),
             stop: StopSignal(),
-            transports: HTTPTransportProvider(), random: { Double.random(in: 0..<1) },
+            transports: HTTPTransportProvider(), random: { [jitter = JitterSource()] in jitter.next() },
             who: .current(environment: environment), handlesSignals: true)
     }
 
