@@ -88,7 +88,9 @@ final class NIOTransport: Transport, @unchecked Sendable {
         let attempt = Attempt(
             request: request, target: target, deadline: deadline, timeout: timeout, promise: promise, exchange: exchange
         )
-        loop.execute { self.start(attempt) }
+        // The execution's tasks run on the loop (`EventLoopTaskExecutor`): the exchange starts
+        // at once rather than behind everything else the loop has queued.
+        if loop.inEventLoop { start(attempt) } else { loop.execute { self.start(attempt) } }
         do {
             return .success(
                 try await withTaskCancellationHandler {
