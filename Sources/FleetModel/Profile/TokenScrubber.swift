@@ -10,9 +10,10 @@ import Foundation
 ///
 /// Scrub before truncating: a cut through the token would leave a fragment behind.
 struct TokenScrubber: Sendable {
-    /// Only the token is kept: its forms are derived at each scrub (a few microseconds), since
-    /// kept for every project they cost a run of 100,000 projects 90 MB. The fragments are
-    /// matched by indexing the text, which is short, at each scrub too.
+    /// Only the token is kept (kept for every project, its forms cost a run of 100,000 projects
+    /// 90 MB). A scrub first looks at the text's 4-byte pieces against the forms' (`Pieces`,
+    /// worked out from the token as it goes, nothing allocated); only text that may hold a
+    /// finding gets the forms built and the full search, which indexes the text.
     private let token: String
 
     enum Alphabet: Int, Sendable {
@@ -72,14 +73,12 @@ struct TokenScrubber: Sendable {
     static func base64Cores(of token: [UInt8]) -> [[UInt8]] {
         guard !token.isEmpty else { return [] }
         return (0..<3).compactMap { offset in
-            let encoded = base64([UInt8](repeating: 0, count: offset) + token)
-            let first = (8 * offset + 5) / 6
-            let end = 8 * (offset + token.count) / 6
-            return first < end ? Array(encoded[first..<end]) : nil
+            let core = Core(offset: offset, tokenLength: token.count)
+            return core.isEmpty ? nil : Array(base64([UInt8](repeating: 0, count: offset) + token)[core.range])
         }
     }
 
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    fileprivate static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// Standard base64 without padding (the cores never reach it).
     static func base64(_ bytes: [UInt8]) -> [UInt8] {
@@ -98,21 +97,39 @@ struct TokenScrubber: Sendable {
     }
 
     func scrub(_ text: String) -> String {
-        let forms = Self.forms(of: token)
-        let gram = min(16, forms.map(\.bytes.count).min() ?? 16)
+        let gram = Self.gram(tokenLength: token.utf8.count)
         guard gram > 0, text.utf8.count >= gram else { return text }
         // Most text (every profile a server answers) holds nothing of the token: a scan of its
-        // 4-byte pieces says so in a fraction of the search's time.
-        if gram >= Pieces.width, !Pieces.mayHold(text, forms: forms, gram: gram) { return text }
-        return search(text, forms: forms, gram: gram)
+        // 4-byte pieces says so in a fraction of the search's time, with no form built.
+        if gram >= Pieces.width, !Pieces.mayHold(text, token: token, gram: gram) { return text }
+        return search(text, forms: Self.forms(of: token), gram: gram)
     }
 
     /// Every finding of the token's forms in `text` masked, without the quick look first.
     func search(_ text: String) -> String {
-        let forms = Self.forms(of: token)
-        let gram = min(16, forms.map(\.bytes.count).min() ?? 16)
+        let gram = Self.gram(tokenLength: token.utf8.count)
         guard gram > 0, text.utf8.count >= gram else { return text }
-        return search(text, forms: forms, gram: gram)
+        return search(text, forms: Self.forms(of: token), gram: gram)
+    }
+
+    /// How long a finding is: 16 bytes, or the shortest form when one is shorter (0: no token).
+    static func gram(tokenLength count: Int) -> Int {
+        guard count > 0 else { return 0 }
+        let cores = (0..<3).map { offset in Core(offset: offset, tokenLength: count) }.filter { !$0.isEmpty }
+        return min(16, cores.reduce(count) { min($0, $1.range.count) })
+    }
+
+    /// Where base64(`offset` zero bytes + token) depends on the token alone (see `base64Cores`).
+    struct Core {
+        var offset: Int
+        var range: Range<Int>
+        var isEmpty: Bool { range.isEmpty }
+
+        init(offset: Int, tokenLength: Int) {
+            self.offset = offset
+            let first = (8 * offset + 5) / 6
+            range = first..<max(first, 8 * (offset + tokenLength) / 6)
+        }
     }
 
     private func search(_ text: String, forms: [Form], gram: Int) -> String {
@@ -230,16 +247,34 @@ struct TokenScrubber: Sendable {
     enum Pieces {
         static let width = 4
 
-        static func mayHold(_ text: String, forms: [Form], gram: Int) -> Bool {
+        static func mayHold(_ text: String, token: String, gram: Int) -> Bool {
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { bits in
                 bits.initialize(repeating: 0)
-                for form in forms where form.alphabet != .base64URL {
+                func insert(_ piece: UInt32) {
+                    let slot = slot(piece)
+                    bits[slot >> 6] |= 1 << (slot & 63)
+                }
+                var token = token
+                token.withUTF8 { token in
                     var piece: UInt32 = 0
-                    for (index, byte) in form.bytes.enumerated() {
+                    for (index, byte) in token.enumerated() {
                         piece = piece << 8 | UInt32(standard(byte))
-                        guard index >= width - 1 else { continue }
-                        let slot = slot(piece)
-                        bits[slot >> 6] |= 1 << (slot & 63)
+                        if index >= width - 1 { insert(piece) }
+                    }
+                    // Each base64 core's characters, worked out where they stand: the 6 bits of
+                    // character i of base64(offset zero bytes + token) begin at bit 6i.
+                    for offset in 0..<3 {
+                        let core = Core(offset: offset, tokenLength: token.count)
+                        func byte(_ index: Int) -> UInt16 {
+                            index < offset || index - offset >= token.count ? 0 : UInt16(token[index - offset])
+                        }
+                        piece = 0
+                        for character in core.range {
+                            let (index, shift) = (6 * character / 8, 6 * character % 8)
+                            let value = (byte(index) << 8 | byte(index + 1)) >> (10 - shift) & 63
+                            piece = piece << 8 | UInt32(TokenScrubber.alphabet[Int(value)])
+                            if character - core.range.lowerBound >= width - 1 { insert(piece) }
+                        }
                     }
                 }
                 var text = text
