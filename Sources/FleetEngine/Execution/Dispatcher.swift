@@ -4,7 +4,8 @@ import Foundation
 /// Sends the requests of a batch of tasks and records their answers; the `Scheduler` decides
 /// which request goes when, and `TaskStep` (a pure function) what an answer means for its task.
 /// Each HTTP request is one child task of a structured task group; at most `concurrency` are in
-/// flight (a request's slot is free once its answer is in, while the answer is committed), each
+/// flight (a request's slot is free once its answer is in, while the answer is committed with
+/// the others of its batch, one batch at a time), each
 /// space keeps its own rate, a task waiting out a backoff holds no slot, and the circuit breaker
 /// stops a space whose host cannot be reached.
 package struct Dispatcher: Sendable {
@@ -69,10 +70,13 @@ package struct Dispatcher: Sendable {
     }
 
     /// Starts what the scheduler says may start, arms its wake-up, and hands it each event, until
-    /// it has nothing in flight and nothing it may start.
+    /// it has nothing in flight and nothing it may start. Answers go to disk a batch at a time:
+    /// those that come in while one batch is being committed make the next.
     private func loop(
         _ scheduler: inout Scheduler, _ group: inout ThrowingTaskGroup<Scheduler.Event, any Error>, feed: any TaskFeed
     ) async throws {
+        var commits: [Scheduler.Commit] = []
+        var committing = false
         while true {
             // One reading of the clock for both: a request not yet due now is due later than
             // `now` for the wake-up too, so its wake-up is always armed.
@@ -91,15 +95,22 @@ package struct Dispatcher: Sendable {
             }
             if scheduler.isDone() { break }
             guard let event = try await group.next() else { break }
-            if let commit = scheduler.handle(event) {
-                group.addTask { await record(commit.update, then: commit.next, index: commit.index) }
+            switch event {
+            case .recorded, .recordFailed: committing = false
+            default: break
+            }
+            if let commit = scheduler.handle(event) { commits.append(commit) }
+            if !committing && !commits.isEmpty {
+                committing = true
+                group.addTask { [commits] in await record(commits) }
+                commits = []
             }
         }
         scheduler.close()
     }
 
     /// One request of one task, to its answer's step: a child task of the group. Its concurrency
-    /// slot is free once the answer is in; the record is committed by a child of its own.
+    /// slot is free once the answer is in; the record goes to disk with its batch.
     private func perform(_ cursor: TaskCursor, work item: TaskWork, firstOfTask: Bool) async -> Scheduler.Event {
         let startedAt = clock.date()
         let sent = clock.now()
@@ -134,15 +145,15 @@ package struct Dispatcher: Sendable {
         }
     }
 
-    /// Puts a task's update on disk before the task goes on: a child task of the group.
-    private func record(_ update: TaskUpdate, then next: StepNext, index: Int) async -> Scheduler.Event {
+    /// Puts answers' updates on disk before their tasks go on: a child task of the group.
+    private func record(_ commits: [Scheduler.Commit]) async -> Scheduler.Event {
         do {
-            try await recorder?.commit([update])
-            return .recorded(next, index: index)
+            try await recorder?.commit(commits.map(\.update))
+            return .recorded(commits)
         } catch let error as FleetError {
-            return .recordFailed(error)
+            return .recordFailed(error, count: commits.count)
         } catch {
-            return .recordFailed(.internal("cannot record a result: \(error)"))
+            return .recordFailed(.internal("cannot record a result: \(error)"), count: commits.count)
         }
     }
 }

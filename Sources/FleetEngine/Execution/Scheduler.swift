@@ -12,11 +12,12 @@ struct Scheduler {
         /// A request's answer: what to record (nil when nothing is), the task's next step, and
         /// what the answer tells about its space.
         case answered(TaskUpdate?, StepNext, Observation)
-        /// The task's update is on disk; it goes on with its next step.
-        case recorded(StepNext, index: Int)
+        /// The tasks' updates are on disk; each goes on with its next step.
+        case recorded([Commit])
         /// Cut off by cancellation (a second Ctrl-C) before it could be recorded.
         case abandoned
-        case recordFailed(FleetError)
+        /// The updates of `count` answers could not be put on disk.
+        case recordFailed(FleetError, count: Int)
         /// The next window of the batch's tasks, read from the feed.
         case fed([TaskWork])
         case feedFailed(FleetError)
@@ -69,7 +70,7 @@ struct Scheduler {
     }
 
     /// An answer to put on disk before its task goes on.
-    struct Commit {
+    struct Commit: Sendable {
         var update: TaskUpdate
         var next: StepNext
         var index: Int
@@ -265,13 +266,13 @@ struct Scheduler {
             }
             committing += 1
             return Commit(update: update, next: next, index: observation.index)
-        case .recorded(let next, let index):
-            committing -= 1
-            advance(index, next)
+        case .recorded(let commits):
+            committing -= commits.count
+            for commit in commits { advance(commit.index, commit.next) }
         case .abandoned:
             inFlight -= 1
-        case .recordFailed(let error):
-            committing -= 1
+        case .recordFailed(let error, let count):
+            committing -= count
             recordFailure = error
         case .fed(let tasks):
             fed(tasks)
