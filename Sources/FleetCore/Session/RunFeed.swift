@@ -42,15 +42,18 @@ struct RunFeed: TaskFeed {
         }
     }
 
+    /// A window of tasks, their bodies rendered and tokens opened on the database's queue: that
+    /// is milliseconds of work, which on the loop the requests share would hold back every
+    /// answer that came in meanwhile.
     func tasks(at positions: Range<Int>, limit: Int) async throws -> [TaskWork] {
-        try await clock.waitingOutside { try await database.tasks(of: runID, at: positions, limit: limit, filter) }.map
-        {
-            task in
-            let (patch, expected) = try body(of: task)
-            return TaskWork(
-                taskID: task.taskID, position: task.position, project: task.project,
-                credentials: try open(task.project), patch: patch, expected: expected,
-                previousAttempts: task.attempts, hasBefore: task.hasBefore)
+        try await clock.waitingOutside {
+            try await database.tasks(of: runID, at: positions, limit: limit, filter) { [self] task in
+                let (patch, expected) = try body(of: task)
+                return TaskWork(
+                    taskID: task.taskID, position: task.position, project: task.project,
+                    credentials: try open(task.project), patch: patch, expected: expected,
+                    previousAttempts: task.attempts, hasBefore: task.hasBefore)
+            }
         }
     }
 

@@ -24,10 +24,12 @@ extension FleetDatabase {
         }
     }
 
-    /// Up to `limit` tasks of `runID` to do at `positions`, in run order.
-    package func tasks(of runID: Int64, at positions: Range<Int>, limit: Int, _ filter: TaskFilter) async throws
-        -> [PendingTask]
-    {
+    /// Up to `limit` tasks of `runID` to do at `positions`, in run order, each made into what
+    /// `make` makes of it on the database's queue (off the caller's thread).
+    package func tasks<Work: Sendable>(
+        of runID: Int64, at positions: Range<Int>, limit: Int, _ filter: TaskFilter,
+        _ make: @escaping @Sendable (PendingTask) throws -> Work
+    ) async throws -> [Work] {
         let (clause, arguments) = filter.sql(runID: runID, positions: positions)
         return try await writer.read { db in
             try Row.fetchCursor(
@@ -37,7 +39,7 @@ extension FleetDatabase {
                     FROM tasks t JOIN projects p ON p.id = t.project_ref JOIN spaces s ON s.id = p.space_id
                     WHERE \(clause) ORDER BY t.position LIMIT ?
                     """, arguments: arguments + [limit]
-            ).map(PendingTask.init(row:)).reduce(into: []) { $0.append($1) }
+            ).map { try make(try PendingTask(row: $0)) }.reduce(into: []) { $0.append($1) }
         }
     }
 
