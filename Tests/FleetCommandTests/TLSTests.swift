@@ -35,6 +35,34 @@ import Testing
         }
     }
 
+    @Test(
+        .workspace(
+            TestProject.make(300, spaces: 60),
+            simulator: {
+                var slow = SimulatorConfiguration()
+                slow.latency = .milliseconds(100)
+                return slow
+            }()))
+    func moreRequestsThanTheServerTakesStreamsWaitOnTheConnectionAndAllSucceed() async throws {
+        let setup = Workspace.current
+        try await setup.serving { apiBase, authority in
+            // The simulator takes at most 100 streams at once on a connection (SwiftNIO's default);
+            // 60 spaces of two requests each start at once, and more as the rate grows.
+            let result = await InProcessFleet().run([
+                "rollout", "--yes", setup.template, "--db", setup.db, "--api-base", apiBase, "--ca-file", authority,
+                "--concurrency", "160", "--rate", "100000", "--quiet",
+            ])
+
+            #expect(result.status == 0, "\(result.output)")
+            let succeeded: Int? = try setup.fixture.database.scalar(
+                "SELECT count(*) FROM tasks WHERE state = 'succeeded'")
+            #expect(succeeded == 300)
+            #expect(setup.simulator.statistics.protocols == ["HTTP/2": 600])
+            #expect(setup.simulator.statistics.connections == 1)
+            #expect(setup.simulator.statistics.peakInFlight == 100, "the other 60 waited on the connection")
+        }
+    }
+
     @Test(.workspace(TestProject.make(40, spaces: 4))) func overHTTP1OnlyTheConnectionsStayWithinThePool() async throws
     {
         let setup = Workspace.current

@@ -27,6 +27,26 @@ import Testing
         }
     }
 
+    /// A stream the server refused, or left unprocessed past its GOAWAY, starts again (on a new
+    /// connection when the old one is closing) instead of failing: nothing of it reached the API.
+    @Test(.timeLimit(.minutes(1))) func streamsTheServerDidNotProcessStartAgain() async throws {
+        let server = ClosingHTTP2Server()
+        let results = try await server.run { endpoint in
+            try await HTTPTransportProvider(group: TestLoops.clients).withTransport(
+                TransportOptions(concurrency: 1, caFile: endpoint.caFile)
+            ) { transport in
+                let api = SignalWireAPI(
+                    transport: transport, apiBase: try APIBase(endpoint.apiBase), timeout: .seconds(5))
+                var results: [Result<SignalWireAPI.Answer, RequestFailure>] = []
+                for _ in 0..<9 { results.append(await api.getProfile(space: "acme", credentials: Self.credentials)) }
+                return results
+            }
+        }
+        #expect(results.compactMap(\.failure).isEmpty, "\(results.compactMap(\.failure))")
+        // Each connection answered three streams, refused one and left one: 9 answers on 3 connections.
+        #expect(server.seen == .init(connections: 3, answered: 9, refused: 3, unprocessed: 2))
+    }
+
     /// Without a deadline over the body this test never ends, and its time limit fails it.
     @Test(
         .timeLimit(.minutes(1)), arguments: [HostileServer.Behaviour.stall, .endless, .drip],

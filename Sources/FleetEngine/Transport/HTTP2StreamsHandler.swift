@@ -20,6 +20,9 @@ final class HTTP2StreamsHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private struct Stream {
         var promise: EventLoopPromise<TransportResponse>
+        /// Starts the exchange again when the server took none of the stream; gets the failure
+        /// to give if it cannot.
+        var again: (RequestFailure) -> Void
         var host: String
         var timer: Scheduled<Void>?
         var status = 0
@@ -34,21 +37,26 @@ final class HTTP2StreamsHandler: ChannelInboundHandler, @unchecked Sendable {
     private var unacknowledged = 0
     private var flushPending = false
     /// False once the server said GOAWAY or the connection closed: new exchanges go elsewhere.
-    private(set) var usable = true
+    private var open = true
+    /// Whether a new exchange may go on this connection: it is open and has stream ids left
+    /// (a connection that used them all is left to finish its streams, and a new one opened).
+    var usable: Bool { open && nextStreamID < Int32.max - 2 }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
-    /// Opens a stream for `request`; `promise` gets its answer or failure, by `deadline` at the latest.
+    /// Opens a stream for `request`; `promise` gets its answer or failure, by `deadline` at the
+    /// latest, unless the server takes none of it: then `again` starts the exchange anew.
     func begin(
         _ request: TransportRequest, authority: String, path: String, scheme: String, deadline: NIODeadline,
-        timeout: Duration, promise: EventLoopPromise<TransportResponse>, exchange: NIOTransport.Exchange
+        timeout: Duration, promise: EventLoopPromise<TransportResponse>, exchange: NIOTransport.Exchange,
+        again: @escaping (RequestFailure) -> Void
     ) {
-        guard let context, usable, nextStreamID < Int32.max - 2 else {
+        guard let context, usable else {
             return promise.fail(RequestFailure(kind: .network, message: "\(request.host) closed the connection"))
         }
         let id = HTTP2StreamID(nextStreamID)
         nextStreamID += 2
-        var stream = Stream(promise: promise, host: request.host)
+        var stream = Stream(promise: promise, again: again, host: request.host)
         stream.timer = context.eventLoop.scheduleTask(deadline: deadline) { [self] in
             end(id, .failure(RequestFailure.timedOut(host: request.host, after: timeout)), reset: true)
         }
@@ -103,19 +111,20 @@ final class HTTP2StreamsHandler: ChannelInboundHandler, @unchecked Sendable {
             read(headers, on: frame.streamID)
         case .data(let data):
             read(data, on: frame.streamID, context: context)
-        case .rstStream:
+        case .rstStream(let code):
             let host = streams[frame.streamID]?.host ?? ""
             let failure = RequestFailure(kind: .network, message: "\(host) reset the stream without answering")
+            if code == .refusedStream { return unprocessed(frame.streamID, failure) }
             end(frame.streamID, .failure(failure))
         case .goAway(let last, _, _):
-            usable = false
+            // Streams past `last` were not processed (RFC 9113, 6.8): they start again elsewhere.
+            open = false
             for id in streams.keys where id > last {
                 let host = streams[id]?.host ?? ""
-                end(
-                    id,
-                    .failure(RequestFailure(kind: .network, message: "\(host) closed the connection without answering"))
-                )
+                unprocessed(
+                    id, RequestFailure(kind: .network, message: "\(host) closed the connection without answering"))
             }
+            closeIfDrained()
         default:
             break
         }
@@ -178,12 +187,27 @@ final class HTTP2StreamsHandler: ChannelInboundHandler, @unchecked Sendable {
             flushSoon(context)
         }
         stream.promise.completeWith(result)
+        closeIfDrained()
+    }
+
+    /// A stream the server took none of (REFUSED_STREAM, or past GOAWAY's last stream): its
+    /// exchange starts again rather than failing, since nothing of it reached the API.
+    private func unprocessed(_ id: HTTP2StreamID, _ failure: RequestFailure) {
+        guard let stream = streams.removeValue(forKey: id) else { return }
+        stream.timer?.cancel()
+        stream.again(failure)
+        closeIfDrained()
+    }
+
+    /// A connection no longer taken (GOAWAY, or out of stream ids) closes once its last stream ends.
+    private func closeIfDrained() {
+        if !usable && streams.isEmpty, let context, context.channel.isActive { context.close(promise: nil) }
     }
 
     func close() { context?.close(promise: nil) }
 
     private func endAll(_ error: any Error) {
-        usable = false
+        open = false
         for id in Array(streams.keys) { end(id, .failure(error)) }
     }
 
@@ -194,7 +218,7 @@ final class HTTP2StreamsHandler: ChannelInboundHandler, @unchecked Sendable {
                 .failure(
                     RequestFailure(kind: .network, message: "\(stream.host) closed the connection without answering")))
         }
-        usable = false
+        open = false
         context.fireChannelInactive()
     }
 

@@ -71,6 +71,8 @@ final class NIOTransport: Transport, @unchecked Sendable {
         var timeout: Duration
         var promise: EventLoopPromise<TransportResponse>
         var exchange: Exchange
+        /// Times it started again because the server took none of it (HTTP/2).
+        var restarts = 0
 
         func fail(_ error: any Error) {
             promise.fail(
@@ -209,7 +211,15 @@ final class NIOTransport: Transport, @unchecked Sendable {
         let target = attempt.target
         connection.begin(
             attempt.request, authority: target.authority, path: target.path, scheme: target.https ? "https" : "http",
-            deadline: attempt.deadline, timeout: attempt.timeout, promise: attempt.promise, exchange: attempt.exchange)
+            deadline: attempt.deadline, timeout: attempt.timeout, promise: attempt.promise, exchange: attempt.exchange
+        ) { [self] failure in
+            // The server took none of it (a connection it is closing): on another connection, or
+            // this one if it still takes streams, a few times at most and within the deadline.
+            guard attempt.restarts < 3, NIODeadline.now() < attempt.deadline else { return attempt.fail(failure) }
+            var again = attempt
+            again.restarts += 1
+            start(again)
+        }
     }
 
     private func exchange(on channel: any Channel, _ attempt: Attempt) {
