@@ -6,15 +6,17 @@
 # write (by the PUT's answer, or by the read that confirmed a PUT whose answer was lost), every
 # profile right (a plan finds nothing to change), `fleet verify` covering every project with
 # none drifted, PRAGMA integrity_check ok. DROP_WRITES=P also resets the connection after a
-# share P of the applied PUTs (the write landed, its answer never came). FLEET=PATH uses that
-# binary instead of building the release one.
-#   bench/soak.sh            N=500 KILLS=5 bench/soak.sh            DROP_WRITES=0.3 bench/soak.sh
+# share P of the applied PUTs (the write landed, its answer never came). TLS=1 serves HTTPS, so
+# fleet speaks HTTP/2 on one connection, where a dropped connection fails every stream on it.
+# FLEET=PATH uses that binary instead of building the release one.
+#   bench/soak.sh     N=500 KILLS=5 bench/soak.sh     DROP_WRITES=0.3 bench/soak.sh     TLS=1 bench/soak.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-3000}
 KILLS=${KILLS:-20}
 SEED=${SEED:-7}
 DROP_WRITES=${DROP_WRITES:-0}
+TLS=${TLS:-0}
 OUT=bench/out/soak
 rm -rf "$OUT" && mkdir -p "$OUT"
 if [ -z "${FLEET:-}" ]; then
@@ -26,16 +28,18 @@ python3 bench/make_inventory.py "$N" "$OUT/inventory.csv"
 cat > "$OUT/template.json" <<'JSON'
 {"default_encryption": "required", "default_codecs": ["OPUS", "G722", "PCMU"], "default_ciphers": ["AEAD_AES_256_GCM_8"]}
 JSON
+SERVE=(); TRUST=()
+if [ "$TLS" = 1 ]; then SERVE=(--tls --ca-out "$OUT/ca.pem"); TRUST=(--ca-file "$OUT/ca.pem"); fi
 "$FLEET" simulate --port 0 --accounts "$OUT/inventory.csv" --latency 5 --fail-rate 0.08 --drop-rate 0.05 --rate-limit 60 \
-  --fail-first 1 --slow-rate 0.03 --slow-delay 3 --drop-write-rate "$DROP_WRITES" --seed "$SEED" --log "$OUT/simulator.jsonl" > "$OUT/simulator.out" 2>&1 &
+  --fail-first 1 --slow-rate 0.03 --slow-delay 3 --drop-write-rate "$DROP_WRITES" --seed "$SEED" --log "$OUT/simulator.jsonl" \
+  "${SERVE[@]}" > "$OUT/simulator.out" 2>&1 &
 SIMULATOR=$!
 trap 'kill $SIMULATOR 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q "use: --api-base" "$OUT/simulator.out" && break; sleep 0.1; done
-PORT=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$OUT/simulator.out" | head -1)
-API="http://127.0.0.1:$PORT/{space}/api/relay/rest"
+API=$(sed -n "s/^use: --api-base '\([^']*\)'.*/\1/p" "$OUT/simulator.out")
 DB="$OUT/fleet.db"
 "$FLEET" import "$OUT/inventory.csv" --db "$DB" > /dev/null
-OPTIONS=(--db "$DB" --api-base "$API" --concurrency 64 --timeout 2 --max-attempts 10 --yes --quiet)
+OPTIONS=(--db "$DB" --api-base "$API" "${TRUST[@]}" --concurrency 64 --timeout 2 --max-attempts 10 --yes --quiet)
 
 started=$(date +%s.%N)
 python3 - "$SEED" "$KILLS" > "$OUT/delays" <<'PY'
@@ -58,11 +62,11 @@ done
 "$FLEET" retry "${OPTIONS[@]}" > "$OUT/final-retry.out" 2>&1 || true
 finished=$(date +%s.%N)
 "$FLEET" status --json --db "$DB" > "$OUT/status.json" || true
-"$FLEET" plan "$OUT/template.json" --db "$DB" --api-base "$API" --json --quiet > "$OUT/plan.json" || true
+"$FLEET" plan "$OUT/template.json" --db "$DB" --api-base "$API" "${TRUST[@]}" --json --quiet > "$OUT/plan.json" || true
 # verify reads under the same faults: a profile that could not be read (five faults in a row)
 # is read again, as an operator would rerun it.
 for _ in 1 2 3; do
-  "$FLEET" verify 1 --db "$DB" --json --quiet > "$OUT/verify.json" && break
+  "$FLEET" verify 1 --db "$DB" "${TRUST[@]}" --json --quiet > "$OUT/verify.json" && break
   python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["failed"] == 0)' "$OUT/verify.json" || break
 done
 
