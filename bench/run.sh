@@ -2,11 +2,13 @@
 # Measures fleet against the physical limit and against what operators use today, and writes
 # BENCHMARKS.md. The job: GET then PUT the SIP profile of N projects over 20 spaces, against the
 # simulator with 20 ms latency, 64 requests in flight, rate limit out of the way.
+# The transports and the comparisons are each the median of ROUNDS runs (3), alternated.
 #   bench/run.sh                       # N=10000 for the comparison, scaling at 1k/10k/100k/1M
-#   N=2000 SCALES="1000 2000" bench/run.sh   # a quicker run
+#   N=2000 SCALES="1000 2000" ROUNDS=1 bench/run.sh   # a quicker run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-10000}
+ROUNDS=${ROUNDS:-3}
 SCALES=${SCALES:-"1000 10000 100000 1000000"}
 LATENCY_MS=20
 CONCURRENCY=64
@@ -78,6 +80,17 @@ timed_rollout() {  # timed_rollout N: the timed rollout of the database fleet-N.
   SIM_CPU=$(python3 -c "print(round($(simulator_cpu) - $before, 2))")
 }
 
+# series NAME: adds the last measurement to NAME's runs; median NAME: sets WALL, CPU, RSS and
+# SIM_CPU, each the median of NAME's runs.
+series() { echo "$WALL $CPU $RSS ${SIM_CPU:-0}" >> "$OUT/series-$1"; }
+median() {
+  read -r WALL CPU RSS SIM_CPU < <(python3 -c "
+import statistics, sys
+rows = [[float(x) for x in line.split()] for line in open(sys.argv[1])]
+print(*[round(statistics.median(column), 3) for column in zip(*rows)])" "$OUT/series-$1")
+  RSS=${RSS%.*}
+}
+
 ideal() { python3 -c "print(round($1 * 2 * $LATENCY_MS / 1000 / $CONCURRENCY, 2))"; }
 row() {  # row NAME N: a table row from the last measurement
   local ideal; ideal=$(ideal "$2")
@@ -93,9 +106,13 @@ TLS_ROWS=""
 # take HTTP/2 when it is offered.
 for run in "tls fleet" "http1 fleet" "tls async-http-client" "plain fleet" "plain async-http-client"; do
   read -r mode transport <<< "$run"
-  simulator "$mode"
-  FLEET_TRANSPORT=$transport fleet_rollout "$N"
-  stop_simulator
+  for _ in $(seq "$ROUNDS"); do
+    simulator "$mode"
+    FLEET_TRANSPORT=$transport fleet_rollout "$N"
+    stop_simulator
+    series "$mode-$transport"
+  done
+  median "$mode-$transport"
   case $run in
     "tls fleet") what="fleet transport, HTTPS (HTTP/2 by ALPN)";;
     "http1 fleet") what="fleet transport, HTTPS, HTTP/1.1 (\`simulate --http1-only\`)";;
@@ -108,24 +125,32 @@ wall, cpu, n, ideal = $WALL, $CPU, $N, $(ideal "$N")
 print(f'| $what | {wall:.2f} s | {wall / ideal:.2f}× | {cpu * 1000 / n:.3f} ms | $RSS MB | $SIM_CPU s | $SERVED |')")$'\n'
 done
 
-simulator tls
-echo "comparison at N=$N over TLS (ideal $(ideal "$N") s)…" >&2
-fleet_rollout "$N"; FLEET_ROW=$(row "fleet rollout" "$N"); FLEET_WALL=$WALL
 INVENTORY=$(subset "$N")
+# compare MODE: fleet and aiohttp, ROUNDS runs each, alternated, against one simulator.
+compare() {
+  simulator "$1"
+  local trust=(); [ -n "$CA" ] && trust=(SSL_CERT_FILE="$CA")
+  for _ in $(seq "$ROUNDS"); do
+    fleet_rollout "$N"; series "fleet-$1"
+    SIM_CPU=0
+    measure "aiohttp-$1-$N" env "${trust[@]}" python3 bench/peer_aiohttp.py "$INVENTORY" "$API_BASE" "$CONCURRENCY"
+    series "aiohttp-$1"
+  done
+}
+echo "comparison at N=$N over TLS (ideal $(ideal "$N") s)…" >&2
+compare tls
+median fleet-tls; FLEET_ROW=$(row "fleet rollout" "$N"); FLEET_WALL=$WALL
+median aiohttp-tls; AIOHTTP_ROW=$(row "Python asyncio + aiohttp" "$N"); AIOHTTP_WALL=$WALL
 measure "curl-$N" bash -c "tail -n +2 '$INVENTORY' | parallel -j$CONCURRENCY --colsep , CURL_CA_BUNDLE='$CA' bench/peer_curl.sh '$API_BASE' {1} {2} {3}"
 CURL_ROW=$(row "GNU parallel -j$CONCURRENCY + curl" "$N")
-measure "aiohttp-$N" env SSL_CERT_FILE="$CA" python3 bench/peer_aiohttp.py "$INVENTORY" "$API_BASE" "$CONCURRENCY"
-AIOHTTP_ROW=$(row "Python asyncio + aiohttp" "$N")
-AIOHTTP_WALL=$WALL
 stop_simulator
 
-simulator plain
 echo "comparison at N=$N over plain HTTP…" >&2
-fleet_rollout "$N"; FLEET_PLAIN_ROW=$(row "fleet rollout" "$N"); FLEET_PLAIN_WALL=$WALL
-measure "aiohttp-plain-$N" python3 bench/peer_aiohttp.py "$INVENTORY" "$API_BASE" "$CONCURRENCY"
-AIOHTTP_PLAIN_ROW=$(row "Python asyncio + aiohttp" "$N"); AIOHTTP_PLAIN_WALL=$WALL
+compare plain
+median fleet-plain; FLEET_PLAIN_ROW=$(row "fleet rollout" "$N"); FLEET_PLAIN_WALL=$WALL
+median aiohttp-plain; AIOHTTP_PLAIN_ROW=$(row "Python asyncio + aiohttp" "$N"); AIOHTTP_PLAIN_WALL=$WALL
 stop_simulator
-RATIOS=$(python3 -c "print(f'fleet / aiohttp wall: {$FLEET_WALL / $AIOHTTP_WALL:.2f}× over HTTPS, {$FLEET_PLAIN_WALL / $AIOHTTP_PLAIN_WALL:.2f}× over plain HTTP.')")
+RATIOS=$(python3 -c "print(f'fleet / aiohttp wall: {$FLEET_WALL / $AIOHTTP_WALL:.2f}× over HTTPS, {$FLEET_PLAIN_WALL / $AIOHTTP_PLAIN_WALL:.2f}× over plain HTTP (medians of $ROUNDS alternated runs).')")
 
 # At each N: import, a dry run (plan), the rollout, status and status --json, each with its peak RSS.
 simulator tls
@@ -163,6 +188,8 @@ requests in flight, rate limit out of the way, against \`fleet simulate --tls --
 production is; the peers trust its authority too) on the same machine (the simulator's CPU competes with the client's on the same $(nproc) cores). The ideal wall
 time is N × 2 requests × $LATENCY_MS ms / $CONCURRENCY. Wall, CPU (user + sys) and peak RSS come from GNU time;
 for GNU parallel the CPU includes every curl, and the peak RSS is that of its largest process.
+Each transport's figures and each comparison's (fleet and aiohttp) are the medians of $ROUNDS runs,
+alternated (this machine drifts 5 to 10% from one minute to the next); curl runs once.
 
 ## The transport: fleet's own against async-http-client (N = $N, ideal $(ideal "$N") s)
 
