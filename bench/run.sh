@@ -30,15 +30,17 @@ for n in $SCALES; do [ "$n" -gt "$MAX" ] && MAX=$n; done
 python3 bench/make_inventory.py "$MAX" "$OUT/all.csv"
 subset() { head -n "$(( $1 + 1 ))" "$OUT/all.csv" > "$OUT/inventory-$1.csv"; echo "$OUT/inventory-$1.csv"; }
 
-# simulator MODE: a fresh simulator (tls: HTTPS with HTTP/2 and HTTP/1.1 by ALPN; http1: HTTPS,
-# HTTP/1.1 only; plain: HTTP) for the whole inventory; sets API_BASE, CA and SIMULATOR.
+# simulator MODE [ACCOUNTS]: a fresh simulator (tls: HTTPS with HTTP/2 and HTTP/1.1 by ALPN;
+# http1: HTTPS, HTTP/1.1 only; plain: HTTP) for ACCOUNTS (the whole inventory without); sets
+# API_BASE, CA and SIMULATOR.
 simulator() {
-  local mode=$1 flags=()
+  local mode=$1 accounts=${2:-$OUT/all.csv} flags=()
   case $mode in tls) flags=(--tls --ca-out "$OUT/ca.pem");; http1) flags=(--tls --http1-only --ca-out "$OUT/ca.pem");; esac
   SIMULATOR_LOG="$OUT/simulator-$mode.log"
-  "$FLEET" simulate --port 0 --accounts "$OUT/all.csv" --latency "$LATENCY_MS" "${flags[@]}" > "$SIMULATOR_LOG" 2>&1 &
+  "$FLEET" simulate --port 0 --accounts "$accounts" --latency "$LATENCY_MS" "${flags[@]}" > "$SIMULATOR_LOG" 2>&1 &
   SIMULATOR=$!
-  for _ in $(seq 100); do grep -q "use: --api-base" "$SIMULATOR_LOG" && break; sleep 0.1; done
+  # (1,000,000 accounts take a while to load)
+  for _ in $(seq 1200); do grep -q "use: --api-base" "$SIMULATOR_LOG" && break; sleep 0.1; done
   API_BASE=$(sed -n "s/^use: --api-base '\([^']*\)'.*/\1/p" "$SIMULATOR_LOG")
   CA=""; [ "$mode" = plain ] || CA="$OUT/ca.pem"
 }
@@ -107,7 +109,7 @@ TLS_ROWS=""
 for run in "tls fleet" "http1 fleet" "tls async-http-client" "plain fleet" "plain async-http-client"; do
   read -r mode transport <<< "$run"
   for _ in $(seq "$ROUNDS"); do
-    simulator "$mode"
+    simulator "$mode" "$(subset "$N")"
     FLEET_TRANSPORT=$transport fleet_rollout "$N"
     stop_simulator
     series "$mode-$transport"
@@ -128,7 +130,7 @@ done
 INVENTORY=$(subset "$N")
 # compare MODE: fleet and aiohttp, ROUNDS runs each, alternated, against one simulator.
 compare() {
-  simulator "$1"
+  simulator "$1" "$INVENTORY"
   local trust=(); [ -n "$CA" ] && trust=(SSL_CERT_FILE="$CA")
   for _ in $(seq "$ROUNDS"); do
     fleet_rollout "$N"; series "fleet-$1"
