@@ -250,46 +250,58 @@ struct TokenScrubber: Sendable {
         static func mayHold(_ text: String, token: String, gram: Int) -> Bool {
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { bits in
                 bits.initialize(repeating: 0)
-                func insert(_ piece: UInt32) {
+                insertPieces(of: token, into: bits)
+                return hasRun(of: bits, in: text, longerThan: gram - width)
+            }
+        }
+
+        /// The pieces of the plain token and of its three base64 cores, each character of a
+        /// core worked out where it stands: the 6 bits of character i of base64(offset zero bytes
+        /// + token) begin at bit 6i.
+        private static func insertPieces(of token: String, into bits: UnsafeMutableBufferPointer<UInt64>) {
+            func insert(_ piece: UInt32) {
+                let slot = slot(piece)
+                bits[slot >> 6] |= 1 << (slot & 63)
+            }
+            var token = token
+            token.withUTF8 { token in
+                var piece: UInt32 = 0
+                for (index, byte) in token.enumerated() {
+                    piece = piece << 8 | UInt32(standard(byte))
+                    if index >= width - 1 { insert(piece) }
+                }
+                for offset in 0..<3 {
+                    let core = Core(offset: offset, tokenLength: token.count)
+                    func byte(_ index: Int) -> UInt16 {
+                        index < offset || index - offset >= token.count ? 0 : UInt16(token[index - offset])
+                    }
+                    piece = 0
+                    for character in core.range {
+                        let (index, shift) = (6 * character / 8, 6 * character % 8)
+                        let value = (byte(index) << 8 | byte(index + 1)) >> (10 - shift) & 63
+                        piece = piece << 8 | UInt32(TokenScrubber.alphabet[Int(value)])
+                        if character - core.range.lowerBound >= width - 1 { insert(piece) }
+                    }
+                }
+            }
+        }
+
+        /// Whether more than `count` pieces in a row of `text` are in `bits`.
+        private static func hasRun(of bits: UnsafeMutableBufferPointer<UInt64>, in text: String, longerThan count: Int)
+            -> Bool
+        {
+            var text = text
+            return text.withUTF8 { bytes in
+                var piece: UInt32 = 0
+                var run = 0
+                for (index, byte) in bytes.enumerated() {
+                    piece = piece << 8 | UInt32(standard(byte))
+                    guard index >= width - 1 else { continue }
                     let slot = slot(piece)
-                    bits[slot >> 6] |= 1 << (slot & 63)
+                    run = bits[slot >> 6] & (1 << (slot & 63)) != 0 ? run + 1 : 0
+                    if run > count { return true }
                 }
-                var token = token
-                token.withUTF8 { token in
-                    var piece: UInt32 = 0
-                    for (index, byte) in token.enumerated() {
-                        piece = piece << 8 | UInt32(standard(byte))
-                        if index >= width - 1 { insert(piece) }
-                    }
-                    // Each base64 core's characters, worked out where they stand: the 6 bits of
-                    // character i of base64(offset zero bytes + token) begin at bit 6i.
-                    for offset in 0..<3 {
-                        let core = Core(offset: offset, tokenLength: token.count)
-                        func byte(_ index: Int) -> UInt16 {
-                            index < offset || index - offset >= token.count ? 0 : UInt16(token[index - offset])
-                        }
-                        piece = 0
-                        for character in core.range {
-                            let (index, shift) = (6 * character / 8, 6 * character % 8)
-                            let value = (byte(index) << 8 | byte(index + 1)) >> (10 - shift) & 63
-                            piece = piece << 8 | UInt32(TokenScrubber.alphabet[Int(value)])
-                            if character - core.range.lowerBound >= width - 1 { insert(piece) }
-                        }
-                    }
-                }
-                var text = text
-                return text.withUTF8 { bytes in
-                    var piece: UInt32 = 0
-                    var run = 0
-                    for (index, byte) in bytes.enumerated() {
-                        piece = piece << 8 | UInt32(standard(byte))
-                        guard index >= width - 1 else { continue }
-                        let slot = slot(piece)
-                        run = bits[slot >> 6] & (1 << (slot & 63)) != 0 ? run + 1 : 0
-                        if run > gram - width { return true }
-                    }
-                    return false
-                }
+                return false
             }
         }
 
