@@ -142,7 +142,8 @@ extension FleetDatabase {
     }
 
     /// `[1,2,3]`.
-    private static func jsonArray<Numbers: Collection>(_ numbers: Numbers) -> String where Numbers.Element: BinaryInteger {
+    private static func jsonArray<Numbers: Collection>(_ numbers: Numbers) -> String
+    where Numbers.Element: BinaryInteger {
         var text = "["
         text.reserveCapacity(numbers.count * 8)
         for (index, number) in numbers.enumerated() {
