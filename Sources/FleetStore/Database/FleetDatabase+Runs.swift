@@ -49,20 +49,7 @@ extension FleetDatabase {
     ) throws {
         switch tasks {
         case .projects(let refs):
-            // `chunk` ids at a time: SQLite holds the whole array it reads (24 MB for 1,000,000).
-            let insert = try db.makeStatement(
-                sql: """
-                    INSERT INTO tasks (run_id, project_ref, position, wave, state, updated_at)
-                    SELECT ?1, refs.value, ?5 + refs.key,
-                           1 + (SELECT count(*) FROM json_each(?2) AS ends WHERE ends.value <= ?5 + refs.key),
-                           'pending', ?3
-                    FROM json_each(?4) AS refs
-                    """)
-            let ends = jsonArray(waveEnds)
-            for start in stride(from: 0, to: refs.count, by: chunk) {
-                let ids = refs[start..<min(refs.count, start + chunk)]
-                try insert.execute(arguments: [runID, ends, now, jsonArray(ids), start])
-            }
+            try insertTasks(of: refs, runID: runID, waveEnds: waveEnds, now: now, db, chunk: chunk)
         case .exact(let exact):
             let insert = try db.cachedStatement(
                 sql: """
@@ -83,6 +70,26 @@ extension FleetDatabase {
             try db.execute(
                 sql: "INSERT INTO waves (run_id, number, end_position) VALUES (?, ?, ?)",
                 arguments: [runID, number + 1, end])
+        }
+    }
+
+    /// The tasks of the projects `refs`, pending, `chunk` ids at a time: SQLite holds the whole
+    /// array it reads (24 MB for 1,000,000).
+    private static func insertTasks(
+        of refs: [Int64], runID: Int64, waveEnds: [Int], now: String, _ db: Database, chunk: Int
+    ) throws {
+        let insert = try db.makeStatement(
+            sql: """
+                INSERT INTO tasks (run_id, project_ref, position, wave, state, updated_at)
+                SELECT ?1, refs.value, ?5 + refs.key,
+                       1 + (SELECT count(*) FROM json_each(?2) AS ends WHERE ends.value <= ?5 + refs.key),
+                       'pending', ?3
+                FROM json_each(?4) AS refs
+                """)
+        let ends = jsonArray(waveEnds)
+        for start in stride(from: 0, to: refs.count, by: chunk) {
+            let ids = refs[start..<min(refs.count, start + chunk)]
+            try insert.execute(arguments: [runID, ends, now, jsonArray(ids), start])
         }
     }
 
