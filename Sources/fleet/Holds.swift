@@ -60,7 +60,7 @@ struct HoldCommand: FleetCommand {
             project, fields: fields, reason: reason, by: context.who, now: now, until: until)
         let hint = self.database.hint(context)
         context.console.out(
-            "held \(fields.map(\.key).joined(separator: ", ")) of \(project.heading)\(until.map { " until \(WallTime.text($0))" } ?? ""); plan and rollout leave \(fields.count == 1 ? "it" : "them") as \(fields.count == 1 ? "it is" : "they are") live. `\(hint("holds"))` lists holds; `\(hint("unhold \(project.space)/\(project.projectID)"))` ends them."
+            "held \(fields.map(\.key).joined(separator: ", ")) of \(project.heading)\(until.map { " until \(WallTime.text($0))" } ?? ""); plan and rollout leave \(fields.count == 1 ? "it" : "them") as \(fields.count == 1 ? "it is" : "they are") live. `\(hint("holds"))` lists holds; `\(hint("unhold \(project.spaceAndID)"))` ends them."
         )
         return .success
     }

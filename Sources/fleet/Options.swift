@@ -104,12 +104,12 @@ struct SelectionOptions: ParsableArguments {
 
     @Option(
         name: .customLong("project"),
-        help: ArgumentHelp("Only this project (repeatable: any of them).", valueName: "uuid"))
+        help: ArgumentHelp("Only this project, in every space it is in (repeatable: any of them).", valueName: "uuid"))
     var projects: [String] = []
 
     @Option(
         help: ArgumentHelp(
-            "Also the projects this file names, one UUID or unique label a line (# comments; - for stdin).",
+            "Also the projects this file names, one UUID, SPACE/UUID or unique label a line, of any length (# comments; - for stdin).",
             valueName: "file"),
         completion: .file())
     var projectsFrom: String?
@@ -128,7 +128,9 @@ struct SelectionOptions: ParsableArguments {
 
     @Option(
         name: .customLong("exclude-project"),
-        help: ArgumentHelp("Leave out this project: UUID or unique label (repeatable).", valueName: "project"))
+        help: ArgumentHelp(
+            "Leave out this project: UUID (in every space it is in), SPACE/UUID or unique label (repeatable).",
+            valueName: "project"))
     var excludedProjects: [String] = []
 
     func validate() throws {

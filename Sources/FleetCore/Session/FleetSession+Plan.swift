@@ -98,7 +98,7 @@ extension FleetSession {
     /// on the projects `recorded` names (`made`: `the plan … was made`, `run 3 was planned`).
     func checkHolds(_ recorded: [HeldField], of projects: [Project], made: String) throws {
         let at = clock.date()
-        let keys = Set(projects.map { "\($0.space)/\($0.projectID)" } + recorded.map { "\($0.space)/\($0.project_id)" })
+        let keys = Set(projects.map(\.spaceAndID) + recorded.map { "\($0.space)/\($0.project_id)" })
         let now = Set(
             try database.holds().filter { $0.isInEffect(at: at) && keys.contains("\($0.space)/\($0.projectID)") }.map(
                 \.held.key))
@@ -119,7 +119,7 @@ extension FleetSession {
     ) {
         let inventory = Dictionary(
             uniqueKeysWithValues: try database.projects(Selection(includeDisabled: true)).map {
-                ("\($0.space)/\($0.projectID)", $0)
+                ($0.spaceAndID, $0)
             })
         var projects: [Project] = []
         var entries: [PlanFile.Entry] = []

@@ -27,6 +27,9 @@ package struct Project: Sendable, Equatable, Codable {
         self.enabled = enabled
     }
 
+    /// `acme/4f1c2a8e-…`: the project in its space, as a line of `--projects-from` names it.
+    package var spaceAndID: String { "\(space)/\(projectID)" }
+
     /// `acme 4f1c2a8e-… Acme HQ`, with the label's control characters escaped.
     package var heading: String {
         "\(space) \(projectID)\(label.isEmpty ? "" : " \(label.escapingControlCharacters)")"

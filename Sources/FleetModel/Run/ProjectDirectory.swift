@@ -13,7 +13,7 @@ package struct ProjectDirectory: Sendable {
         for project in projects {
             byID[project.projectID, default: []].append(project)
             if !project.label.isEmpty { byLabel[project.label, default: []].append(project) }
-            bySpaceAndID["\(project.space)/\(project.projectID)"] = project
+            bySpaceAndID[project.spaceAndID] = project
         }
     }
 
@@ -47,7 +47,7 @@ package struct ProjectDirectory: Sendable {
                 "names no project in \(path)"
                     + (closest.map { "; did you mean \($0.escapingControlCharacters)?" } ?? "")
             case .several(let projects):
-                "names \(projects.count) projects (\(projects.map { "\($0.space)/\($0.projectID)" }.joined(separator: ", "))); give one as SPACE/UUID"
+                "names \(projects.count) projects (\(projects.map(\.spaceAndID).joined(separator: ", "))); give one as SPACE/UUID"
             }
         }
     }

@@ -59,8 +59,8 @@ extension Selection {
             arguments += [tag]
         }
         if !projectIDs.isEmpty {
-            clauses.append("p.project_id IN (\(databaseQuestionMarks(count: projectIDs.count)))")
-            arguments += StatementArguments(projectIDs)
+            clauses.append(Self.named)
+            arguments += Self.names(projectIDs)
         }
         if !excludedSpaces.isEmpty {
             clauses.append("s.name NOT IN (\(databaseQuestionMarks(count: excludedSpaces.count)))")
@@ -73,8 +73,8 @@ extension Selection {
             arguments += StatementArguments(excludedTags)
         }
         if !excludedProjectIDs.isEmpty {
-            clauses.append("p.project_id NOT IN (\(databaseQuestionMarks(count: excludedProjectIDs.count)))")
-            arguments += StatementArguments(excludedProjectIDs)
+            clauses.append("NOT " + Self.named)
+            arguments += Self.names(excludedProjectIDs)
         }
         let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         return (
@@ -82,6 +82,18 @@ extension Selection {
                 + " ORDER BY s.name, p.project_id",
             arguments
         )
+    }
+
+    /// A project named in a list by its UUID, in any space, or by `SPACE/UUID`, in that space
+    /// only. The list is a JSON array, so a ticket's file of any length binds the same two
+    /// parameters (SQLite caps a statement's parameters, at 32,766 by default).
+    private static let named = """
+        (p.project_id IN (SELECT value FROM json_each(?)) OR s.name || '/' || p.project_id IN (SELECT value FROM json_each(?)))
+        """
+
+    private static func names(_ list: [String]) -> StatementArguments {
+        let array = JSONText.array(list)
+        return [array, array]
     }
 }
 
@@ -164,7 +176,13 @@ extension FleetDatabase {
                 tagged
                     ? try String.fetchSet(db, sql: "SELECT DISTINCT j.value FROM projects, json_each(projects.tags) j")
                     : [],
-                named ? try String.fetchSet(db, sql: "SELECT project_id FROM projects") : []
+                named
+                    ? try String.fetchSet(
+                        db,
+                        sql: """
+                            SELECT project_id FROM projects
+                            UNION ALL SELECT s.name || '/' || p.project_id FROM projects p JOIN spaces s ON s.id = p.space_id
+                            """) : []
             )
         }
         let checks: [(option: String, values: [String], known: Set<String>, what: String)] = [
@@ -214,7 +232,7 @@ extension FleetDatabase {
         let directory = try directory()
         for name in labelled {
             switch directory.project(name) {
-            case .success(let project): selection.excludedProjectIDs.append(project.projectID)
+            case .success(let project): selection.excludedProjectIDs.append(project.spaceAndID)
             case .failure(let unresolved):
                 let text = unresolved.text(in: path)
                 throw FleetError.usage(
@@ -238,7 +256,7 @@ extension FleetDatabase {
         for line in file.lines {
             switch directory.project(line.name) {
             case .success(let project) where project.enabled || includeDisabled:
-                ids.append(project.projectID)
+                ids.append(project.spaceAndID)
             case .success(let project):
                 problems.append(
                     "\(file.path):\(line.number): \(project.heading) is disabled; enable it in the inventory or take the line out."
