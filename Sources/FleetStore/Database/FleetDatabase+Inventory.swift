@@ -169,28 +169,26 @@ extension FleetDatabase {
         guard !selection.isEmpty else { return }
         // The names alone, not whole projects: a selection is checked before every plan and rollout.
         let tagged = !selection.tags.isEmpty || !selection.excludedTags.isEmpty
-        let named = !selection.projectIDs.isEmpty || !selection.excludedProjectIDs.isEmpty
+        // A project named `SPACE/UUID` was found in the inventory as its line or label was read.
+        let (projectIDs, excludedProjectIDs) = (
+            selection.projectIDs.filter { !$0.contains("/") }, selection.excludedProjectIDs.filter { !$0.contains("/") }
+        )
+        let named = !projectIDs.isEmpty || !excludedProjectIDs.isEmpty
         let (spaces, tags, ids) = try writer.read { db in
             (
                 try String.fetchSet(db, sql: "SELECT name FROM spaces"),
                 tagged
                     ? try String.fetchSet(db, sql: "SELECT DISTINCT j.value FROM projects, json_each(projects.tags) j")
                     : [],
-                named
-                    ? try String.fetchSet(
-                        db,
-                        sql: """
-                            SELECT project_id FROM projects
-                            UNION ALL SELECT s.name || '/' || p.project_id FROM projects p JOIN spaces s ON s.id = p.space_id
-                            """) : []
+                named ? try String.fetchSet(db, sql: "SELECT project_id FROM projects") : []
             )
         }
         let checks: [(option: String, values: [String], known: Set<String>, what: String)] = [
             ("--space", selection.spaces, spaces, "space"), ("--tag", selection.tags, tags, "project's tag"),
-            ("--project", selection.projectIDs, ids, "project"),
+            ("--project", projectIDs, ids, "project"),
             ("--exclude-space", selection.excludedSpaces, spaces, "space"),
             ("--exclude-tag", selection.excludedTags, tags, "project's tag"),
-            ("--exclude-project", selection.excludedProjectIDs, ids, "project"),
+            ("--exclude-project", excludedProjectIDs, ids, "project"),
         ]
         for check in checks {
             for value in check.values where !check.known.contains(value) {
