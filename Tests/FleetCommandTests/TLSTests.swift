@@ -63,6 +63,44 @@ import Testing
         }
     }
 
+    /// A kept connection idle for the transport's limit is closed, not sent on (a server or a
+    /// middlebox may have dropped it without a word): three reads one after another share one
+    /// connection, and with a limit of zero each opens its own, over HTTP/2 and over HTTP/1.1.
+    @Test(.workspace(TestProject.make(1, spaces: 1))) func aConnectionIdleForTheLimitIsNotSentOnAgain() async throws {
+        let setup = Workspace.current
+        for http1Only in [false, true] {
+            let (kept, fresh) = try await setup.serving(http1Only: http1Only) { apiBase, authority in
+                (
+                    try await Self.threeReads(in: setup, apiBase, authority, maxIdle: TransportLimits.maxIdle),
+                    try await Self.threeReads(in: setup, apiBase, authority, maxIdle: .zero)
+                )
+            }
+            #expect(kept.statuses == [200, 200, 200] && fresh.statuses == [200, 200, 200], "http1Only \(http1Only)")
+            #expect(kept.connections == 1, "http1Only \(http1Only)")
+            #expect(fresh.connections == 3, "http1Only \(http1Only)")
+        }
+    }
+
+    /// The statuses of three reads of the workspace's first project, one after another on one
+    /// transport, and how many connections the simulator took for them.
+    static func threeReads(in setup: Workspace, _ apiBase: String, _ authority: String, maxIdle: Duration)
+        async throws -> (statuses: [Int?], connections: Int)
+    {
+        let project = setup.fixture.projects[0]
+        let credentials = Credentials(projectID: project.projectID, token: project.token)
+        let before = setup.simulator.statistics.connections
+        let options = TransportOptions(concurrency: 1, caFile: authority, maxIdle: maxIdle)
+        let statuses = try await HTTPTransportProvider(group: TestLoops.clients).withTransport(options) { transport in
+            let api = SignalWireAPI(transport: transport, apiBase: try APIBase(apiBase), timeout: .seconds(5))
+            var statuses: [Int?] = []
+            for _ in 0..<3 {
+                statuses.append(try? await api.getProfile(space: project.space, credentials: credentials).get().status)
+            }
+            return statuses
+        }
+        return (statuses, setup.simulator.statistics.connections - before)
+    }
+
     @Test(.workspace(TestProject.make(40, spaces: 4))) func overHTTP1OnlyTheConnectionsStayWithinThePool() async throws
     {
         let setup = Workspace.current

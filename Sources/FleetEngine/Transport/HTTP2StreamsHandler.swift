@@ -41,6 +41,17 @@ final class HTTP2StreamsHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Whether a new exchange may go on this connection: it is open and has stream ids left
     /// (a connection that used them all is left to finish its streams, and a new one opened).
     var usable: Bool { open && nextStreamID < Int32.max - 2 }
+    /// Since when it has had no stream (nil while one is open).
+    private var idleSince: NIODeadline?
+
+    /// Whether it has had no stream for `limit` or longer at `now`.
+    func idle(for limit: TimeAmount, at now: NIODeadline) -> Bool { idleSince.map { now - $0 >= limit } ?? false }
+
+    /// Takes no new exchange; closes once its streams end (at once when it has none).
+    func retire() {
+        open = false
+        closeIfDrained()
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
@@ -61,6 +72,7 @@ final class HTTP2StreamsHandler: ChannelInboundHandler, @unchecked Sendable {
             end(id, .failure(RequestFailure.timedOut(host: request.host, after: timeout)), reset: true)
         }
         streams[id] = stream
+        idleSince = nil
         exchange.stream = (self, id)
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenFailure { [self] error in end(id, .failure(error)) }
@@ -199,9 +211,12 @@ final class HTTP2StreamsHandler: ChannelInboundHandler, @unchecked Sendable {
         closeIfDrained()
     }
 
-    /// A connection no longer taken (GOAWAY, or out of stream ids) closes once its last stream ends.
+    /// A connection no longer taken (GOAWAY, out of stream ids, retired) closes once its last
+    /// stream ends; one still taken is idle from then.
     private func closeIfDrained() {
-        if !usable && streams.isEmpty, let context, context.channel.isActive { context.close(promise: nil) }
+        guard streams.isEmpty else { return }
+        idleSince = .now()
+        if !usable, let context, context.channel.isActive { context.close(promise: nil) }
     }
 
     func close() { context?.close(promise: nil) }

@@ -34,7 +34,8 @@ package struct HTTPTransportProvider: TransportProvider {
                 tls.additionalTrustRoots = [.certificates(try CertificateAuthorityFile.load(caFile))]
             }
             let transport = NIOTransport(
-                loop: loop, tls: try NIOSSLContext(configuration: tls), offersHTTP2: !options.http1Only)
+                loop: loop, tls: try NIOSSLContext(configuration: tls), offersHTTP2: !options.http1Only,
+                maxIdle: .nanoseconds(Int64(options.maxIdle.seconds * 1e9)))
             defer { loop.execute { transport.close() } }
             return try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) { try await body(transport) }
         }
@@ -57,7 +58,8 @@ package struct HTTPTransportProvider: TransportProvider {
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, options.concurrency))
+            idleTimeout: .nanoseconds(Int64(options.maxIdle.seconds * 1e9)),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, options.concurrency))
         // fleet retries with its own backoff and stops an unreachable host with its circuit
         // breaker: a refused connection must fail its request now, not at the request's deadline.
         configuration.connectionPool.retryConnectionEstablishment = false

@@ -20,9 +20,11 @@ final class NIOTransport: Transport, @unchecked Sendable {
     let tls: NIOSSLContext?
     /// Whether TLS connections offer HTTP/2 (not with `http1Only`).
     let offersHTTP2: Bool
+    /// A connection idle this long is closed, not sent on (`TransportLimits.maxIdle`).
+    let maxIdle: TimeAmount
     // Touched on the loop only, by `host:port`:
-    /// Kept-alive HTTP/1.1 connections, idle.
-    private var idle: [String: [any Channel]] = [:]
+    /// Kept-alive HTTP/1.1 connections, idle, and since when.
+    private var idle: [String: [(channel: any Channel, since: NIODeadline)]] = [:]
     /// The HTTP/2 connection of each host that chose it.
     private var shared: [String: HTTP2StreamsHandler] = [:]
     /// Exchanges waiting for a host's first TLS connection to tell which protocol the host speaks.
@@ -30,10 +32,11 @@ final class NIOTransport: Transport, @unchecked Sendable {
     /// Hosts that chose HTTP/1.1 over TLS: each exchange may open its own connection.
     private var speaksHTTP1: Set<String> = []
 
-    init(loop: any EventLoop, tls: NIOSSLContext?, offersHTTP2: Bool) {
+    init(loop: any EventLoop, tls: NIOSSLContext?, offersHTTP2: Bool, maxIdle: TimeAmount) {
         self.loop = loop
         self.tls = tls
         self.offersHTTP2 = offersHTTP2
+        self.maxIdle = maxIdle
     }
 
     struct Target {
@@ -111,17 +114,22 @@ final class NIOTransport: Transport, @unchecked Sendable {
     /// first TLS connection is being negotiated, the others wait for it instead of opening more.
     private func start(_ attempt: Attempt) {
         let key = attempt.target.key
+        let now = NIODeadline.now()
         if let connection = shared[key] {
-            guard connection.usable else {
+            guard connection.usable, !connection.idle(for: maxIdle, at: now) else {
+                connection.retire()
                 shared[key] = nil
                 return start(attempt)
             }
             return begin(attempt, on: connection)
         }
-        // A kept connection the server closed since is dropped, not sent on.
-        while let channel = idle[key]?.popLast() {
-            guard channel.isActive else { continue }
-            return exchange(on: channel, attempt)
+        // A kept connection the server closed since, or idle for `maxIdle`, is dropped, not sent on.
+        while let kept = idle[key]?.popLast() {
+            guard kept.channel.isActive, now - kept.since < maxIdle else {
+                kept.channel.close(promise: nil)
+                continue
+            }
+            return exchange(on: kept.channel, attempt)
         }
         if attempt.target.https && offersHTTP2 && !speaksHTTP1.contains(key) {
             guard waiting[key] == nil else {
@@ -231,7 +239,7 @@ final class NIOTransport: Transport, @unchecked Sendable {
         }
         guard !exchange.cancelled else {
             promise.fail(CancellationError())
-            idle[attempt.target.key, default: []].append(channel)
+            idle[attempt.target.key, default: []].append((channel, .now()))
             return
         }
         (exchange.handler, exchange.channel) = (handler, channel)
@@ -243,7 +251,7 @@ final class NIOTransport: Transport, @unchecked Sendable {
             timer.cancel()
             (exchange.handler, exchange.channel) = (nil, nil)
             if case .success = result, handler.keepAlive, channel.isActive {
-                idle[attempt.target.key, default: []].append(channel)
+                idle[attempt.target.key, default: []].append((channel, .now()))
             } else {
                 channel.close(promise: nil)
             }
@@ -273,7 +281,7 @@ final class NIOTransport: Transport, @unchecked Sendable {
     }
 
     func close() {
-        for channel in idle.values.joined() { channel.close(promise: nil) }
+        for kept in idle.values.joined() { kept.channel.close(promise: nil) }
         for connection in shared.values { connection.close() }
         (idle, shared) = ([:], [:])
     }

@@ -9,10 +9,15 @@ package struct TransportOptions: Sendable, Equatable {
     package var caFile: String?
     /// Offer only HTTP/1.1 (no HTTP/2 through ALPN).
     package var http1Only: Bool
+    /// A kept connection idle this long is not sent on again (`TransportLimits.maxIdle`).
+    package var maxIdle: Duration
 
-    package init(concurrency: Int, caFile: String? = nil, http1Only: Bool = false) {
+    package init(
+        concurrency: Int, caFile: String? = nil, http1Only: Bool = false, maxIdle: Duration = TransportLimits.maxIdle
+    ) {
         self.concurrency = concurrency
         self.caFile = caFile
         self.http1Only = http1Only
+        self.maxIdle = maxIdle
     }
 }
