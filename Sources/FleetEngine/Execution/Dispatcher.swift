@@ -5,9 +5,8 @@ import Foundation
 /// which request goes when, and `TaskStep` (a pure function) what an answer means for its task.
 /// Each HTTP request is one child task of a structured task group; at most `concurrency` are in
 /// flight (a request's slot is free once its answer is in, while the answer is committed with
-/// the others of its batch, one batch at a time), each
-/// space keeps its own rate, a task waiting out a backoff holds no slot, and the circuit breaker
-/// stops a space whose host cannot be reached.
+/// the others of its batch, one batch at a time), each space keeps its own rate, a task waiting
+/// out a backoff holds no slot, and the circuit breaker stops a space whose host cannot be reached.
 package struct Dispatcher: Sendable {
     package let api: SignalWireAPI
     package let options: ExecutionOptions
